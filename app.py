@@ -1,0 +1,47 @@
+"""Router and home page of "From Zero to CNNs to Brains". Deliberately imports no torch: it must render fast."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.navigation import HOME_TITLE, SECTIONS, lessons_in
+
+st.set_page_config(page_title=HOME_TITLE, page_icon=":material/neurology:", layout="wide")
+
+
+def home() -> None:
+    """The course map: one section per stage of the journey, one line per lesson."""
+    st.title(HOME_TITLE)
+    st.markdown(
+        "A hands-on path from a single line that separates two clouds of points, through the convolutions and "
+        "feature maps of a real network, to the tools neuroscientists turn on networks — and finally to predicting "
+        "neurons in mouse visual cortex from a network's features. Every lesson runs offline on real models and "
+        "real images; anything simulated says so."
+    )
+    for section in SECTIONS:
+        lessons = lessons_in(section)
+        if not lessons:
+            continue
+        st.subheader(section)
+        for lesson in lessons:
+            st.page_link(lesson.path, label=f"**{lesson.title}** — {lesson.summary}", icon=lesson.icon)
+    st.caption(
+        "Tip for instructors: everything here works without internet. Larger models (ResNet-18, AlexNet) can be "
+        "fetched on request where a connection exists."
+    )
+
+
+def build_navigation() -> dict[str, list]:
+    """Return the `st.navigation` mapping of section → pages, home first."""
+    pages: dict[str, list] = {"": [st.Page(home, title="Home", icon=":material/home:", default=True)]}
+    for section in SECTIONS:
+        lessons = lessons_in(section)
+        if lessons:
+            pages[section] = [
+                st.Page(lesson.path, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path)
+                for lesson in lessons
+            ]
+    return pages
+
+
+st.navigation(build_navigation()).run()
