@@ -1,4 +1,159 @@
+"""Lesson page: Inside a CNN — a real pretrained network on a photo, layer by layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("Inside a CNN")
-st.write("Under construction.")
+from lessons import compute, inside_cnn
+from ui.charts import top_k_bars
+from ui.digits import digit_picker
+from ui.images import PickedImage, photo_picker
+from ui.models import load_with_progress, offer_download
+from ui.navigation import lesson_by_path
+from ui.state import init_from_url, mirror_to_url
+
+LESSON = lesson_by_path("pages/inside_cnn.py")
+WEIGHT_LABELS = {"pretrained": "Trained weights", "random": "Random weights (untrained twin)"}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def probabilities(model_key: str, weights: str, image_id: str, _image: np.ndarray) -> np.ndarray:
+    """Class probabilities of one image (cached per model, weights and image)."""
+    loaded = compute.load_model(model_key, weights)
+    return compute.predict(loaded, compute.prepare_batch([_image], loaded.spec))[0]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def activation(model_key: str, weights: str, image_id: str, layer: str, _image: np.ndarray) -> np.ndarray:
+    """One layer's C×H×W activation for one image (cached)."""
+    loaded = compute.load_model(model_key, weights)
+    return compute.capture(loaded, compute.prepare_batch([_image], loaded.spec), [layer])[layer][0]
+
+
+st.title(LESSON.title)
+st.markdown(
+    "A convolutional network is a short recipe repeated many times: **convolve** the image with a bank of small "
+    "learned filters, keep only the positive responses (**ReLU**), **pool** to shrink the map, and repeat. Each "
+    "round turns the picture into more channels of smaller maps that describe *what* is where rather than raw "
+    "colour. At the top, a plain **linear classifier** — the same kind of line-drawer as in the first lesson — "
+    "reads the last features and scores the 1,000 ImageNet classes. Below you follow one photo through a real "
+    "network."
+)
+
+# ------------------------------------------------------------------------------------------------------ choices
+model_keys = compute.model_keys()
+init_from_url("model", model_keys, compute.DEFAULT_MODEL)
+init_from_url("weights", list(WEIGHT_LABELS), "pretrained")
+controls = st.columns([2, 2, 3])
+model_key = controls[0].selectbox("Network", model_keys, key="model",
+                                  format_func=lambda k: compute.spec_for(k).title)
+weights = controls[1].radio("Weights", list(WEIGHT_LABELS), key="weights", format_func=WEIGHT_LABELS.get)
+spec = compute.spec_for(model_key)
+controls[2].caption(spec.about)
+
+if weights == "pretrained" and not compute.availability(model_key).ok:
+    st.warning(f"**{spec.title}**'s trained weights are not on this computer: {compute.availability(model_key).reason}."
+               " Until then the page shows its architecture with **random weights**.")
+    offer_download(model_key)
+    weights = "random"
+
+with st.container(border=True):
+    picked: PickedImage = digit_picker("digit") if spec.family == "digits" else photo_picker("photo")
+mirror_to_url("model", "weights", "digit_class" if spec.family == "digits" else "photo")
+
+loaded = load_with_progress(model_key, weights)
+if loaded is None:
+    st.stop()
+names = compute.class_names(spec)
+
+# ------------------------------------------------------------------------------------------------ preprocessing
+st.header("1 · From photo to tensor")
+st.markdown(
+    "The network was trained on square crops of a fixed size, with pixel values shifted and scaled by the "
+    "statistics of its training set. Every image therefore goes through the same steps before the first layer "
+    "sees it — skip one and the network sees a world it never learned."
+)
+steps = inside_cnn.preprocessing_steps(picked.array, spec)
+for column, step in zip(st.columns(len(steps)), steps):
+    column.image(step.image, caption=f"{step.title}: {step.caption}", width="stretch")
+st.caption(picked.caption)
+
+# ---------------------------------------------------------------------------------------------------- prediction
+st.header("2 · What the network says")
+probs = probabilities(model_key, weights, picked.image_id, picked.array)
+best = compute.top_k(probs, names, k=5)
+left, right = st.columns([3, 2])
+left.altair_chart(top_k_bars(best, title=f"Top-5 of {loaded.title}"), width="stretch")
+if weights == "random":
+    right.info(
+        f"With random weights the scores are close to uniform (1/{len(names)} ≈ {1 / len(names):.2%} each): "
+        "the architecture alone knows nothing. Switch to trained weights to see what learning bought."
+    )
+else:
+    right.markdown(
+        f"The top guess takes **{best[0][1]:.0%}** of the probability. Field convention: a prediction counts as "
+        "*top-1 correct* if the first class is right and *top-5 correct* if the right class is anywhere in these "
+        "five — many ImageNet classes are near-duplicates (tiger cat, tabby, Egyptian cat)."
+    )
+
+# -------------------------------------------------------------------------------------------------- architecture
+st.header("3 · The network's stages")
+st.markdown(
+    "Read left to right: each box is one stage with the shape of what it hands on (channels × height × width). "
+    "Watch the maps shrink while the channels multiply, until a pooled vector feeds the linear classifier. "
+    "The shapes are read from the live model, not typed in."
+)
+layer_options = inside_cnn.spatial_layers(loaded)
+init_from_url("layer", layer_options, layer_options[len(layer_options) // 3])
+st.graphviz_chart(inside_cnn.architecture_dot(loaded, highlight=st.session_state["layer"]),
+                  width="stretch")
+with st.expander("Layer table"):
+    table = pd.DataFrame([
+        {"layer": r.name, "kind": r.kind, "what it does": r.description,
+         "output": inside_cnn.format_shape(r.output_shape), "parameters": r.parameters}
+        for r in inside_cnn.layer_table(loaded)
+    ])
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(f"{int(table['parameters'].sum()):,} parameters in total.")
+
+# -------------------------------------------------------------------------------------------------------- filters
+st.header("4 · First-layer filters")
+conv = inside_cnn.first_conv(loaded.module)
+weight = conv.weight.detach().cpu().numpy()
+st.markdown(
+    f"The first layer has **{weight.shape[0]} filters** of {weight.shape[2]}×{weight.shape[3]} pixels. Each is "
+    "slid over the image and answers *how much does this patch look like me?* Trained filters become edge, "
+    "colour-blob and stripe detectors — the same things found in the primary visual cortex. Random ones are "
+    "noise. (Grey is zero; brighter colours mean the filter likes that colour there.)"
+)
+filter_columns = min(16, weight.shape[0])
+st.image(inside_cnn.montage(inside_cnn.filter_tiles(weight), columns=filter_columns), width=min(900, 50 * filter_columns))
+
+# ---------------------------------------------------------------------------------------------------- feature maps
+st.header("5 · Feature maps")
+st.markdown(
+    "Each channel of a layer is a map of where its pattern occurs in *this* image. Early layers respond to edges "
+    "and colours everywhere; deeper layers to parts and textures, in fewer, coarser places. Channels are ordered "
+    "by their mean activation, strongest first."
+)
+fm = st.columns([2, 1, 1])
+layer = fm[0].selectbox("Layer", layer_options, key="layer",
+                        format_func=lambda n: f"{n} — {inside_cnn.format_shape(loaded.output_shapes[n])}")
+count = fm[1].slider("Maps shown", 4, 64, 16, step=4, key="maps_shown")
+shared = fm[2].toggle("Same colour scale for all", value=True, key="shared_scale",
+                      help="On: brightness is comparable between maps. Off: each map is stretched to its own range.")
+mirror_to_url("layer")
+act = activation(model_key, weights, picked.image_id, layer, picked.array)
+order = inside_cnn.strongest_channels(act, min(count, act.shape[0]))
+tiles = inside_cnn.feature_map_tiles(act, order, shared_scale=shared)
+st.image(inside_cnn.montage(tiles, columns=8, pad=2), width="stretch",
+         caption=f"{layer}: channels {', '.join(map(str, order[:8]))}… of {act.shape[0]}; "
+                 f"each map {act.shape[1]}×{act.shape[2]}.")
+st.markdown(
+    f"**Why it works.** Stage by stage the network re-describes the image until, at the top, the classes sit on "
+    f"different sides of simple lines in a {loaded.output_shapes[loaded.layer_names[-2]][0]}-dimensional space. "
+    "Learning did not write any of these detectors by hand: gradient descent shaped all "
+    f"{sum(p.numel() for p in loaded.module.parameters()):,} numbers to make that last linear step easy."
+)

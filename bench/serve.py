@@ -1,0 +1,250 @@
+"""Run the app in a real Streamlit server and drive it with Chromium; shared by the browser tests and benchmarks."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Playwright
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+# True once the script run has finished: Streamlit's own run state says so, the "Running…" status widget is gone
+# (it is unmounted after a 200 ms fade) and no spinner is left on the page.
+_IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app ? app.getAttribute('data-test-script-state') : null;
+    const visible = (sel) => [...document.querySelectorAll(sel)].some((el) => el.checkVisibility());
+    return (state === 'notRunning' || state === 'compilationError')
+        && !visible('[data-testid="stStatusWidget"]') && !visible('[data-testid="stSpinner"]');
+}"""
+_POLL_S = 0.1
+_SETTLE_S = 0.5
+
+
+class PageLoad(TypedDict):
+    """Timings of one page render (seconds from navigation start) and the exception boxes it showed."""
+
+    first_h1_s: float | None  # None when the title never appeared (e.g. the page raised before it)
+    settled_s: float
+    exceptions: list[str]
+
+
+def free_port() -> int:
+    """Return a TCP port on the loopback interface that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _proc_status_kb(pid: int, field: str) -> int:
+    """Return one `kB` field (VmRSS, VmHWM, …) of /proc/PID/status, 0 when the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    """Return the ids of all live descendants of a process, from the parent ids in /proc/*/stat."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+class AppServer:
+    """`streamlit run app.py` on a free loopback port, logging to a temporary file; a context manager."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log_dir = tempfile.TemporaryDirectory(prefix="streamlit-server-")
+        self._log_path = Path(self._log_dir.name) / "server.log"
+        self._final_log: str | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the server process (returns at once; see `wait_healthy`)."""
+        command = [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.headless", "true",
+            "--server.address", "127.0.0.1",
+            "--server.port", str(self.port),
+            "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none",
+        ]  # fmt: skip
+        with self._log_path.open("wb") as log:
+            self._process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        """Process id of the server."""
+        assert self._process is not None, "server not started"
+        return self._process.pid
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        """Poll `/_stcore/health` until it answers "ok"; raise with the server log if it dies or times out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                raise RuntimeError(f"streamlit server exited before it was healthy:\n{self.log_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.read().decode().strip() == "ok":
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(_POLL_S)
+        raise TimeoutError(f"streamlit server not healthy after {timeout:.0f} s:\n{self.log_text()}")
+
+    def _pids(self) -> list[int]:
+        """The server and its child processes."""
+        return [self.pid, *_descendants(self.pid)]
+
+    def rss_bytes(self) -> int:
+        """Current resident memory (VmRSS) of the server and its children, in bytes."""
+        return 1024 * sum(_proc_status_kb(pid, "VmRSS") for pid in self._pids())
+
+    def peak_rss_bytes(self) -> int:
+        """Peak resident memory (VmHWM) of the server and its children, in bytes."""
+        return 1024 * sum(_proc_status_kb(pid, "VmHWM") for pid in self._pids())
+
+    def log_text(self) -> str:
+        """Everything the server wrote to stdout and stderr so far."""
+        if self._final_log is not None:
+            return self._final_log
+        return self._log_path.read_text(errors="replace") if self._log_path.exists() else ""
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Terminate the server, kill it if it has not exited after `timeout`, and remove its temporary files."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._final_log is None:
+            self._final_log = self.log_text()
+            self._log_dir.cleanup()
+
+    def __enter__(self) -> AppServer:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def chromium_path() -> str | None:
+    """Path of the system Chromium, or None when it is not installed."""
+    return shutil.which("chromium")
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Launch the system Chromium headless (Playwright never downloads a browser here)."""
+    path = chromium_path()
+    if path is None:
+        raise FileNotFoundError("chromium not found; install Debian's chromium: apt-get install -y chromium")
+    return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+
+
+def _exception_texts(page: Page) -> list[str]:
+    """Texts of the exception boxes on the page."""
+    return [box.inner_text() for box in page.locator('[data-testid="stException"]').all()]
+
+
+def _wait_idle(page: Page, deadline: float) -> None:
+    """Wait until the script run has finished and the page stayed idle for a short settle time."""
+    idle_since: float | None = None
+    while True:
+        now = time.monotonic()
+        if page.evaluate(_IDLE_JS):
+            idle_since = idle_since or now
+            if now - idle_since >= _SETTLE_S:
+                return
+        else:
+            idle_since = None
+        if now > deadline:
+            raise TimeoutError("Streamlit was still running the page script when the time ran out")
+        time.sleep(_POLL_S)
+
+
+def _wait_rendered(page: Page, title: str, start: float, deadline: float) -> PageLoad:
+    """Wait for the `h1` `title` (or an exception box), then for the script run to finish; time from `start`."""
+    heading = page.locator("h1", has_text=title)
+    first = heading.or_(page.locator('[data-testid="stException"]')).first
+    first.wait_for(state="visible", timeout=max(deadline - time.monotonic(), 0.001) * 1000)
+    first_seen = time.monotonic() - start
+    _wait_idle(page, deadline)
+    return PageLoad(
+        first_h1_s=first_seen if heading.first.is_visible() else None,
+        settled_s=time.monotonic() - start,
+        exceptions=_exception_texts(page),
+    )
+
+
+def wait_rendered(page: Page, title: str, timeout_s: float = 120.0) -> PageLoad:
+    """Wait until the current page shows its `h1` `title` and Streamlit has finished running it (after a click)."""
+    start = time.monotonic()
+    return _wait_rendered(page, title, start, start + timeout_s)
+
+
+def open_page(browser_page: Page, url: str, title: str, timeout_s: float = 120.0) -> PageLoad:
+    """Navigate to `url` and wait until its `h1` `title` is shown and Streamlit has finished running the page."""
+    start = time.monotonic()
+    browser_page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
+    return _wait_rendered(browser_page, title, start, start + timeout_s)
+
+
+def screenshot_dir() -> Path:
+    """The (git-ignored) folder for screenshots, created if needed."""
+    path = REPO_ROOT / "screenshots"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def save_screenshot(page: Page, path: Path, max_height: int = 16000) -> Path:
+    """Screenshot the whole page: Streamlit scrolls inside `stMain`, so grow the viewport to its content first."""
+    viewport = page.viewport_size or {"width": 1280, "height": 900}
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0")
+    page.set_viewport_size({"width": viewport["width"], "height": min(max(height, viewport["height"]), max_height)})
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(viewport)
+    return path

@@ -1,0 +1,47 @@
+"""Every page of the app, from the navigation itself, rendered in a real Chromium: no exception, title, content."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from bench.serve import AppServer, PageLoad, open_page, save_screenshot, screenshot_dir, wait_rendered
+from ui.navigation import HOME_TITLE, LESSONS, Lesson
+
+pytestmark = pytest.mark.browser
+
+PAGES = [("/", HOME_TITLE), *(("/" + lesson.url_path, lesson.title) for lesson in LESSONS)]
+MAIN = '[data-testid="stMain"]'
+LOG_TAIL_CHARS = 4000
+
+
+def explain(server: AppServer, problem: str) -> str:
+    """A failure message: the problem, then the tail of the server log."""
+    return f"{problem}\n--- server log (tail) ---\n{server.log_text()[-LOG_TAIL_CHARS:]}"
+
+
+def check_rendered(server: AppServer, page: Page, load: PageLoad, title: str) -> None:
+    """Assert the page shows no exception box and its `h1` title is visible."""
+    assert not load["exceptions"], explain(server, "exception on the page:\n" + "\n---\n".join(load["exceptions"]))
+    assert load["first_h1_s"] is not None, explain(server, f"no h1 {title!r} on the page")
+    assert page.locator("h1", has_text=title).first.is_visible(), explain(server, f"h1 {title!r} not visible")
+
+
+@pytest.mark.parametrize(("path", "title"), PAGES, ids=[path for path, _ in PAGES])
+def test_page_renders(app_server: AppServer, page: Page, path: str, title: str) -> None:
+    """The page renders its title and more content, without an exception; a screenshot is saved."""
+    load = open_page(page, app_server.url + path, title)
+    check_rendered(app_server, page, load, title)
+    body = page.locator(MAIN).inner_text().replace(title, "", 1).strip()
+    assert body, explain(app_server, f"{path}: the main area shows nothing but the title")
+    shot = save_screenshot(page, screenshot_dir() / f"{path.strip('/') or 'home'}.png")
+    assert shot.exists() and shot.stat().st_size > 5_000, f"screenshot {shot} missing or nearly empty"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.url_path for lesson in LESSONS])
+def test_home_links_to_lesson(app_server: AppServer, page: Page, lesson: Lesson) -> None:
+    """Clicking the lesson's link on the home page opens that lesson."""
+    check_rendered(app_server, page, open_page(page, app_server.url + "/", HOME_TITLE), HOME_TITLE)
+    page.locator(f'{MAIN} [data-testid="stPageLink"] a', has_text=lesson.title).click()
+    page.wait_for_url(f"{app_server.url}/{lesson.url_path}", timeout=30_000)
+    check_rendered(app_server, page, wait_rendered(page, lesson.title), lesson.title)

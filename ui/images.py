@@ -1,0 +1,57 @@
+"""Picking an input image in a page: the shipped photo catalogue or an upload, with friendly errors."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from lessons import data, images
+from ui.state import init_from_url
+
+
+@dataclass(frozen=True)
+class PickedImage:
+    """The image a student chose, with a stable id for caching and a caption that credits its source."""
+
+    image_id: str
+    array: np.ndarray
+    caption: str
+
+
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
+
+
+def _photo_label(key: str) -> str:
+    return data.photo_info(key).caption
+
+
+def photo_picker(key: str, default: str = "coffee") -> PickedImage:
+    """Selectbox over the catalogue plus an uploader; a bad upload shows a message and keeps the last image."""
+
+    keys = data.photo_keys()
+    init_from_url(key, keys, default)
+    choice = st.selectbox("Photo", keys, key=key, format_func=_photo_label)
+    upload = st.file_uploader("…or upload your own image", type=UPLOAD_TYPES, key=f"{key}_upload",
+                              help=f"Up to {images.MAX_UPLOAD_BYTES // 2**20} MB; PNG, JPEG, GIF, BMP, TIFF, WebP.")
+    if upload is not None:
+        picked = _decode(upload.getvalue(), upload.name)
+        if picked is not None:
+            return picked
+    info = data.photo_info(choice)
+    return PickedImage(f"photo:{choice}", data.load_photo(choice),
+                       f"{info.caption} — {info.credit}, {info.license}")
+
+
+def _decode(raw: bytes, name: str) -> PickedImage | None:
+    digest = hashlib.sha1(raw).hexdigest()[:16]
+    try:
+        decoded = images.decode_upload(raw, name)
+    except images.ImageInputError as error:
+        st.error(f"**{name}** can't be used: {error} The photo selected above is shown instead.")
+        return None
+    for note in decoded.notes:
+        st.info(note)
+    return PickedImage(f"upload:{digest}", decoded.array, f"Your upload: {name} ({images.describe(decoded)})")

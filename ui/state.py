@@ -1,0 +1,25 @@
+"""Widget state kept in `st.session_state` under explicit keys and mirrored to the URL so a view can be shared."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+
+def init_from_url(key: str, options: Sequence[str], default: str) -> None:
+    """On a session's first run, seed `st.session_state[key]` from the URL when valid, else from `default`."""
+    if key in st.session_state:
+        if st.session_state[key] not in options:
+            st.session_state[key] = default
+        return
+    from_url = st.query_params.get(key)
+    st.session_state[key] = from_url if from_url in options else default
+
+
+def mirror_to_url(*keys: str) -> None:
+    """Write the current values of these session keys into the URL's query string."""
+    for key in keys:
+        value = st.session_state.get(key)
+        if value is not None and st.query_params.get(key) != str(value):
+            st.query_params[key] = str(value)
