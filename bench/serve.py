@@ -30,13 +30,13 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 
-# True once the script run has finished: Streamlit's own run state says so, the "Running…" status widget is gone
-# (it is unmounted after a 200 ms fade) and no spinner is left on the page.
+# True once the script run has finished: Streamlit's run state on `stApp` says so (where that test hook exists),
+# the "Running…" status widget is gone (it unmounts after a 200 ms fade) and no spinner is left on the page.
 _IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const state = app ? app.getAttribute('data-test-script-state') : null;
     const visible = (sel) => [...document.querySelectorAll(sel)].some((el) => el.checkVisibility());
-    return (state === 'notRunning' || state === 'compilationError')
+    return [null, 'notRunning', 'compilationError'].includes(state)
         && !visible('[data-testid="stStatusWidget"]') && !visible('[data-testid="stSpinner"]');
 }"""
 _POLL_S = 0.1

@@ -34,6 +34,7 @@ LITE_MEAN = (127 / 255,) * 3
 LITE_STD = (128 / 255,) * 3
 RANDOM_SEED = 0
 DEFAULT_MEMORY_BUDGET = 512 * 1024**2
+CPU_WORKING_SET = 12 * 1024**2
 
 
 # ----------------------------------------------------------------------------------------------------- devices, seeds
@@ -332,6 +333,16 @@ _cache: dict[tuple[str, str, str], LoadedModel] = {}
 _cache_lock = threading.Lock()
 
 
+def _memory_format(dev: torch.device) -> torch.memory_format:
+    # oneDNN's CPU convolutions run ~1.5× faster on channels-last tensors; GPUs keep their default.
+    return torch.channels_last if dev.type == "cpu" else torch.contiguous_format
+
+
+def _to_model_input(loaded: LoadedModel, x: torch.Tensor) -> torch.Tensor:
+    x = x.to(loaded.device, torch.float32)
+    return x.contiguous(memory_format=_memory_format(loaded.device)) if x.dim() == 4 else x
+
+
 def is_loaded(key: str, weights_kind: Weights = "pretrained", device_name: str | None = None) -> bool:
     """Whether that model is already in this process's cache (so loading it is instant)."""
     return (key, weights_kind, str(device(device_name))) in _cache
@@ -358,7 +369,7 @@ def load_model(key: str = DEFAULT_MODEL, weights_kind: Weights = "pretrained", d
                 module = spec.build_random()
         else:
             raise ValueError(f"weights must be 'pretrained' or 'random', not {weights_kind!r}")
-        module = module.to(dev).eval().requires_grad_(False)
+        module = module.to(dev, memory_format=_memory_format(dev)).eval().requires_grad_(False)
         for sub in module.modules():
             _refuse_training(sub)
         loaded = LoadedModel(spec, weights_kind, module, dev, spec.stages(module))
@@ -428,11 +439,19 @@ def prepare_batch(images: Sequence[np.ndarray] | np.ndarray, spec: ModelSpec) ->
 # ------------------------------------------------------------------------------------------------ batched inference
 def batch_size_for(loaded: LoadedModel, layers: Sequence[str] = (),
                    budget_bytes: int = DEFAULT_MEMORY_BUDGET) -> int:
-    """Largest batch whose kept activations plus the biggest intermediate fit in `budget_bytes` (1…256)."""
+    """Batch size for inference: kept activations plus working memory fit `budget_bytes` (1…256).
+
+    On a CPU the batch is also kept small enough for the largest intermediate maps to stay in cache: measured on
+    EfficientNet-Lite0, 2 images per batch ran ~2× faster than 32.
+    """
     shapes = loaded.output_shapes
-    numel = [int(np.prod(s)) for s in shapes.values()]
-    per_image = 4 * (sum(int(np.prod(shapes[name])) for name in layers) + 3 * max(numel))
-    return int(np.clip(budget_bytes // max(per_image, 1), 1, 256))
+    largest = max(int(np.prod(s)) for s in shapes.values())
+    working = 4 * 3 * largest  # a stage's input, output and one temporary
+    per_image = 4 * sum(int(np.prod(shapes[name])) for name in layers) + working
+    size = int(np.clip(budget_bytes // max(per_image, 1), 1, 256))
+    if loaded.device.type == "cpu":
+        size = min(size, max(1, CPU_WORKING_SET // working))
+    return size
 
 
 def _batches(n: int, size: int) -> list[slice]:
@@ -455,10 +474,10 @@ def capture(loaded: LoadedModel, inputs: torch.Tensor, layers: Sequence[str], ba
     chunks = _batches(len(inputs), size)
     with torch.inference_mode():
         for i, chunk in enumerate(chunks):
-            x = inputs[chunk].to(loaded.device, torch.float32)
+            x = _to_model_input(loaded, inputs[chunk])
             _, kept = run_stages(loaded.stages, x, keep=wanted, stop_after=deepest)
             for name, value in kept.items():
-                parts[name].append(value.float().cpu().numpy())
+                parts[name].append(value.float().cpu().contiguous().numpy())
             if progress:
                 progress((i + 1) / len(chunks), f"batch {i + 1} of {len(chunks)}")
     return {name: np.concatenate(chunks_) for name, chunks_ in parts.items()}
@@ -470,7 +489,7 @@ def logits(loaded: LoadedModel, inputs: torch.Tensor, batch_size: int | None = N
     outs = []
     with torch.inference_mode():
         for chunk in _batches(len(inputs), size):
-            x = inputs[chunk].to(loaded.device, torch.float32)
+            x = _to_model_input(loaded, inputs[chunk])
             outs.append(loaded.module(x).float().cpu().numpy())
     return np.concatenate(outs) if outs else np.zeros((0, 0), np.float32)
 

@@ -8,6 +8,7 @@ and Pillow's global settings (``Image.MAX_IMAGE_PIXELS``, ``ImageFile.LOAD_TRUNC
 from __future__ import annotations
 
 import io
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ _STRETCHED_MODES = {"I": "high-bit-depth", "F": "32-bit float"}
 _ALPHA_MODES = {"RGBA", "RGBa", "LA", "PA"}
 _OTHER_COLOUR_SPACES = {"YCbCr", "LAB", "HSV"}
 _BYTES_PER_MB = 1024 * 1024
+_TURNED_ORIENTATIONS = range(2, 9)  # EXIF orientation 1 is "as stored"; 2–8 mirror and/or rotate
 
 NOTE_16_BIT = "16-bit image converted to 8-bit"
 NOTE_TRANSPARENT = "transparent areas shown on white"
@@ -75,10 +77,12 @@ def decode_upload(
             original_format, original_mode, original_size = image.format or "unknown", image.mode, image.size
             _check_pixel_count(original_size, max_pixels)
             _check_min_side(original_size, min_side)
+            _decode_at_reduced_scale(image, max_side)
             frame_notes = _load_first_frame(image)
             upright, orientation_notes = _upright(image)
             rgb, colour_notes = _to_rgb(upright)  # inside the block: a closed image has no pixels
-    resized, size_notes = _downscale(rgb, max_side)
+    resized = _fit_within(rgb, max_side)
+    size_notes = _downscale_notes(original_size, resized.size, max_side)
     return DecodedImage(
         array=np.array(resized, dtype=np.uint8, order="C"),
         notes=tuple(frame_notes + orientation_notes + colour_notes + size_notes),
@@ -181,6 +185,19 @@ def _open(data: bytes, filename: str | None, max_pixels: int) -> Image.Image:
         raise _damaged() from error
 
 
+def _scale_to_fit(size: tuple[int, int], max_side: int) -> float:
+    """The factor (at most 1) that brings the longer side of size down to max_side."""
+    return min(1.0, max_side / max(size))
+
+
+def _decode_at_reduced_scale(image: Image.Image, max_side: int) -> None:
+    """Let a JPEG decoder skip detail the downscale would discard (no effect on other formats); call before load."""
+    scale = _scale_to_fit(image.size, max_side)
+    if scale < 1.0:
+        width, height = image.size
+        image.draft(image.mode, (math.ceil(width * scale), math.ceil(height * scale)))
+
+
 def _load_first_frame(image: Image.Image) -> list[str]:
     """Decode the pixels of frame 0; the notes say when other frames were dropped."""
     try:
@@ -200,12 +217,11 @@ def _upright(image: Image.Image) -> tuple[Image.Image, list[str]]:
     """Apply the EXIF orientation tag; the note says when the image was turned or flipped."""
     try:
         orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
-        upright = ImageOps.exif_transpose(image)
+        if orientation not in _TURNED_ORIENTATIONS:
+            return image, []  # no copy: the colour conversion makes one
+        return ImageOps.exif_transpose(image), ["turned upright using the camera's orientation tag (EXIF)"]
     except Exception:  # a malformed EXIF block must not cost the student the picture
         return image, ["the orientation tag (EXIF) could not be read, so the image is shown as stored"]
-    if orientation in range(2, 9):
-        return upright, ["turned upright using the camera's orientation tag (EXIF)"]
-    return upright, []
 
 
 # --- colour conversion -------------------------------------------------------------------------------------------
@@ -291,16 +307,23 @@ def _to_rgb(image: Image.Image) -> tuple[Image.Image, list[str]]:
     return rgb, notes
 
 
-def _downscale(image: Image.Image, max_side: int) -> tuple[Image.Image, list[str]]:
-    """Shrink so the longer side is max_side (aspect kept, Lanczos), with a note; smaller images pass through."""
+def _fit_within(image: Image.Image, max_side: int) -> Image.Image:
+    """Shrink so the longer side is max_side (aspect kept, Lanczos); smaller images pass through."""
+    scale = _scale_to_fit(image.size, max_side)
+    if scale == 1.0:
+        return image
     width, height = image.size
-    if max(width, height) <= max_side:
-        return image, []
-    scale = max_side / max(width, height)
     new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    resized = image.resize(new_size, Image.Resampling.LANCZOS)
-    note = (
-        f"downscaled from {width}×{height} to {new_size[0]}×{new_size[1]} pixels "
+    return image.resize(new_size, Image.Resampling.LANCZOS)
+
+
+def _downscale_notes(original_size: tuple[int, int], final_size: tuple[int, int], max_side: int) -> list[str]:
+    """A note when the image was made smaller, naming the size uploaded and the size kept."""
+    if max(final_size) == max(original_size):
+        return []
+    width, height = original_size
+    final_width, final_height = final_size
+    return [
+        f"downscaled from {width}×{height} to {final_width}×{final_height} pixels "
         f"(longest side limited to {max_side})"
-    )
-    return resized, [note]
+    ]

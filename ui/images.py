@@ -37,7 +37,7 @@ def photo_picker(key: str, default: str = "coffee") -> PickedImage:
     upload = st.file_uploader("…or upload your own image", type=UPLOAD_TYPES, key=f"{key}_upload",
                               help=f"Up to {images.MAX_UPLOAD_BYTES // 2**20} MB; PNG, JPEG, GIF, BMP, TIFF, WebP.")
     if upload is not None:
-        picked = _decode(upload.getvalue(), upload.name)
+        picked = decode_or_explain(upload.getvalue(), upload.name)
         if picked is not None:
             return picked
     info = data.photo_info(choice)
@@ -45,7 +45,8 @@ def photo_picker(key: str, default: str = "coffee") -> PickedImage:
                        f"{info.caption} — {info.credit}, {info.license}")
 
 
-def _decode(raw: bytes, name: str) -> PickedImage | None:
+def decode_or_explain(raw: bytes, name: str) -> PickedImage | None:
+    """Decode an upload; on failure show why in the page and return None (the caller keeps its last image)."""
     digest = hashlib.sha1(raw).hexdigest()[:16]
     try:
         decoded = images.decode_upload(raw, name)

@@ -195,10 +195,11 @@ def test_sixteen_bit_grayscale_divides_by_257() -> None:
 
 
 def test_big_endian_sixteen_bit_tiff() -> None:
-    values = np.tile(np.array([0, 65535], dtype=np.uint16), (16, 8))
-    decoded = decode_upload(encode(Image.fromarray(values).convert("I;16B"), "TIFF"))
+    values = np.tile(np.array([0, 257, 65535], dtype=">u2"), (16, 6))
+    big_endian = Image.frombytes("I;16B", (18, 16), values.tobytes())
+    decoded = decode_upload(encode(big_endian, "TIFF"))
     assert decoded.original_mode == "I;16B"
-    assert decoded.array.min() == 0 and decoded.array.max() == 255
+    np.testing.assert_array_equal(decoded.array[0, :3, 1], [0, 1, 255])
 
 
 def test_float_image_is_stretched_and_nan_is_black() -> None:
@@ -296,12 +297,26 @@ def test_animated_gif_uses_first_frame() -> None:
     assert any("3 frames" in note for note in decoded.notes)
 
 
+def test_multi_picture_jpeg_uses_first_picture() -> None:
+    pictures = [Image.new("RGB", (32, 24), colour) for colour in [(200, 30, 30), (30, 30, 200)]]
+    decoded = decode_upload(encode(pictures[0], "MPO", save_all=True, append_images=pictures[1:]))
+    assert decoded.array[10, 10, 0] > 180 and decoded.array[10, 10, 2] < 60
+    assert any("2 pictures" in note for note in decoded.notes)
+
+
 def test_large_image_is_downscaled_keeping_aspect() -> None:
     decoded = decode_upload(encode(Image.new("RGB", (3000, 1000), (10, 20, 30)), "PNG"))
     assert_valid_rgb(decoded, 683, MAX_SIDE_AFTER_DECODE)
     assert decoded.original_size == (3000, 1000)
     assert tuple(decoded.array[300, 1000]) == (10, 20, 30)
     assert any("downscaled" in note and "3000×1000" in note for note in decoded.notes)
+
+
+def test_large_jpeg_decoded_at_reduced_scale_still_has_note() -> None:
+    decoded = decode_upload(encode(Image.new("RGB", (4096, 1024), (200, 100, 50)), "JPEG", quality=95))
+    assert_valid_rgb(decoded, 512, 2048)  # the decoder's 1/2 scale lands exactly on max_side
+    assert np.abs(decoded.array[256, 1024].astype(int) - (200, 100, 50)).max() <= 4
+    assert any("downscaled from 4096×1024" in note for note in decoded.notes)
 
 
 def test_max_side_can_be_lowered() -> None:

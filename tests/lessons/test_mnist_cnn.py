@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -22,6 +23,15 @@ from lessons.mnist_cnn import (
 )
 
 STAGES = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "fc"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _single_thread():
+    """Train with one intra-op thread: this net is tiny, and two threads on a busy 2-core box can be ~8x slower."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
 
 
 # --- architecture ---------------------------------------------------------------------------------------------------
@@ -81,12 +91,21 @@ def test_to_input_rejects_wrong_shape() -> None:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory):
+    """Train once for the whole module through load_or_train, keeping the TrainResult it produced."""
     cache = tmp_path_factory.mktemp("cnn-cache")
     calls: list[tuple[float, str]] = []
-    start = time.perf_counter()
-    model, meta = load_or_train(seed=0, progress=lambda f, m: calls.append((f, m)), cache=cache)
-    seconds = time.perf_counter() - start
-    return {"cache": cache, "model": model, "meta": meta, "calls": calls, "seconds": seconds}
+    results: list[mnist_cnn.TrainResult] = []
+    real_train = mnist_cnn.train_digit_cnn
+
+    def recording_train(*args, **kwargs):
+        results.append(real_train(*args, **kwargs))
+        return results[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mnist_cnn, "train_digit_cnn", recording_train)
+        model, meta = load_or_train(seed=0, progress=lambda f, m: calls.append((f, m)), cache=cache)
+    assert len(results) == 1
+    return {"cache": cache, "model": model, "meta": meta, "calls": calls, "result": results[0]}
 
 
 def test_training_reaches_accuracy(trained) -> None:
@@ -117,13 +136,16 @@ def test_progress_fractions_increase_to_one(trained) -> None:
     assert all(isinstance(m, str) and m for _, m in trained["calls"])
 
 
-def test_train_digit_cnn_losses_decrease() -> None:
-    result = mnist_cnn.train_digit_cnn(epochs=2, seed=0)
-    assert len(result.losses) == 2
+def test_train_result_losses_decrease(trained) -> None:
+    result = trained["result"]
+    assert result.model is trained["model"]
+    assert len(result.losses) == mnist_cnn.DEFAULT_EPOCHS
     assert result.losses[-1] < result.losses[0]
+    assert all(np.isfinite(result.losses))
     assert result.seconds > 0 and not result.model.training
-    with pytest.raises(Exception):
-        result.train_accuracy = 1.0  # frozen dataclass
+    assert result.test_accuracy == trained["meta"]["test_accuracy"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.train_accuracy = 1.0  # type: ignore[misc]
 
 
 # --- cache ----------------------------------------------------------------------------------------------------------

@@ -1,0 +1,128 @@
+"""AppTest runs of the Inside-a-CNN page: render, change every control, never an exception."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from streamlit.testing.v1 import AppTest
+
+from lessons import compute
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PAGE = "pages/inside_cnn.py"
+
+
+@pytest.fixture()
+def page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_default_view_shows_every_section(page):
+    assert [h.value for h in page.header] == [
+        "1 · From photo to tensor", "2 · What the network says", "3 · The network's stages",
+        "4 · First-layer filters", "5 · Feature maps"]
+    assert len(page.get("image")) >= 6  # 4 preprocessing steps, filters, feature maps
+    assert page.get("graphviz_chart")
+    assert page.get("arrow_vega_lite_chart") or page.get("vega_lite_chart")
+    assert page.selectbox(key="model").value == compute.DEFAULT_MODEL
+    assert page.query_params["model"] == [compute.DEFAULT_MODEL] or page.query_params["model"] == compute.DEFAULT_MODEL
+
+
+def test_switching_image_layer_weights_and_controls(page):
+    page.selectbox(key="photo").set_value("chelsea").run()
+    _no_exception(page)
+    for layer in ("stem", "blocks.10", "head"):
+        page.selectbox(key="layer").set_value(layer).run()
+        _no_exception(page)
+    page.slider(key="maps_shown").set_value(32).run()
+    page.toggle(key="shared_scale").set_value(False).run()
+    _no_exception(page)
+    page.radio(key="weights").set_value("random").run()
+    _no_exception(page)
+    assert any("random weights" in i.value for i in page.info)
+
+
+def test_offline_model_without_weights_explains_and_falls_back(page, monkeypatch, tmp_path):
+    page.selectbox(key="model").set_value("alexnet").run()
+    _no_exception(page)
+    if not compute.availability("alexnet").ok:
+        assert any("not on this computer" in w.value for w in page.warning)
+        assert any(b.label.startswith("Download AlexNet") for b in page.button)
+    # the architecture is still shown (random weights) with AlexNet's conv → relu → pool shape
+    assert page.get("graphviz_chart")
+    page.selectbox(key="layer").set_value("features.0").run()
+    _no_exception(page)
+
+
+def test_digit_model_uses_digits(page):
+    page.selectbox(key="model").set_value("digit_cnn").run()
+    _no_exception(page)
+    assert page.selectbox(key="digit_class").value == "3"
+    page.selectbox(key="digit_class").set_value("7").run()
+    page.slider(key="digit_example").set_value(5).run()
+    _no_exception(page)
+
+
+def test_view_is_restored_from_the_url():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["model"] = "efficientnet_lite0"
+    at.query_params["photo"] = "rocket"
+    at.query_params["layer"] = "blocks.7"
+    at.run()
+    at.switch_page(PAGE).run()
+    _no_exception(at)
+    assert at.selectbox(key="photo").value == "rocket"
+    assert at.selectbox(key="layer").value == "blocks.7"
+
+
+def _png(array: np.ndarray, mode: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array, mode=mode).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+BAD_UPLOADS = {
+    "notes.txt": b"this is not an image",
+    "half.png": _png(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))[:6000],
+    "dot.png": _png(np.zeros((1, 1, 3), np.uint8)),
+    "empty.png": b"",
+}
+
+
+def _upload_script(raw: bytes, name: str) -> None:
+    import streamlit as st
+
+    from ui.images import decode_or_explain
+
+    picked = decode_or_explain(raw, name)
+    st.write("kept previous image" if picked is None else f"using {picked.image_id}")
+
+
+@pytest.mark.parametrize("name", list(BAD_UPLOADS))
+def test_bad_uploads_show_a_message_not_a_traceback(name):
+    at = AppTest.from_function(_upload_script, args=(BAD_UPLOADS[name], name), default_timeout=30).run()
+    _no_exception(at)
+    assert len(at.error) == 1 and name in at.error[0].value
+    assert at.markdown[-1].value == "kept previous image"
+
+
+def test_odd_but_usable_upload_is_explained():
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[..., 3] = 0  # fully transparent
+    at = AppTest.from_function(_upload_script, args=(_png(rgba, "RGBA"), "clear.png"), default_timeout=30).run()
+    _no_exception(at)
+    assert not at.error and at.info
+    assert at.markdown[-1].value.startswith("using upload:")

@@ -1,0 +1,46 @@
+"""The two install paths (pyproject for local use, requirements.txt for hosting) must agree."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _names_and_pins(lines: list[str]) -> dict[str, str]:
+    found = {}
+    for line in lines:
+        line = line.split("#")[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        name = re.split(r"[<>=!~\[ ]", line, maxsplit=1)[0].lower()
+        found[name] = line[len(name):].strip()
+    return found
+
+
+def test_requirements_match_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    from_pyproject = _names_and_pins(project["dependencies"])
+    from_requirements = _names_and_pins((ROOT / "requirements.txt").read_text().splitlines())
+    assert from_requirements == from_pyproject
+
+
+def test_torch_and_torchvision_are_pinned_as_a_pair():
+    deps = _names_and_pins(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+    assert deps["torch"] == "==2.13.0" and deps["torchvision"] == "==0.28.0"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and "make run" in readme
+    assert ci.strip().splitlines()[-1] == "make test"
+
+
+def test_upload_limit_matches_the_server_setting():
+    from lessons.images import MAX_UPLOAD_BYTES
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
