@@ -153,31 +153,6 @@ def format_shape(shape: tuple[int, ...]) -> str:
     return "×".join(str(s) for s in shape)
 
 
-_KIND_STYLE = {
-    "conv": "#dbe4ff", "block": "#d3f9d8", "relu": "#fff3bf", "pool": "#ffe8cc", "norm": "#f1f3f5",
-    "linear": "#ffdeeb", "flatten": "#f1f3f5", "other": "#f1f3f5",
-}
-
-
-def architecture_dot(loaded: LoadedModel, highlight: str | None = None) -> str:
-    """A Graphviz diagram of the network: input → stages (with output shapes) → class scores."""
-    spec = loaded.spec
-    lines = ['digraph G {', 'rankdir=LR; nodesep=0.15; ranksep=0.2;',
-             'node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, color="#868e96"];',
-             f'input [label="input\\n{spec.channels}×{spec.input_size}×{spec.input_size}", fillcolor="#e9ecef"];']
-    previous = "input"
-    for i, row in enumerate(layer_table(loaded)):
-        node = f"s{i}"
-        colour = _KIND_STYLE.get(row.kind, "#f1f3f5")
-        pen = ', penwidth=3, color="#e8590c"' if row.name == highlight else ""
-        lines.append(f'{node} [label="{row.name}\\n{row.kind}\\n{format_shape(row.output_shape)}", '
-                     f'fillcolor="{colour}"{pen}];')
-        lines.append(f"{previous} -> {node};")
-        previous = node
-    lines.append("}")
-    return "\n".join(lines)
-
-
 def spatial_layers(loaded: LoadedModel) -> list[str]:
     """Layers whose output is a stack of 2-D feature maps (C×H×W), the ones worth drawing as images."""
     return [name for name, shape in loaded.output_shapes.items() if len(shape) == 3]

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from lessons import compute, inside_cnn
-from ui.charts import top_k_bars
+from ui.charts import stage_strip_html, top_k_bars
 from ui.digits import digit_picker
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress, offer_download
@@ -93,7 +93,8 @@ if weights == "random":
     )
 else:
     right.markdown(
-        f"The top guess takes **{best[0][1]:.0%}** of the probability. Field convention: a prediction counts as "
+        f"Best guess: **{best[0][0]}**, with **{best[0][1]:.0%}** of the probability. Field convention: a "
+        "prediction counts as "
         "*top-1 correct* if the first class is right and *top-5 correct* if the right class is anywhere in these "
         "five — many ImageNet classes are near-duplicates (tiger cat, tabby, Egyptian cat)."
     )
@@ -101,14 +102,16 @@ else:
 # -------------------------------------------------------------------------------------------------- architecture
 st.header("3 · The network's stages")
 st.markdown(
-    "Read left to right: each box is one stage with the shape of what it hands on (channels × height × width). "
+    "Read left to right, row by row: each box is one stage with the shape of what it hands on (channels × height × width). "
     "Watch the maps shrink while the channels multiply, until a pooled vector feeds the linear classifier. "
     "The shapes are read from the live model, not typed in."
 )
 layer_options = inside_cnn.spatial_layers(loaded)
-init_from_url("layer", layer_options, layer_options[len(layer_options) // 3])
-st.graphviz_chart(inside_cnn.architecture_dot(loaded, highlight=st.session_state["layer"]),
-                  width="stretch")
+init_from_url("layer", layer_options, layer_options[min(2, len(layer_options) - 1)])
+input_shape = f"{spec.channels}×{spec.input_size}×{spec.input_size}"
+stage_cards = [("input", "input", input_shape)] + [
+    (row.name, row.kind, inside_cnn.format_shape(row.output_shape)) for row in inside_cnn.layer_table(loaded)]
+st.html(stage_strip_html(stage_cards, highlight=st.session_state["layer"]))
 with st.expander("Layer table"):
     table = pd.DataFrame([
         {"layer": r.name, "kind": r.kind, "what it does": r.description,
@@ -148,9 +151,11 @@ mirror_to_url("layer")
 act = activation(model_key, weights, picked.image_id, layer, picked.array)
 order = inside_cnn.strongest_channels(act, min(count, act.shape[0]))
 tiles = inside_cnn.feature_map_tiles(act, order, shared_scale=shared)
-st.image(inside_cnn.montage(tiles, columns=8, pad=2), width="stretch",
-         caption=f"{layer}: channels {', '.join(map(str, order[:8]))}… of {act.shape[0]}; "
-                 f"each map {act.shape[1]}×{act.shape[2]}.")
+seen, maps = st.columns([1, 4])
+seen.image(steps[2].image, caption="What the network sees", width="stretch")
+maps.image(inside_cnn.montage(tiles, columns=8, pad=2), width="stretch",
+           caption=f"{layer}: the {len(order)} strongest of {act.shape[0]} channels (channel "
+                   f"{', '.join(map(str, order[:4]))}, …); each map {act.shape[1]}×{act.shape[2]}.")
 st.markdown(
     f"**Why it works.** Stage by stage the network re-describes the image until, at the top, the classes sit on "
     f"different sides of simple lines in a {loaded.output_shapes[loaded.layer_names[-2]][0]}-dimensional space. "

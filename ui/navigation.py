@@ -7,6 +7,7 @@ routed, listed on the home page and tested in the browser without further wiring
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 SECTIONS: tuple[str, ...] = ("Foundations", "Inside CNNs", "Neuroscience tools for networks", "Brains")
 
@@ -19,8 +20,17 @@ class Lesson:
     path: str  # page script, relative to the repository root
     title: str
     icon: str
-    url_path: str
     summary: str  # one line for the home page
+
+    @property
+    def url_path(self) -> str:
+        """The page's URL path: its file name without `.py`.
+
+        It must equal the file name: until `st.navigation` has run once in a server process, Streamlit resolves a
+        direct link by the `pages/` folder's file names, so any other path shows "Page not found" to the first
+        visitor after a restart.
+        """
+        return Path(self.path).stem
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -29,7 +39,6 @@ LESSONS: tuple[Lesson, ...] = (
         path="pages/inside_cnn.py",
         title="Inside a CNN",
         icon=":material/layers:",
-        url_path="inside-a-cnn",
         summary="Run a real pretrained network on a photo: preprocessing, top-5 guesses, learned filters, "
         "feature maps layer by layer.",
     ),

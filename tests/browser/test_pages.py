@@ -47,3 +47,18 @@ def test_home_links_to_lesson(app_server: AppServer, page: Page, lesson: Lesson)
     page.locator(f'{MAIN} [data-testid="stPageLink"] a', has_text=lesson.title).click()
     page.wait_for_url(lambda url: urlsplit(url).path == "/" + lesson.url_path, timeout=30_000)
     check_rendered(app_server, page, wait_rendered(page, lesson.title), lesson.title)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.url_path for lesson in LESSONS])
+def test_direct_link_works_for_the_first_visitor_after_a_restart(browser, lesson: Lesson) -> None:
+    """A shared lesson link opened first on a freshly started server shows the lesson, not "Page not found"."""
+    with AppServer() as fresh:
+        fresh.wait_healthy(timeout=60)
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            check_rendered(fresh, page, open_page(page, f"{fresh.url}/{lesson.url_path}", lesson.title), lesson.title)
+            assert not page.get_by_text("Page not found").count(), explain(fresh, "Page-not-found dialog shown")
+            assert urlsplit(page.url).path == "/" + lesson.url_path
+        finally:
+            context.close()

@@ -96,12 +96,6 @@ def test_layer_table_for_alexnet_shows_conv_relu_pool():
     assert shapes["features.0"] == (64, 55, 55) and shapes["features.12"] == (256, 6, 6)
 
 
-def test_architecture_dot_lists_every_stage(lite):
-    dot = inside_cnn.architecture_dot(lite, highlight="blocks.3")
-    assert dot.startswith("digraph") and dot.count("->") == len(lite.stages)
-    assert "penwidth=3" in dot and "1280×7×7" in dot
-
-
 def test_spatial_layers_are_feature_map_stacks(lite):
     layers = inside_cnn.spatial_layers(lite)
     assert layers[0] == "stem" and layers[-1] == "head"
