@@ -7,6 +7,7 @@ memory, hook-free activation capture, seeding and thread settings. Results come 
 
 from __future__ import annotations
 
+import copy
 import os
 import random
 import threading
@@ -20,7 +21,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from lessons import architectures, weights
+from lessons import architectures, mnist_cnn, weights
 from lessons.architectures import Stage, run_stages
 from lessons.compat import import_torchvision
 
@@ -127,8 +128,6 @@ def imagenet_classes() -> tuple[str, ...]:
 def class_names(spec: ModelSpec) -> tuple[str, ...]:
     """Class names for a model's outputs."""
     if spec.family == "digits":
-        from lessons import mnist_cnn  # noqa: PLC0415
-
         return mnist_cnn.CLASS_NAMES
     return imagenet_classes()
 
@@ -192,14 +191,10 @@ def _torchvision_status(arch: str) -> Callable[[], Availability]:
 
 
 def _digit_random() -> nn.Module:
-    from lessons import mnist_cnn  # noqa: PLC0415
-
     return mnist_cnn.random_digit_cnn(RANDOM_SEED)
 
 
 def _digit_trained(progress: ProgressFn | None = None) -> nn.Module:
-    from lessons import mnist_cnn  # noqa: PLC0415
-
     model, _meta = mnist_cnn.load_or_train(seed=RANDOM_SEED, progress=progress)
     return model
 
@@ -209,7 +204,7 @@ def _digit_spec() -> ModelSpec:
         key="digit_cnn", title="Small digit CNN (trained here)", family="digits",
         about="Two conv → ReLU → max-pool stages and a linear classifier, trained in this app on 4,000 real "
               "MNIST digits in a few seconds — AlexNet's shape in miniature.",
-        input_size=28, resize=28, mean=(0.1307,), std=(0.3081,),
+        input_size=mnist_cnn.INPUT_SIZE, resize=mnist_cnn.INPUT_SIZE, mean=mnist_cnn.MEAN, std=mnist_cnn.STD,
         build_random=_digit_random, build_pretrained=_digit_trained,
         stages=architectures.sequential_stages, pretrained_status=lambda: Availability(True),
         pretrained_label="trained on MNIST digits (here, in seconds)",
@@ -331,30 +326,26 @@ class LoadedModel:
 
 _cache: dict[tuple[str, str, str], LoadedModel] = {}
 _cache_lock = threading.Lock()
+_build_locks: dict[tuple[str, str, str], threading.Lock] = {}
 
 
-def _memory_format(dev: torch.device) -> torch.memory_format:
-    # oneDNN's CPU convolutions run ~1.5× faster on channels-last tensors; GPUs keep their default.
-    return torch.channels_last if dev.type == "cpu" else torch.contiguous_format
-
-
-def _to_model_input(loaded: LoadedModel, x: torch.Tensor) -> torch.Tensor:
-    x = x.to(loaded.device, torch.float32)
-    return x.contiguous(memory_format=_memory_format(loaded.device)) if x.dim() == 4 else x
-
-
-def is_loaded(key: str, weights_kind: Weights = "pretrained", device_name: str | None = None) -> bool:
-    """Whether that model is already in this process's cache (so loading it is instant)."""
-    return (key, weights_kind, str(device(device_name))) in _cache
+def _build_lock(cache_key: tuple[str, str, str]) -> threading.Lock:
+    with _cache_lock:
+        return _build_locks.setdefault(cache_key, threading.Lock())
 
 
 def load_model(key: str = DEFAULT_MODEL, weights_kind: Weights = "pretrained", device_name: str | None = None,
                progress: ProgressFn | None = None) -> LoadedModel:
-    """Load (once per process) a read-only model; later calls return the same shared object."""
+    """Load (once per process) a read-only model; later calls return the same shared object.
+
+    Each model is built under its own lock, so training the digit CNN never delays sessions using another model.
+    """
     spec = spec_for(key)
     dev = device(device_name)
     cache_key = (key, weights_kind, str(dev))
-    with _cache_lock:
+    if cache_key in _cache:
+        return _cache[cache_key]
+    with _build_lock(cache_key):
         if cache_key in _cache:
             return _cache[cache_key]
         configure_threads()
@@ -379,8 +370,6 @@ def load_model(key: str = DEFAULT_MODEL, weights_kind: Weights = "pretrained", d
 
 def trainable_copy(loaded: LoadedModel) -> nn.Module:
     """A private deep copy of a shared model that may be trained (train mode allowed, gradients on)."""
-    import copy  # noqa: PLC0415
-
     clone = copy.deepcopy(loaded.module)
     for sub in clone.modules():
         sub.__dict__.pop("train", None)  # drop the read-only guard copied from the shared model

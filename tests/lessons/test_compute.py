@@ -158,6 +158,24 @@ def test_load_model_returns_one_shared_object():
     assert compute.is_loaded("efficientnet_lite0", "pretrained")
 
 
+def test_concurrent_first_loads_build_one_shared_model(monkeypatch):
+    key = ("resnet18", "random", "cpu")
+    monkeypatch.delitem(compute._cache, key, raising=False)
+    builds = []
+    original = compute.spec_for("resnet18").build_random
+    monkeypatch.setitem(compute.REGISTRY, "resnet18", dataclasses.replace(
+        compute.spec_for("resnet18"), build_random=lambda: builds.append(1) or original()))
+    loaded: list[compute.LoadedModel] = []
+    threads = [threading.Thread(target=lambda: loaded.append(compute.load_model("resnet18", "random", "cpu")))
+               for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(loaded) == 6 and len({id(m) for m in loaded}) == 1
+    assert builds == [1]
+
+
 def test_eight_threads_capture_concurrently_and_each_gets_its_own_result(lite):
     keys = ["coffee", "chelsea", "rocket", "astronaut", "grace_hopper", "china", "flower", "camera"]
     inputs = [compute.prepare_batch([data.load_photo(k)], lite.spec) for k in keys]
