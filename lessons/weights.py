@@ -89,6 +89,7 @@ def download(url: str, progress: ProgressFn | None = None, timeout_s: float = 12
         raise error
     if error is not None:
         reason = getattr(error, "reason", error)
+        reason = getattr(reason, "strerror", None) or reason
         raise WeightsUnavailable(f"no connection to the weights server ({reason}); "
                                  "this machine looks offline — the offline models keep working") from error
     if progress:

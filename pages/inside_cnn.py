@@ -67,6 +67,7 @@ loaded = load_with_progress(model_key, weights)
 if loaded is None:
     st.stop()
 names = compute.class_names(spec)
+st.caption(f"{loaded.title}. {loaded.note}")
 
 # ------------------------------------------------------------------------------------------------ preprocessing
 st.header("1 · From photo to tensor")

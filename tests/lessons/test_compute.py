@@ -153,6 +153,13 @@ def test_shared_model_is_read_only(lite, photos):
     assert not lite.module.training and all(not p.requires_grad for p in lite.module.parameters())
 
 
+def test_notes_say_what_the_weights_are(lite, lite_random):
+    assert "75.1 %" in lite.note
+    assert lite_random.note.startswith("Untrained")
+    digits = compute.load_model("digit_cnn")
+    assert "held-out digits" in digits.note and float(digits.note.split(": ")[1].split("%")[0]) >= 95
+
+
 def test_load_model_returns_one_shared_object():
     assert compute.load_model("efficientnet_lite0") is compute.load_model("efficientnet_lite0", "pretrained")
     assert compute.is_loaded("efficientnet_lite0", "pretrained")
@@ -221,9 +228,10 @@ def test_online_weights_load_from_local_cache(monkeypatch, tmp_path):
     reference = compute.spec_for("alexnet").build_random()
     torch.save(reference.state_dict(), weights.cached_path(url))
     assert compute.availability("alexnet").ok
-    model = compute.spec_for("alexnet").build_pretrained(None)
+    model, note = compute.spec_for("alexnet").build_pretrained(None)
     for a, b in zip(model.parameters(), reference.parameters()):
         assert torch.equal(a, b)
+    assert note == "Published ImageNet accuracy: 56.5 % top-1, 79.1 % top-5."
 
 
 def test_download_fails_fast_and_clearly_offline(monkeypatch, tmp_path):

@@ -67,6 +67,27 @@ def test_offline_model_without_weights_explains_and_falls_back(page, monkeypatch
     _no_exception(page)
 
 
+def test_download_offline_says_why_within_seconds(page, monkeypatch, tmp_path):
+    import time
+    import urllib.error
+
+    from lessons import weights
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError(OSError(-2, "Name or service not known"))
+
+    monkeypatch.setattr(weights.urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(weights, "hub_checkpoint_dir", lambda: tmp_path)
+    page.selectbox(key="model").set_value("resnet18").run()
+    download = next(b for b in page.button if b.label.startswith("Download ResNet-18"))
+    start = time.monotonic()
+    download.click().run()
+    assert time.monotonic() - start < 10
+    _no_exception(page)
+    assert any("Could not download the ResNet-18 weights" in e.value and "offline" in e.value for e in page.error)
+    assert any("45 MB" in w.value for w in page.warning)
+
+
 def test_digit_model_uses_digits(page):
     page.selectbox(key="model").set_value("digit_cnn").run()
     _no_exception(page)
