@@ -131,6 +131,9 @@ st.markdown(
     "slid over the image and answers *how much does this patch look like me?* Trained filters become edge, "
     "colour-blob and stripe detectors — the same things found in the primary visual cortex. Random ones are "
     "noise. (Grey is zero; brighter colours mean the filter likes that colour there.)"
+    + (" At 3×3 pixels there is little room for a pattern, so these look like small colour-and-edge patches; "
+       "AlexNet's 11×11 first-layer filters show the famous oriented stripes and colour blobs."
+       if weight.shape[-1] <= 3 else "")
 )
 filter_columns = min(16, weight.shape[0])
 st.image(inside_cnn.montage(inside_cnn.filter_tiles(weight), columns=filter_columns), width=min(900, 50 * filter_columns))
@@ -146,7 +149,7 @@ fm = st.columns([2, 1, 1])
 layer = fm[0].selectbox("Layer", layer_options, key="layer",
                         format_func=lambda n: f"{n} — {inside_cnn.format_shape(loaded.output_shapes[n])}")
 count = fm[1].slider("Maps shown", 4, 64, 16, step=4, key="maps_shown")
-shared = fm[2].toggle("Same colour scale for all", value=True, key="shared_scale",
+shared = fm[2].toggle("Shared colour scale", value=True, key="shared_scale",
                       help="On: brightness is comparable between maps. Off: each map is stretched to its own range.")
 mirror_to_url("layer")
 act = activation(model_key, weights, picked.image_id, layer, picked.array)
