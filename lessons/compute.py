@@ -26,7 +26,7 @@ from lessons.architectures import Stage, run_stages
 from lessons.compat import import_torchvision
 
 Weights = Literal["pretrained", "random"]
-ProgressFn = Callable[[float, str], None]
+ProgressFn = weights.ProgressFn
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

@@ -156,3 +156,21 @@ def format_shape(shape: tuple[int, ...]) -> str:
 def spatial_layers(loaded: LoadedModel) -> list[str]:
     """Layers whose output is a stack of 2-D feature maps (C×H×W), the ones worth drawing as images."""
     return [name for name, shape in loaded.output_shapes.items() if len(shape) == 3]
+
+
+def overlay_map(image: np.ndarray, activation_map: np.ndarray, alpha: float = 0.6, cmap: str = "magma") -> np.ndarray:
+    """One feature map stretched over the image it came from: H×W×3 uint8, hot where the channel fires.
+
+    The map is scaled to its own [min, max], upsampled smoothly to the image size and blended over a dimmed copy.
+    """
+    from PIL import Image  # noqa: PLC0415
+
+    h, w = image.shape[:2]
+    values = np.asarray(activation_map, dtype=np.float32)
+    lo, hi = float(values.min()), float(values.max())
+    unit = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    big = np.asarray(Image.fromarray(unit).resize((w, h), Image.Resampling.BILINEAR))
+    heat = colormaps[cmap](np.clip(big, 0, 1))[..., :3]
+    base = (image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)).astype(np.float32) / 255
+    blended = (1 - alpha) * base * 0.6 + alpha * heat
+    return (np.clip(blended, 0, 1) * 255).round().astype(np.uint8)

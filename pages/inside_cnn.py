@@ -26,6 +26,12 @@ def probabilities(model_key: str, weights: str, image_id: str, _image: np.ndarra
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def preprocessing(model_key: str, image_id: str, _image: np.ndarray) -> list[inside_cnn.PreprocessStep]:
+    """The preprocessing steps of one image for one model (cached)."""
+    return inside_cnn.preprocessing_steps(_image, compute.spec_for(model_key))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def activation(model_key: str, weights: str, image_id: str, layer: str, _image: np.ndarray) -> np.ndarray:
     """One layer's C×H×W activation for one image (cached)."""
     loaded = compute.load_model(model_key, weights)
@@ -76,7 +82,7 @@ st.markdown(
     "statistics of its training set. Every image therefore goes through the same steps before the first layer "
     "sees it — skip one and the network sees a world it never learned."
 )
-steps = inside_cnn.preprocessing_steps(picked.array, spec)
+steps = preprocessing(model_key, picked.image_id, picked.array)
 for column, step in zip(st.columns(len(steps)), steps):
     column.image(step.image, caption=f"{step.title}: {step.caption}", width="stretch")
 st.caption(picked.caption)
@@ -160,6 +166,15 @@ seen.image(steps[2].image, caption="What the network sees", width="stretch")
 maps.image(inside_cnn.montage(tiles, columns=8, pad=2), width="stretch",
            caption=f"{layer}: the {len(order)} strongest of {act.shape[0]} channels (channel "
                    f"{', '.join(map(str, order[:4]))}, …); each map {act.shape[1]}×{act.shape[2]}.")
+closer = st.columns([2, 3])
+channel = closer[0].selectbox(
+    "Look closer at one channel", [int(c) for c in order], key="closer_channel",
+    format_func=lambda c: f"channel {c} (mean activation {inside_cnn.channel_strength(act)[c]:.2f})")
+closer[0].markdown(
+    "The map is stretched back over the crop the network saw: bright where this channel's pattern is present. "
+    "Try an early layer (edges, colours) and a deep one (parts, textures) on the same photo.")
+closer[1].image(inside_cnn.overlay_map(steps[2].image, act[channel]), width=360,
+                caption=f"{layer}, channel {channel}, over the input")
 st.markdown(
     f"**Why it works.** Stage by stage the network re-describes the image until, at the top, the classes sit on "
     f"different sides of simple lines in a {loaded.output_shapes[loaded.layer_names[-2]][0]}-dimensional space. "

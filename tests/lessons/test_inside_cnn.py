@@ -108,3 +108,14 @@ def test_deeper_layers_have_coarser_maps_and_more_channels(lite):
     assert acts["stem"].shape[1] < acts["blocks.10"].shape[1]
     assert acts["stem"].shape[2] > acts["blocks.10"].shape[2]
     assert torch.from_numpy(acts["stem"]).min() >= 0  # after ReLU6
+
+
+def test_overlay_map_puts_heat_where_the_channel_fires():
+    image = np.full((64, 64, 3), 128, np.uint8)
+    act = np.zeros((8, 8), np.float32)
+    act[0:2, 0:2] = 5.0  # fires in the top-left corner only
+    shown = inside_cnn.overlay_map(image, act)
+    assert shown.shape == (64, 64, 3) and shown.dtype == np.uint8
+    assert shown[:8, :8].mean() > shown[-16:, -16:].mean() + 40
+    flat = inside_cnn.overlay_map(np.zeros((28, 28), np.uint8), np.ones((7, 7)))  # constant map, gray image
+    assert flat.shape == (28, 28, 3)

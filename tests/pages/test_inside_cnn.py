@@ -47,6 +47,11 @@ def test_switching_image_layer_weights_and_controls(page):
     for layer in ("stem", "blocks.10", "head"):
         page.selectbox(key="layer").set_value(layer).run()
         _no_exception(page)
+    closer = page.selectbox(key="closer_channel")
+    closer.select_index(len(closer.options) - 1).run()
+    _no_exception(page)
+    captions = [i.caption for img in page.get("image") for i in img.proto.imgs]
+    assert any(c.startswith("head, channel") and c.endswith("over the input") for c in captions), captions
     page.slider(key="maps_shown").set_value(32).run()
     page.toggle(key="shared_scale").set_value(False).run()
     _no_exception(page)
