@@ -109,7 +109,6 @@ class ModelSpec:
     stages: Callable[[nn.Module], list[Stage]]
     pretrained_status: Callable[[], Availability]
     pretrained_label: str = "pretrained on ImageNet"
-    weights_url: str | None = None
     offline: bool = True  # pretrained weights ship with the installed packages
 
     @property
@@ -172,7 +171,7 @@ def _torchvision_weights_url(arch: str) -> str:
     return _torchvision_weights(arch).url
 
 
-def _torchvision_pretrained(arch: str) -> Callable[[ProgressFn | None], nn.Module]:
+def _torchvision_pretrained(arch: str) -> Callable[[ProgressFn | None], tuple[nn.Module, str]]:
     def build(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
         path = weights.cached_path(_torchvision_weights_url(arch))
         if not path.exists():
@@ -233,7 +232,6 @@ REGISTRY: dict[str, ModelSpec] = {
         input_size=224, resize=256, mean=IMAGENET_MEAN, std=IMAGENET_STD,
         build_random=_torchvision_builder("resnet18"), build_pretrained=_torchvision_pretrained("resnet18"),
         stages=architectures.resnet_stages, pretrained_status=_torchvision_status("resnet18"), offline=False,
-        weights_url="torchvision:resnet18",
     ),
     "alexnet": ModelSpec(
         key="alexnet", title="AlexNet", family="imagenet",
@@ -242,7 +240,6 @@ REGISTRY: dict[str, ModelSpec] = {
         input_size=224, resize=256, mean=IMAGENET_MEAN, std=IMAGENET_STD,
         build_random=_torchvision_builder("alexnet"), build_pretrained=_torchvision_pretrained("alexnet"),
         stages=architectures.alexnet_stages, pretrained_status=_torchvision_status("alexnet"), offline=False,
-        weights_url="torchvision:alexnet",
     ),
     "digit_cnn": _digit_spec(),
 }

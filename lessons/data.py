@@ -120,8 +120,9 @@ def mnist_digits() -> tuple[np.ndarray, np.ndarray]:
     return _mnist_cached()
 
 
+@lru_cache(maxsize=4)
 def mnist_split(test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split the MNIST digits into stratified train/test parts: (x_train, y_train, x_test, y_test)."""
+    """Split the MNIST digits into stratified train/test parts: (x_train, y_train, x_test, y_test), read-only."""
     images, labels = mnist_digits()
     rng = np.random.default_rng(seed)
     test_idx = []
@@ -130,7 +131,10 @@ def mnist_split(test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, 
         test_idx.extend(rng.choice(members, size=int(round(len(members) * test_fraction)), replace=False))
     test_mask = np.zeros(len(labels), dtype=bool)
     test_mask[np.asarray(test_idx)] = True
-    return images[~test_mask], labels[~test_mask], images[test_mask], labels[test_mask]
+    parts = (images[~test_mask], labels[~test_mask], images[test_mask], labels[test_mask])
+    for part in parts:
+        part.setflags(write=False)
+    return parts
 
 
 @lru_cache(maxsize=1)

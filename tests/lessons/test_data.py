@@ -58,6 +58,7 @@ def test_mnist_has_500_real_digits_per_class():
 def test_mnist_split_is_stratified_disjoint_and_repeatable():
     x_train, y_train, x_test, y_test = data.mnist_split(test_fraction=0.2, seed=0)
     assert len(x_train) == 4000 and len(x_test) == 1000
+    assert not x_test.flags.writeable and data.mnist_split(test_fraction=0.2, seed=0)[2] is x_test  # cached, shared read-only
     assert np.bincount(y_test).tolist() == [100] * 10
     again = data.mnist_split(test_fraction=0.2, seed=0)
     assert np.array_equal(again[2], x_test)
