@@ -119,8 +119,8 @@ def train_digit_cnn(
         raise ValueError("epochs must be at least 1")
     start_time = time.perf_counter()
     x_train, y_train, x_test, y_test = mnist_split()
-    inputs, labels = to_input(x_train), torch.from_numpy(np.asarray(y_train, dtype=np.int64))
-    test_inputs, test_labels = to_input(x_test), torch.from_numpy(np.asarray(y_test, dtype=np.int64))
+    inputs, labels = to_input(x_train), torch.tensor(y_train, dtype=torch.int64)
+    test_inputs, test_labels = to_input(x_test), torch.tensor(y_test, dtype=torch.int64)
 
     model = _new_model(seed)
     generator = torch.Generator().manual_seed(seed)
