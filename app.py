@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.navigation import HOME_TITLE, SECTIONS, lessons_in
+from ui.routing import mark_routed
 
 st.set_page_config(page_title=HOME_TITLE, page_icon=":material/neurology:", layout="wide")
 
@@ -44,4 +45,5 @@ def build_navigation() -> dict[str, list]:
     return pages
 
 
+mark_routed()
 st.navigation(build_navigation()).run()

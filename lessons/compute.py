@@ -43,14 +43,21 @@ def device(prefer: str | None = None) -> torch.device:
     """Pick CUDA, then MPS, then CPU (or `prefer`, or $ZERO_TO_BRAINS_DEVICE when set)."""
     choice = prefer or os.environ.get("ZERO_TO_BRAINS_DEVICE")
     if choice:
-        return torch.device(choice)
+        return resolve_device(choice)
     if torch.cuda.is_available():
-        _configure_cuda()
-        return torch.device("cuda")
+        return resolve_device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def resolve_device(dev: torch.device | str | None) -> torch.device:
+    """The device asked for, or the shared choice when None; a CUDA device gets full float32 maths (no TF32)."""
+    chosen = device() if dev is None else torch.device(dev)
+    if chosen.type == "cuda":
+        _configure_cuda()
+    return chosen
 
 
 @lru_cache(maxsize=1)

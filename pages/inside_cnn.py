@@ -12,8 +12,10 @@ from ui.digits import digit_picker
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress, offer_download
 from ui.navigation import lesson_by_path
+from ui.routing import route_through_app
 from ui.state import init_from_url, mirror_to_url
 
+route_through_app()
 LESSON = lesson_by_path("pages/inside_cnn.py")
 WEIGHT_LABELS = {"pretrained": "Trained weights", "random": "Random weights (untrained twin)"}
 

@@ -44,3 +44,14 @@ def test_upload_limit_matches_the_server_setting():
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
+
+
+def test_every_lesson_page_routes_through_the_app() -> None:
+    """Each lesson page calls `route_through_app()` before drawing anything (see ui/routing.py)."""
+    from ui.navigation import LESSONS
+
+    for lesson in LESSONS:
+        source = (ROOT / lesson.path).read_text()
+        call = source.find("\nroute_through_app()")
+        assert call != -1, f"{lesson.path} does not call route_through_app()"
+        assert "st." not in source[:call].split('"""', 2)[-1], f"{lesson.path} draws before route_through_app()"

@@ -35,6 +35,22 @@ class Lesson:
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson(
+        section="Foundations",
+        path="pages/linear_classifier.py",
+        title="Linear classifier",
+        icon=":material/show_chart:",
+        summary="Draw a line between two clouds of points, then watch gradient descent find it — on the data and "
+        "on the loss landscape. Then bend space with a small network where no line will do.",
+    ),
+    Lesson(
+        section="Foundations",
+        path="pages/convolution.py",
+        title="Convolution",
+        icon=":material/blur_on:",
+        summary="Slide a kernel along a signal and over a photo: blur, edges, sharpening, your own kernels, "
+        "template matching and where it fails, and histograms of oriented gradients.",
+    ),
+    Lesson(
         section="Inside CNNs",
         path="pages/inside_cnn.py",
         title="Inside a CNN",

@@ -23,3 +23,21 @@ def mirror_to_url(*keys: str) -> None:
         value = st.session_state.get(key)
         if value is not None and st.query_params.get(key) != str(value):
             st.query_params[key] = str(value)
+
+
+def init_number_from_url(key: str, default: float, low: float, high: float, *, integer: bool = False) -> None:
+    """On a session's first run, seed a numeric `st.session_state[key]` from the URL when it parses and lies in
+    [low, high], else from `default`. Integers stay `int` so sliders keep their type."""
+    cast = int if integer else float
+    if key in st.session_state:
+        return
+    raw = st.query_params.get(key)
+    value = cast(default)
+    if raw is not None:
+        try:
+            parsed = float(raw)
+        except ValueError:
+            parsed = float("nan")
+        if low <= parsed <= high and (not integer or parsed.is_integer()):
+            value = cast(parsed)
+    st.session_state[key] = value

@@ -60,5 +60,13 @@ def test_direct_link_works_for_the_first_visitor_after_a_restart(browser, lesson
             check_rendered(fresh, page, open_page(page, f"{fresh.url}/{lesson.url_path}", lesson.title), lesson.title)
             assert not page.get_by_text("Page not found").count(), explain(fresh, "Page-not-found dialog shown")
             assert urlsplit(page.url).path == "/" + lesson.url_path
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            nav.get_by_text("Home", exact=True).wait_for(timeout=30_000)
+            links = nav.inner_text()
+            assert lesson.title in links and "inside_cnn" not in links, explain(
+                fresh, f"the sidebar shows the pages/-folder fallback, not the course navigation:\n{links}")
+            width = page.evaluate("() => document.querySelector('[data-testid=\"stMainBlockContainer\"]')"
+                                  "?.getBoundingClientRect().width ?? 0")
+            assert width > 900, explain(fresh, f"narrow layout ({width:.0f} px): app.py's page config did not apply")
         finally:
             context.close()

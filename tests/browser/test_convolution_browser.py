@@ -1,0 +1,73 @@
+"""The Convolution page in a real Chromium: a shared link restores the view, and the kernel editor explains a
+cleared cell without losing the student's numbers."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import Page
+
+from bench.serve import AppServer, open_page, save_screenshot, screenshot_dir, wait_rendered
+from ui.navigation import lesson_by_path
+
+pytestmark = pytest.mark.browser
+
+LESSON = lesson_by_path("pages/convolution.py")
+MAIN = '[data-testid="stMain"]'
+
+
+def test_shared_link_restores_photo_kernel_and_sigma(app_server: AppServer, page: Page) -> None:
+    url = f"{app_server.url}/{LESSON.url_path}?conv_photo=coins&conv_kernel=sobel&conv_sigma=2.5"
+    load = open_page(page, url, LESSON.title)
+    assert not load["exceptions"], load["exceptions"]
+    main = page.locator(MAIN)
+    assert main.get_by_text("Greek coins from Pompeii").first.is_visible()
+    assert main.get_by_text("Sobel magnitude (all edges)").first.is_visible()
+    assert main.get_by_text("Sobel x: vertical edges").first.is_visible()  # the magnitude's two parts
+    assert main.get_by_text("Combined: √(").first.is_visible()
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["conv_kernel"] == ["sobel"] and query["conv_sigma"] == ["2.5"]
+    save_screenshot(page, screenshot_dir() / "convolution-sobel.png")
+
+
+def test_clearing_a_kernel_cell_explains_and_keeps_the_numbers(app_server: AppServer, page: Page) -> None:
+    load = open_page(page, f"{app_server.url}/{LESSON.url_path}?conv_kernel=sharpen", LESSON.title)
+    assert not load["exceptions"], load["exceptions"]
+    page.locator(MAIN).get_by_text("Edit the numbers").click()
+    time.sleep(0.5)
+    wait_rendered(page, LESSON.title)
+    grid = page.locator(f'{MAIN} [data-testid="stDataFrame"]').first
+    grid.wait_for(state="visible", timeout=30_000)
+    grid.scroll_into_view_if_needed()
+
+    def middle_cell() -> tuple[float, float]:
+        box = grid.bounding_box()
+        assert box is not None
+        # a 3×3 grid below a header row and beside an index column: 4 × 4 equal cells
+        return box["x"] + box["width"] * 2.5 / 4, box["y"] + box["height"] * 2.5 / 4
+
+    page.mouse.click(*middle_cell())
+    page.keyboard.press("Delete")
+    time.sleep(0.8)
+    load = wait_rendered(page, LESSON.title)
+    assert not load["exceptions"], load["exceptions"]
+    alert = page.locator(f'{MAIN} [data-testid="stAlert"]', has_text="can't be used yet")
+    alert.first.wait_for(state="visible", timeout=30_000)
+    assert "row 2, column 2" in alert.first.inner_text()
+    assert page.locator(MAIN).get_by_text("8 · From parts to deep networks").first.count()  # the page goes on
+    assert "-1" in grid.inner_text() or grid.is_visible()
+
+    # the student's other numbers are still there: typing the missing one back makes the kernel usable again
+    time.sleep(0.5)
+    page.mouse.click(*middle_cell())
+    page.keyboard.type("5")
+    page.locator("#portal input, #portal textarea").first.wait_for(state="visible", timeout=10_000)  # cell editor
+    time.sleep(0.3)
+    page.keyboard.press("Enter")
+    alert.first.wait_for(state="detached", timeout=30_000)
+    wait_rendered(page, LESSON.title)
+    assert page.locator(MAIN).get_by_text("Output — grey scale").count() == 1
+    assert page.locator(MAIN).get_by_text("The numbers add up to").first.is_visible()
+    save_screenshot(page, screenshot_dir() / "convolution-editor.png")

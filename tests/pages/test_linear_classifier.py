@@ -1,0 +1,256 @@
+"""AppTest runs of the linear-classifier page: every section renders, every control changes the view, the URL
+round-trips it, the table editor edits points, bad links fall back to defaults."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from streamlit.testing.v1 import AppTest
+
+from lessons import linear_classifier as lc
+from lessons import linear_data as ld
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PAGE = "pages/linear_classifier.py"
+QUICK = {"lc_mlp_steps": "250"}  # a shorter network training keeps these runs brisk
+HEADERS = ["1 · Two clouds of points", "2 · A line, a squash and a score", "3 · Watch gradient descent",
+           "4 · The energy landscape", "5 · From parameters to the line", "6 · Beyond a line: layers bend space"]
+
+
+def _open(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    _ok(at)
+    return at
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.split(" (")[0] == label)
+
+
+def _step(at: AppTest) -> str:
+    """The step counter as "step / max"."""
+    metric = next(m for m in at.metric if m.label.startswith("Step"))
+    return f"{metric.value} / {metric.label.split('of ')[1].rstrip(')')}"
+
+
+def _query(at: AppTest, key: str) -> str:
+    value = at.query_params[key]
+    return value[0] if isinstance(value, list) else value
+
+
+def _summary(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "points of class" in m.value).replace("**", "")
+
+
+def _charts(at: AppTest) -> list:
+    return list(at.get("arrow_vega_lite_chart")) + list(at.get("vega_lite_chart"))
+
+
+@pytest.fixture(scope="module")
+def page() -> AppTest:
+    return _open()
+
+
+def test_default_view_shows_every_section_and_the_real_parameters(page):
+    assert page.title[0].value == "Linear classifier"
+    assert [h.value for h in page.header] == HEADERS
+    assert len(_charts(page)) >= 6  # sigmoid, field, curves, landscape, input space, hidden space
+    assert _step(page) == "0 / 500"
+    assert page.selectbox(key="lc_preset").value == "separable"
+    assert _query(page, "lc_preset") == "separable" and _query(page, "lc_step") == "0"
+    trainer: lc.Trainer = page.session_state["lc_trainer"]
+    w1, w2, b = trainer.weights()
+    latex = " ".join(item.value for item in page.latex)
+    assert f"{w1:.3f}" in latex and f"{w2:.3f}" in latex and f"{b:.3f}" in latex
+    form = lc.line_form(w1, w2, b)
+    assert f"{form.slope:.3f}" in latex and f"{form.intercept:+.3f}" in latex
+    line = trainer.line()
+    shown = " ".join(m.value for m in page.markdown)
+    assert f"{math.degrees(line.theta):.1f}°" in shown and f"{line.offset:.3f}" in shown
+    assert any("trained for 1000 steps" in s.proto.label for s in page.status)
+
+
+def test_training_buttons_step_play_pause_and_reset():
+    at = _open(QUICK)
+    at.button(key="lc_step_once").click().run()
+    _ok(at)
+    assert _step(at) == "1 / 500" and _query(at, "lc_step") == "1"
+    at.button(key="lc_play").click().run()  # a full run while playing draws one frame of steps
+    _ok(at)
+    assert at.session_state["lc_playing"] is True
+    assert _step(at) == f"{1 + lc.STEPS_PER_FRAME} / 500"
+    assert at.button(key="lc_pause").proto.disabled is False and at.button(key="lc_play").proto.disabled is True
+    at.button(key="lc_pause").click().run()
+    _ok(at)
+    assert at.session_state["lc_playing"] is False
+    paused = _step(at)
+    at.run()
+    assert _step(at) == paused  # paused: a rerun does not train
+    at.button(key="lc_reset").click().run()
+    _ok(at)
+    assert _step(at) == "0 / 500"
+    at.selectbox(key="lc_max_steps").set_value("200").run()
+    at.slider(key="lc_spf").set_value(50).run()
+    at.button(key="lc_play").click().run()
+    for _ in range(5):  # in AppTest the fragment's timer does not tick: each rerun stands for one frame
+        at.run()
+    _ok(at)
+    assert _step(at) == "200 / 200"  # stops by itself at the max step count
+    assert at.session_state["lc_playing"] is False and at.button(key="lc_play").proto.disabled
+    assert any("max step count" in s.value for s in at.success)
+    at.selectbox(key="lc_max_steps").set_value("500").run()  # no annealing: a higher limit carries on
+    _ok(at)
+    assert _step(at) == "200 / 500" and not at.button(key="lc_play").proto.disabled
+    at.selectbox(key="lc_anneal").set_value("cosine").run()  # a schedule spans the run: it starts again
+    assert _step(at) == "0 / 500"
+
+
+def test_every_setting_changes_the_view():
+    at = _open(QUICK)
+    loss = _metric(at, "Loss")
+    at.slider(key="lc_noise").set_value(0.6).run()
+    _ok(at)
+    assert _metric(at, "Loss") != loss and _query(at, "lc_noise") == "0.6"
+    loss = _metric(at, "Loss")
+    at.number_input(key="lc_seed").set_value(7).run()
+    _ok(at)
+    assert _metric(at, "Loss") != loss and _query(at, "lc_seed") == "7"
+
+    at.radio(key="lc_init").set_value("manual").run()
+    at.slider(key="lc_theta").set_value(-135).run()
+    at.slider(key="lc_offset").set_value(1.5).run()
+    at.slider(key="lc_sharp").set_value(4.0).run()
+    _ok(at)
+    line = at.session_state["lc_trainer"].line()
+    assert math.degrees(line.theta) == pytest.approx(-135, abs=1e-3)
+    assert line.offset == pytest.approx(1.5, abs=1e-4) and _metric(at, "Sharpness |w|") == "4.00"
+    assert _query(at, "lc_theta") == "-135" and _query(at, "lc_init") == "manual"
+
+    after_two_steps = {}
+    for optimiser in lc.OPTIMISERS:
+        at.radio(key="lc_opt").set_value(optimiser).run()
+        at.button(key="lc_step_once").click().run()
+        at.button(key="lc_step_once").click().run()
+        _ok(at)
+        assert _step(at) == "2 / 500"
+        after_two_steps[optimiser] = _metric(at, "Loss")
+    assert len(set(after_two_steps.values())) == 3  # momentum differs from SGD from the second step on
+
+    at.select_slider(key="lc_lr").set_value("0.01").run()
+    at.button(key="lc_step_once").click().run()
+    _ok(at)
+    assert _metric(at, "Learning rate") == "0.01" and _query(at, "lc_lr") == "0.01"
+    at.selectbox(key="lc_anneal").set_value("cosine").run()
+    at.selectbox(key="lc_max_steps").set_value("200").run()
+    for _ in range(3):
+        at.button(key="lc_step_once").click().run()
+    _ok(at)
+    assert _metric(at, "Learning rate") == f"{lc.annealed_lr(0.01, 3, 'cosine', 200):.3g}" != "0.01"
+
+    at.selectbox(key="lc_preset").set_value("xor").run()
+    _ok(at)
+    assert "No straight line splits these" in _summary(at) and _step(at) == "0 / 200"
+    at.select_slider(key="lc_mlp_width").set_value("4").run()
+    at.slider(key="lc_mlp_depth").set_value(2).run()
+    at.selectbox(key="lc_mlp_steps").set_value("500").run()
+    _ok(at)
+    assert any("2 → 4 → 4 → 2 → 1" in s.proto.label and "500 steps" in s.proto.label for s in at.status)
+    at.selectbox(key="lc_mlp_steps").set_value("250").run()
+    assert _query(at, "lc_mlp_width") == "4" and _query(at, "lc_mlp_depth") == "2"
+
+    at.radio(key="lc_click_class").set_value("B").run()
+    at.button(key="lc_try_big").click().run()
+    _ok(at)
+    assert at.select_slider(key="lc_lr").value == "10" and at.radio(key="lc_opt").value == "momentum"
+    assert at.selectbox(key="lc_preset").value == "overlapping"
+    assert at.session_state["lc_playing"] is True
+    at.button(key="lc_try_anneal").click().run()
+    _ok(at)
+    assert at.selectbox(key="lc_anneal").value == "exponential"
+    at.button(key="lc_pause").click().run()
+    _ok(at)
+
+
+def test_the_url_reproduces_the_view():
+    query = {"lc_preset": "overlapping", "lc_noise": "0.45", "lc_seed": "12", "lc_opt": "momentum", "lc_lr": "0.2",
+             "lc_anneal": "step", "lc_max_steps": "1000", "lc_spf": "25", "lc_init": "manual", "lc_theta": "45",
+             "lc_offset": "-0.5", "lc_sharp": "2.0", "lc_step": "333", "lc_mlp_width": "8", "lc_mlp_depth": "2",
+             "lc_mlp_steps": "250", "lc_edits": "r0,1|a1.5_-2_A"}
+    at = _open(query)
+    assert at.selectbox(key="lc_preset").value == "overlapping"
+    assert at.slider(key="lc_noise").value == 0.45 and at.number_input(key="lc_seed").value == 12
+    assert at.radio(key="lc_opt").value == "momentum" and at.select_slider(key="lc_lr").value == "0.2"
+    assert at.selectbox(key="lc_anneal").value == "step" and at.selectbox(key="lc_max_steps").value == "1000"
+    assert at.slider(key="lc_spf").value == 25 and at.radio(key="lc_init").value == "manual"
+    assert at.slider(key="lc_theta").value == 45 and at.slider(key="lc_offset").value == -0.5
+    assert at.slider(key="lc_sharp").value == 2.0
+    assert at.select_slider(key="lc_mlp_width").value == "8" and at.slider(key="lc_mlp_depth").value == 2
+    assert _step(at) == "333 / 1000"
+    assert _summary(at).startswith("99 points of class A") and "2 removed and 1 added by hand" in _summary(at)
+    # the restored training is the deterministic replay of the same settings
+    points, labels, _ = ld.apply_edits(*ld.make_dataset("overlapping", 0.45, 12), ld.decode_edits("r0,1|a1.5_-2_A",
+                                                                                                    200))
+    replay = lc.train_to(points, labels, lc.TrainConfig(
+        optimiser="momentum", lr=0.2, schedule="step", max_steps=1000, init="manual", seed=12,
+        theta=math.radians(45), offset=-0.5, sharpness=2.0), 333)
+    assert at.session_state["lc_trainer"].weights() == replay.weights()
+    for key, value in query.items():
+        assert _query(at, key) == value, key
+    at.selectbox(key="lc_anneal").set_value("none").run()
+    _ok(at)
+    assert _query(at, "lc_anneal") == "none" and _query(at, "lc_step") == "0"  # new settings restart training
+
+
+def test_bad_url_values_fall_back_to_defaults():
+    at = _open({"lc_preset": "moons", "lc_noise": "loud", "lc_seed": "-4", "lc_lr": "7", "lc_opt": "rmsprop",
+                "lc_anneal": "", "lc_max_steps": "123", "lc_spf": "1e9", "lc_theta": "45.5", "lc_sharp": "nan",
+                "lc_step": "99999", "lc_mlp_width": "1000", "lc_mlp_depth": "0", "lc_edits": "r1,banana"})
+    assert at.selectbox(key="lc_preset").value == "separable" and at.slider(key="lc_noise").value == 0.2
+    assert at.number_input(key="lc_seed").value == 0 and at.select_slider(key="lc_lr").value == "0.5"
+    assert at.radio(key="lc_opt").value == "sgd" and at.selectbox(key="lc_anneal").value == "none"
+    assert at.selectbox(key="lc_max_steps").value == "500" and at.slider(key="lc_spf").value == lc.STEPS_PER_FRAME
+    assert at.slider(key="lc_theta").value == 0 and at.slider(key="lc_sharp").value == 1.0
+    assert at.select_slider(key="lc_mlp_width").value == "16" and at.slider(key="lc_mlp_depth").value == 1
+    assert _step(at) == "0 / 500" and _summary(at).startswith("100 points of class A")
+    assert "lc_edits" not in at.query_params and _query(at, "lc_preset") == "separable"
+
+
+def test_points_are_edited_with_the_table_and_reset():
+    at = _open(QUICK)
+    editor = at.data_editor[0]
+    assert editor.editing_mode == "dynamic" and len(editor.value) == 200
+    at.session_state["lc_editor_0"] = {
+        "edited_rows": {3: {"class": "B"}},
+        "added_rows": [{"x": -2.0, "y": 2.0, "class": "B"}, {"x": 1.0}],
+        "deleted_rows": [0, 1],
+    }
+    at.run()
+    _ok(at)
+    assert _summary(at).startswith("97 points of class A (blue circles) and 102 of class B")
+    at.run()
+    assert _summary(at).startswith("97 points of class A (blue circles) and 102 of class B")  # kept on reruns
+    assert _query(at, "lc_edits") == f"r0,1,3|a{_moved_point()}_B,-2_2_B"
+    assert _step(at) == "0 / 500"
+    at.button(key="lc_reset_points").click().run()
+    _ok(at)
+    assert _summary(at).startswith("100 points of class A (blue circles) and 100 of class B")
+    assert "lc_edits" not in at.query_params
+    assert at.data_editor[0].key == "lc_editor_1"  # the editor starts afresh from the reset points
+
+
+def _moved_point() -> str:
+    """The x_y text of preset point 3 (its class was changed in the table, so it is re-added as class B)."""
+    points, _ = ld.make_dataset("separable")
+    return f"{ld.snap(points[3, 0]):g}_{ld.snap(points[3, 1]):g}"
