@@ -58,6 +58,14 @@ LESSONS: tuple[Lesson, ...] = (
         summary="Run a real pretrained network on a photo: preprocessing, top-5 guesses, learned filters, "
         "feature maps layer by layer.",
     ),
+    Lesson(
+        section="Brains",
+        path="pages/mouse_cortex.py",
+        title="Predicting mouse visual cortex",
+        icon=":material/neurology:",
+        summary="Predict neurons of six mouse visual areas from every layer of a network: held-out scores against "
+        "a shuffled null, trained vs random weights, noise ceilings and representational similarity.",
+    ),
 )
 
 HOME_TITLE = "From Zero to CNNs to Brains"

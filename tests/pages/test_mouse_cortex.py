@@ -1,0 +1,158 @@
+"""AppTest runs of the mouse-cortex lesson: render, change the controls, restore a shared view, bundle uploads and an
+offline import, never an exception."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PAGE = "pages/mouse_cortex.py"
+HEADERS = ["1 · The neurons", "2 · From pixels to predictions", "3 · Which layer predicts which area?",
+           "4 · What did training buy?", "5 · How good could it be? The noise ceiling", "6 · One neuron, up close",
+           "7 · Representational similarity", "8 · Take the numbers with you"]
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _param(at: AppTest, key: str) -> str:
+    value = at.query_params[key]
+    return value[0] if isinstance(value, list) else value
+
+
+@pytest.fixture(scope="module")
+def page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    at.switch_page(PAGE).run()
+    _ok(at)
+    return at
+
+
+def _chart_titles(at: AppTest) -> str:
+    return " ".join(c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+def test_default_view_runs_the_pipeline_and_labels_the_simulation(page):
+    assert page.title[0].value == "Predicting mouse visual cortex"
+    assert [h.value for h in page.header] == HEADERS
+    assert len(page.get("vega_lite_chart")) >= 7
+    assert "(simulated)" in _chart_titles(page)
+    assert any("simulated" in i.value for i in page.info)
+    assert page.selectbox(key="mc_model").value == "efficientnet_lite0"
+    assert page.radio(key="mc_subset").value == "250"
+    assert _param(page, "mc_model") == "efficientnet_lite0" and _param(page, "mc_weights") == "pretrained"
+    assert _param(page, "mc_layer") == page.selectbox(key="mc_layer").value
+    assert _param(page, "mc_area") == page.selectbox(key="mc_area").value
+    labels = [m.label for m in page.metric]
+    assert "Model score" in labels and "Shuffled-stimulus null" in labels
+    assert any("Pipeline done" in s.label for s in page.get("status"))
+    assert any("simulated_mouse_cortex_scores_efficientnet_lite0_pretrained.csv" in c.value for c in page.caption)
+
+
+def test_controls_change_the_view_without_errors(page):
+    page.selectbox(key="mc_layer").set_value("stem").run()
+    _ok(page)
+    assert _param(page, "mc_layer") == "stem"
+    assert "from stem" in _chart_titles(page)
+    page.radio(key="mc_weights").set_value("random").run()
+    _ok(page)
+    assert _param(page, "mc_weights") == "random"
+    assert "random weights" in _chart_titles(page)
+    page.selectbox(key="mc_area").set_value("VISam").run()
+    _ok(page)
+    assert "VISam RDM (simulated)" in _chart_titles(page)
+    page.multiselect(key="mc_areas").set_value(["VISp"]).run()
+    page.slider(key="mc_min_rel").set_value(0.8).run()
+    _ok(page)
+    options = page.selectbox(key="mc_cell").options
+    assert options and all("VISp" in o for o in options)
+    page.selectbox(key="mc_cell").select_index(len(options) - 1).run()
+    view = page.selectbox(key="mc_view_cell")
+    view.select_index(3).run()
+    _ok(page)
+    page.multiselect(key="mc_areas").set_value([]).run()
+    _ok(page)
+    assert any("No cell matches" in w.value for w in page.warning)
+    page.radio(key="mc_subset").set_value("1000").run()
+    _ok(page)
+    assert any("1,000 cells" in b.label for b in page.get("download_button"))
+    page.radio(key="mc_subset").set_value("250").run()
+    page.radio(key="mc_weights").set_value("pretrained").run()
+    _ok(page)
+
+
+def test_shared_view_is_restored_from_the_url():
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["mc_weights"] = "random"
+    at.query_params["mc_layer"] = "blocks.3"
+    at.query_params["mc_area"] = "VISl"
+    at.query_params["mc_model"] = "no_such_model"  # invalid values fall back to the default
+    at.run()
+    at.switch_page(PAGE).run()
+    _ok(at)
+    assert at.radio(key="mc_weights").value == "random"
+    assert at.selectbox(key="mc_layer").value == "blocks.3"
+    assert at.selectbox(key="mc_area").value == "VISl"
+    assert at.selectbox(key="mc_model").value == "efficientnet_lite0"
+
+
+def test_offline_import_fails_fast_with_a_message(page, monkeypatch):
+    import urllib.error
+
+    from lessons import allen_import
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError(OSError(-2, "Name or service not known"))
+
+    monkeypatch.setattr(allen_import.urllib.request, "urlopen", no_network)
+    page.radio(key="mc_data").set_value("allen").run()
+    _ok(page)
+    assert any("No Allen data" in i.value for i in page.info)
+    button = next(b for b in page.button if b.label == "Import real Allen data")
+    start = time.monotonic()
+    button.click().run()
+    assert time.monotonic() - start < 30
+    _ok(page)
+    assert any("Could not import the Allen data" in e.value and "offline" in e.value for e in page.error)
+    page.radio(key="mc_data").set_value("simulated").run()
+    _ok(page)
+
+
+def _upload_script(raw: bytes, name: str) -> None:
+    import streamlit as st
+
+    from ui.cortex_data import decode_bundle_upload
+
+    bundle = decode_bundle_upload(raw, name)
+    st.write("kept the simulated cortex" if bundle is None else f"using {bundle.name}: {bundle.n_cells} cells")
+
+
+def _valid_zip() -> bytes:
+    from lessons import neural_data
+    from tests.lessons.test_neural_data import make_bundle
+
+    return neural_data.to_zip_bytes(make_bundle())
+
+
+@pytest.mark.parametrize(("raw", "name", "expected"), [
+    (b"not a zip", "notes.zip", "not a zip"),
+    (b"", "empty.zip", "empty"),
+])
+def test_bad_bundle_uploads_show_a_message_not_a_traceback(raw, name, expected):
+    at = AppTest.from_function(_upload_script, args=(raw, name), default_timeout=60).run()
+    _ok(at)
+    assert len(at.error) == 1 and name in at.error[0].value and expected in at.error[0].value
+    assert at.markdown[-1].value == "kept the simulated cortex"
+
+
+def test_valid_bundle_upload_is_used():
+    at = AppTest.from_function(_upload_script, args=(_valid_zip(), "mine.zip"), default_timeout=60).run()
+    _ok(at)
+    assert not at.error
+    assert at.markdown[-1].value == "using test: 5 cells"

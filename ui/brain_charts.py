@@ -1,0 +1,123 @@
+"""Altair charts of the mouse-cortex lesson: response profiles, scores by layer and area, ceilings, RDMs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+AREA_COLOURS = {"VISp": "#1f77b4", "VISl": "#2ca02c", "VISal": "#ff7f0e", "VISrl": "#d62728", "VISpm": "#9467bd",
+                "VISam": "#8c564b"}
+WEIGHT_LABELS = {"pretrained": "trained", "random": "random"}
+
+
+def _area_scale(areas: Sequence[str]) -> alt.Scale:
+    areas = [a for a in AREA_COLOURS if a in set(areas)]
+    return alt.Scale(domain=areas, range=[AREA_COLOURS[a] for a in areas])
+
+
+def response_profile(responses: np.ndarray, labels: Sequence[str], title: str) -> alt.Chart:
+    """Bars of one cell's mean response to every image, strongest first."""
+    order = np.argsort(-responses)
+    frame = pd.DataFrame({"rank": np.arange(1, len(order) + 1), "response": responses[order],
+                          "image": [labels[i] for i in order]})
+    return alt.Chart(frame, title=title).mark_bar(color="#3b5bdb").encode(
+        x=alt.X("rank:Q", title="images, from most to least driving", axis=alt.Axis(tickMinStep=10)),
+        y=alt.Y("response:Q", title="mean dF/F"),
+        tooltip=["image", alt.Tooltip("response:Q", format=".3f")],
+    ).properties(height=220)
+
+
+def layer_curves(table: pd.DataFrame, layers: Sequence[str], title: str, highlight: str | None = None) -> alt.Chart:
+    """Mean held-out score per area across the network's layers (one line per area), the shuffled null dashed."""
+    frame = table.copy()
+    axis = alt.Axis(labelAngle=-45, labelOverlap=False)
+    x = alt.X("layer:N", sort=list(layers), title="layer (input → output)", axis=axis)
+    colour = alt.Color("area:N", scale=_area_scale(frame["area"]), legend=alt.Legend(title="area"))
+    base = alt.Chart(frame, title=title)
+    lines = base.mark_line(point=True).encode(
+        x=x, y=alt.Y("score:Q", title="mean score (signed r², held out)"), color=colour,
+        tooltip=["area", "layer", alt.Tooltip("score:Q", format=".3f"), alt.Tooltip("null:Q", format=".3f"),
+                 "cells"])
+    null = base.mark_line(strokeDash=[3, 3], opacity=0.6).encode(x=x, y="null:Q", color=colour)
+    chart = null + lines
+    if highlight:
+        rule = alt.Chart(pd.DataFrame({"layer": [highlight]})).mark_rule(color="#868e96", strokeDash=[2, 2]).encode(
+            x=alt.X("layer:N", sort=list(layers)))
+        chart = chart + rule
+    return chart.properties(height=320)
+
+
+def trained_vs_random(tables: dict[str, pd.DataFrame], layers: Sequence[str], title: str) -> alt.Chart:
+    """Small multiples, one per area: trained and random weights' score across layers, with the shuffled null."""
+    frames = []
+    for weights, table in tables.items():
+        frame = table.copy()
+        frame["weights"] = WEIGHT_LABELS.get(weights, weights)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
+    nulls = frame.groupby(["area", "layer"], as_index=False)["null"].mean()
+    nulls["weights"] = "shuffled null"
+    long = pd.concat([frame[["area", "layer", "score", "weights"]],
+                      nulls.rename(columns={"null": "score"})], ignore_index=True)
+    order = [a for a in AREA_COLOURS if a in set(long["area"])]
+    return alt.Chart(long).mark_line().encode(
+        x=alt.X("layer:N", sort=list(layers), title=None, axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("score:Q", title="mean score"),
+        color=alt.Color("weights:N", scale=alt.Scale(domain=["trained", "random", "shuffled null"],
+                                                     range=["#3b5bdb", "#e8590c", "#adb5bd"]),
+                        legend=alt.Legend(title=None, orient="top")),
+        strokeDash=alt.StrokeDash("weights:N", scale=alt.Scale(domain=["trained", "random", "shuffled null"],
+                                                               range=[[1, 0], [6, 3], [2, 2]]), legend=None),
+        tooltip=["area", "layer", "weights", alt.Tooltip("score:Q", format=".3f")],
+    ).properties(width=190, height=130).facet(
+        facet=alt.Facet("area:N", sort=order, title=None), columns=3, title=title)
+
+
+def ceiling_scatter(cells: pd.DataFrame, title: str) -> alt.Chart:
+    """Each cell's best held-out score against its split-half reliability; the diagonal is the noise ceiling."""
+    frame = cells[["cell_specimen_id", "cortical_area", "reliability", "score", "best_layer"]].copy()
+    points = alt.Chart(frame).mark_circle(size=18, opacity=0.55).encode(
+        x=alt.X("reliability:Q", title="noise ceiling (split-half reliability)",
+                scale=alt.Scale(domain=[-0.2, 1], clamp=True)),
+        y=alt.Y("score:Q", title="score at best layer (signed r²)"),
+        color=alt.Color("cortical_area:N", scale=_area_scale(frame["cortical_area"]), legend=alt.Legend(title="area")),
+        tooltip=["cell_specimen_id", "cortical_area", "best_layer", alt.Tooltip("reliability:Q", format=".2f"),
+                 alt.Tooltip("score:Q", format=".3f")])
+    diagonal = alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})).mark_line(
+        color="#495057", strokeDash=[4, 4]).encode(x="x:Q", y="y:Q")
+    return (diagonal + points).properties(title=alt.TitleParams(title, anchor="start"), height=300)
+
+
+def prediction_profile(actual: np.ndarray, predicted: np.ndarray, labels: Sequence[str], title: str) -> alt.Chart:
+    """A cell's measured responses over the images (sorted) with the held-out predictions of the readout."""
+    order = np.argsort(-actual)
+    frame = pd.DataFrame({"rank": np.arange(1, len(order) + 1), "measured": actual[order],
+                          "predicted (held out)": predicted[order], "image": [labels[i] for i in order]})
+    long = frame.melt(id_vars=["rank", "image"], var_name="series", value_name="dF/F")
+    return alt.Chart(long, title=title).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
+        x=alt.X("rank:Q", title="images, sorted by measured response"),
+        y=alt.Y("dF/F:Q", title="mean dF/F"),
+        color=alt.Color("series:N", scale=alt.Scale(domain=["measured", "predicted (held out)"],
+                                                    range=["#212529", "#3b5bdb"]),
+                        legend=alt.Legend(title=None, orient="top")),
+        tooltip=["image", "series", alt.Tooltip("dF/F:Q", format=".3f")],
+    ).properties(height=260)
+
+
+def heatmap(matrix: np.ndarray, rows: Sequence[str], cols: Sequence[str], title: str, value: str,
+            scheme: str = "viridis", size: int = 320, labels: bool = True) -> alt.Chart:
+    """A matrix as coloured cells (rows top to bottom, columns left to right)."""
+    r, c = np.meshgrid(np.arange(len(rows)), np.arange(len(cols)), indexing="ij")
+    frame = pd.DataFrame({"row": np.asarray(rows)[r.ravel()], "col": np.asarray(cols)[c.ravel()],
+                          value: np.asarray(matrix, dtype=float).ravel()})
+    axis = alt.Axis(labels=labels, ticks=labels, labelAngle=-45 if labels else 0, labelOverlap=False)
+    return alt.Chart(frame, title=alt.TitleParams(title, anchor="start")).mark_rect().encode(
+        x=alt.X("col:N", sort=list(cols), title=None, axis=axis),
+        y=alt.Y("row:N", sort=list(rows), title=None,
+                axis=alt.Axis(labels=labels, ticks=labels, labelOverlap=False)),
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme=scheme), legend=alt.Legend(title=value)),
+        tooltip=["row", "col", alt.Tooltip(f"{value}:Q", format=".3f")],
+    ).properties(width=size if not labels else "container", height=size)
