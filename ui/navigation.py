@@ -59,6 +59,14 @@ LESSONS: tuple[Lesson, ...] = (
         "feature maps layer by layer.",
     ),
     Lesson(
+        section="Neuroscience tools for networks",
+        path="pages/activation_maximization.py",
+        title="What does a neuron want to see?",
+        icon=":material/visibility:",
+        summary="Optimise an image until one unit fires hard: priors that make it natural, evolution, a learned "
+        "digit generator, and how the result compares with real photos and an untrained twin.",
+    ),
+    Lesson(
         section="Brains",
         path="pages/mouse_cortex.py",
         title="Predicting mouse visual cortex",

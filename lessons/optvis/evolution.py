@@ -1,0 +1,39 @@
+"""Gradient-free search: a simple evolution strategy that breeds images the network scores highly (Nguyen 2015)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from lessons.compute import LoadedModel
+from lessons.optvis import render as render_mod
+from lessons.optvis.objectives import Objective
+
+
+def evolve(loaded: LoadedModel, objective: Objective, size: int, generations: int = 50, population: int = 16,
+           elite: int = 4, sigma: float = 0.3, seed: int = 0,
+           progress: Callable[[int, int, float], None] | None = None) -> render_mod.Result:
+    """Keep the best `elite` of each generation and mutate them; images live behind a sigmoid on pixel logits."""
+    generator = torch.Generator().manual_seed(seed)
+    shape = (loaded.spec.channels, size, size)
+    pop = torch.randn(population, *shape, generator=generator) * 0.5
+    result = render_mod.Result(np.zeros(0), np.zeros(0))
+    best = pop[:1]
+    for gen in range(1, generations + 1):
+        scores = torch.as_tensor(render_mod.score(loaded, objective, torch.sigmoid(pop).to(loaded.device)))
+        order = torch.argsort(scores, descending=True)
+        parents = pop[order[:elite]]
+        best = parents[:1]
+        result.history.append(float(scores[order[0]]))
+        result.steps_done = gen
+        if progress is not None:
+            progress(gen, generations, result.history[-1])
+        children = parents[torch.randint(elite, (population - elite,), generator=generator)]
+        children = children + torch.randn(children.shape, generator=generator) * sigma
+        pop = torch.cat([parents, children])
+    final = torch.sigmoid(best).to(loaded.device)
+    result.images = render_mod._to_numpy(final)
+    result.scores = render_mod.score(loaded, objective, final)
+    return result
