@@ -82,7 +82,8 @@ def load_or_train(seed: int = 0) -> DigitVAE:
 
 def render_latent(loaded: LoadedModel, objective: Objective, vae: DigitVAE, steps: int = 64, lr: float = 0.1,
                   batch: int = 1, seed: int = 0, latent_weight: float = 0.05,
-                  progress: Callable[[int, int, float], None] | None = None) -> render_mod.Result:
+                  progress: Callable[[int, int, float], None] | None = None, snapshots: tuple[int, ...] = (),
+                  on_snapshot: render_mod.SnapshotFn | None = None) -> render_mod.Result:
     """Maximise `objective` over the VAE's latent code (kept near the prior by a ‖z‖² penalty)."""
     generator = torch.Generator().manual_seed(seed)
     z = torch.randn(batch, vae.mu.out_features, generator=generator).mul_(0.5).requires_grad_(True)
@@ -98,9 +99,13 @@ def render_latent(loaded: LoadedModel, objective: Objective, vae: DigitVAE, step
             opt.step()
             result.history.append(float(value.detach().mean()))
             result.steps_done = step
+            if step in snapshots:
+                result.snapshots.append((step, render_mod.to_numpy(image.detach())))
+                if on_snapshot is not None:
+                    on_snapshot(step, result.snapshots[-1][1])
             if progress is not None:
                 progress(step, steps, result.history[-1])
     final = vae.decode(z.detach().to(loaded.device))
-    result.images = render_mod._to_numpy(final)
+    result.images = render_mod.to_numpy(final)
     result.scores = render_mod.score(loaded, objective, final)
     return result

@@ -16,6 +16,7 @@ from lessons.optvis import priors, transform
 from lessons.optvis.objectives import Objective
 
 ProgressFn = Callable[[int, int, float], None]  # (step, steps, current objective)
+SnapshotFn = Callable[[int, np.ndarray], None]  # (step, images (B, H, W, C) in [0, 1])
 
 
 class Cancelled(RuntimeError):
@@ -85,7 +86,8 @@ def score(loaded: LoadedModel, objective: Objective, images: np.ndarray | torch.
         return objective(activations(loaded, objective, x.to(loaded.device))).float().cpu().numpy()
 
 
-def _to_numpy(image: torch.Tensor) -> np.ndarray:
+def to_numpy(image: torch.Tensor) -> np.ndarray:
+    """A (B, C, H, W) image tensor as a (B, H, W, C) float array on the CPU."""
     return image.detach().permute(0, 2, 3, 1).float().cpu().numpy()
 
 
@@ -103,8 +105,14 @@ def penalty(image: torch.Tensor, settings: Settings) -> torch.Tensor:
 
 def render(loaded: LoadedModel, objective: Objective, settings: Settings = Settings(),
            progress: ProgressFn | None = None, cancel: Callable[[], bool] | None = None,
-           init_image: np.ndarray | None = None, full_forward: bool = False) -> Result:
-    """Maximise `objective` over an image; stops early (cancelled=True) when `cancel()` turns true."""
+           init_image: np.ndarray | None = None, full_forward: bool = False,
+           on_snapshot: SnapshotFn | None = None) -> Result:
+    """Maximise `objective` over an image; stops early (cancelled=True) when `cancel()` turns true.
+
+    The steps run on `compute.fused_model(loaded)` (batch norm folded in; same outputs), and only as far as the
+    deepest layer the objective reads unless `full_forward`. `on_snapshot` sees each snapshot as it is taken.
+    """
+    loaded = compute.fused_model(loaded)
     dev = loaded.device
     generator = torch.Generator().manual_seed(settings.seed)
     channels = loaded.spec.channels
@@ -131,13 +139,15 @@ def render(loaded: LoadedModel, objective: Objective, settings: Settings = Setti
                 result.history.append(float(value.detach().mean()))
                 result.steps_done = step
                 if step in wanted:
-                    result.snapshots.append((step, _to_numpy(image_param.image())))
+                    result.snapshots.append((step, to_numpy(image_param.image())))
+                    if on_snapshot is not None:
+                        on_snapshot(step, result.snapshots[-1][1])
                 if progress is not None:
                     progress(step, settings.steps, result.history[-1])
     except Cancelled:
         result.cancelled = True
     final = image_param.image().detach()
-    result.images = _to_numpy(final)
+    result.images = to_numpy(final)
     result.scores = score(loaded, objective, final)
     return result
 

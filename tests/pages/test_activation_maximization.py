@@ -1,4 +1,4 @@
-"""AppTest runs of the activation-maximisation page with a small step count."""
+"""AppTest runs of the activation-maximisation page with small step counts."""
 
 from __future__ import annotations
 
@@ -15,29 +15,79 @@ def _ok(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_default_view_waits_for_run_then_runs_and_compares():
-    at = AppTest.from_file(APP, default_timeout=180).run()
+def _page(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=240)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
     at.switch_page(PAGE).run()
     _ok(at)
+    return at
+
+
+def _captions(at: AppTest) -> list[str]:
+    return [img.caption for element in at.get("image") for img in element.proto.imgs]
+
+
+def _text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_run_then_every_comparison_on_the_pretrained_model():
+    at = _page()
     assert any("press **Run**" in i.value for i in at.info)
     at.slider(key="am_steps").set_value(4).run()
+    at.toggle(key="am_p_tv").set_value(True).run()
+    at.slider(key="am_w_tv").set_value(500.0).run()
     at.button(key="am_run").click().run()
     _ok(at)
-    assert [h.value for h in at.header][:2] == ["1 · Optimise an image", "2 · Real images that drive this unit most"]
-    assert at.query_params["am_steps"] in (["4"], "4")
+    assert [h.value for h in at.header] == ["1 · Optimise an image", "2 · Compare"]
+    assert any(c.startswith("Result after 4 steps: activation") for c in _captions(at))
+    assert "more than the best real image" in _text(at) or "less than the best real image" in _text(at)
+    assert at.query_params["am_steps"] in (["4"], "4") and at.query_params["am_tv"] in (["on"], "on")
     at.button(key="am_compare").click().run()
     _ok(at)
-    assert any(s.value.startswith("(c)") for s in at.subheader)
+    subheaders = [s.value for s in at.subheader]
+    for prefix in ("(a)", "(b)", "(c)", "(d)"):
+        assert any(s.startswith(prefix) for s in subheaders), subheaders
+    captions = _captions(at)
+    assert sum(c.startswith("diverse ") for c in captions) == 4
+    assert any(c.startswith("total variation:") for c in captions)
+    assert "with the diversity term" in _text(at)
 
 
-def test_digit_model_with_generator_prior_and_class_target():
-    at = AppTest.from_file(APP, default_timeout=180).run()
-    at.switch_page(PAGE).run()
-    at.radio(key="am_model").set_value("digits").run()
-    at.radio(key="am_target").set_value("class").run()
-    at.radio(key="am_method").set_value("generator").run()
+def test_shared_link_restores_a_neuron_in_the_random_twin_and_ignores_bad_values():
+    at = _page(am_model="random", am_target="neuron", am_layer="blocks.6", am_unit="7", am_steps="nonsense",
+               am_w_tv="1e9")
+    assert at.radio(key="am_model").value == "random"
+    assert at.selectbox(key="am_layer").value == "blocks.6" and at.number_input(key="am_unit").value == 7
+    assert at.slider(key="am_steps").value == 64
+    assert 10.0 <= at.slider(key="am_w_tv").value <= 2000.0
     at.slider(key="am_steps").set_value(4).run()
-    _ok(at)
     at.button(key="am_run").click().run()
     _ok(at)
-    assert any("activation" in (i.caption or "") for img in at.get("imgs") for i in img.proto.imgs) or at.header
+    assert any(c.startswith("Result after 4 steps") for c in _captions(at))
+
+
+def test_digits_generator_prior_and_its_comparison_with_pixels():
+    at = _page(am_model="digits", am_target="class", am_unit="3", am_method="generator", am_steps="6")
+    assert at.radio(key="am_method").value == "generator"
+    at.button(key="am_run").click().run()
+    _ok(at)
+    assert "sure this image is **3**" in _text(at)
+    at.button(key="am_compare").click().run()
+    _ok(at)
+    assert any(s.value.startswith("(e)") for s in at.subheader)
+    assert any("nearest real digit" in c for c in _captions(at))
+    assert sum("trained separately, reads it as" in c.value for c in at.caption) == 2
+
+
+def test_evolution_on_a_class_explains_fooling_images():
+    at = _page(am_model="digits", am_target="class", am_unit="1", am_method="evolution", am_steps="5")
+    at.button(key="am_run").click().run()
+    _ok(at)
+    assert any("fooling images" in i.value for i in at.info)
+    # The generator prior is offered only for the digit CNN: switching network falls back to gradient ascent.
+    at.radio(key="am_model").set_value("pretrained").run()
+    _ok(at)
+    assert "generator" not in at.radio(key="am_method").options
