@@ -94,7 +94,7 @@ def run(loaded: LoadedModel, request: Request, progress: render_mod.ProgressFn |
     if request.method == "generator":
         if loaded.spec.family != "digits":
             raise ValueError("the generator prior is trained on digits: use it with the digit CNN")
-        return generator.render_latent(loaded, objective, generator.load_or_train(), steps=settings.steps,
+        return generator.render_latent(loaded, objective, digit_generator(), steps=settings.steps,
                                        batch=settings.batch, seed=settings.seed, progress=progress,
                                        snapshots=settings.snapshots, on_snapshot=on_snapshot)
     if request.method not in ("fft", "pixel"):
@@ -183,6 +183,11 @@ def nearest_real_digit(image: np.ndarray) -> tuple[int, float, np.ndarray]:
 
 _judge_lock = threading.Lock()
 _judge: list[torch.nn.Module] = []
+
+
+def digit_generator() -> generator.DigitVAE:
+    """The small digit VAE whose decoder is the generator prior (trained once in seconds, then cached)."""
+    return generator.load_or_train()
 
 
 def second_opinion_reader() -> torch.nn.Module:

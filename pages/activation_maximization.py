@@ -74,6 +74,9 @@ def run_with_progress(model: tuple[str, str], request: am.Request, label: str, l
     if found is not None:
         return found
     loaded = _model(*model)
+    if request.method == "generator":
+        with st.spinner("Preparing the digit generator (trained once on the shipped digits, then cached)…"):
+            am.digit_generator()
     bar = st.progress(0.0, text=f"{label}: starting…")
     preview = st.empty() if live else None
 
@@ -302,7 +305,8 @@ if choice == "digits" and target == "class":
     digit_settings = dataclasses.replace(plain, param="pixel", transforms=False)
     pixel_run = run_with_progress(model, am.Request(unit, "pixel", digit_settings), "Pixel space", live=False)
     gen_run = run_with_progress(model, am.Request(unit, "generator", digit_settings), "Generator prior", live=False)
-    judge = am.second_opinion_reader()
+    with st.spinner("Preparing a second digit CNN for an independent reading (trained once, then cached)…"):
+        judge = am.second_opinion_reader()
     gcols = st.columns(2)
     for col, (title, r) in zip(gcols, (("Pixel space", pixel_run), ("Generator prior", gen_run))):
         idx, dist, nearest = am.nearest_real_digit(r.images[0])

@@ -11,14 +11,6 @@ from lessons.optvis import generator
 from lessons.optvis import render as R
 
 
-@pytest.fixture(scope="module")
-def digits() -> compute.LoadedModel:
-    return compute.load_model("digit_cnn", "pretrained", device_name="cpu")
-
-
-@pytest.fixture(scope="module")
-def lite() -> compute.LoadedModel:
-    return compute.load_model("efficientnet_lite0", "pretrained", device_name="cpu")
 
 
 def test_generator_prior_gives_digits_that_convince_a_second_network_and_look_real(digits):

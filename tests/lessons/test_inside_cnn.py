@@ -9,10 +9,6 @@ import torch
 from lessons import compute, data, inside_cnn
 
 
-@pytest.fixture(scope="module")
-def lite() -> compute.LoadedModel:
-    return compute.load_model("efficientnet_lite0", "pretrained")
-
 
 def test_preprocessing_steps_follow_the_recipe(lite):
     photo = data.load_photo("coffee")  # 400×600

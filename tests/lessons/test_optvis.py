@@ -14,14 +14,6 @@ from lessons.optvis import evolution, objectives, param, priors, transform
 from lessons.optvis import render as R
 
 
-@pytest.fixture(scope="module")
-def lite() -> compute.LoadedModel:
-    return compute.load_model("efficientnet_lite0", "pretrained", device_name="cpu")
-
-
-@pytest.fixture(scope="module")
-def digits() -> compute.LoadedModel:
-    return compute.load_model("digit_cnn", "pretrained", device_name="cpu")
 
 
 def untouched(loaded: compute.LoadedModel) -> None:
