@@ -67,6 +67,14 @@ LESSONS: tuple[Lesson, ...] = (
         "digit generator, and how the result compares with real photos and an untrained twin.",
     ),
     Lesson(
+        section="Neuroscience tools for networks",
+        path="pages/attribution.py",
+        title="Which pixels made the network decide?",
+        icon=":material/highlight:",
+        summary="Saliency, SmoothGrad, Grad-CAM, integrated gradients and occlusion side by side, a deletion curve "
+        "that scores them, and sanity checks on randomised networks.",
+    ),
+    Lesson(
         section="Brains",
         path="pages/mouse_cortex.py",
         title="Predicting mouse visual cortex",

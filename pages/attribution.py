@@ -1,0 +1,232 @@
+"""Lesson page: attribution — which pixels made the network decide?"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from lessons import attribution, compute, inside_cnn
+from ui.charts import top_k_bars
+from ui.digits import digit_picker
+from ui.images import PickedImage, photo_picker
+from ui.models import load_with_progress, offer_download
+from ui.navigation import lesson_by_path
+from ui.routing import route_through_app
+from ui.state import init_from_url, init_number_from_url, mirror_to_url
+
+route_through_app()
+LESSON = lesson_by_path("pages/attribution.py")
+WEIGHT_LABELS = {"pretrained": "Trained weights", "random": "Random weights (untrained twin)"}
+TWINS = {"trained": "Trained network", "random_classifier": "Classifier layer re-drawn at random",
+         "random": "Random-weights twin"}
+
+
+def _engine(model_key: str, weights: str) -> compute.LoadedModel:
+    return compute.fused_model(compute.load_model(model_key, weights))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def probabilities(model_key: str, weights: str, image_id: str, _image: np.ndarray) -> np.ndarray:
+    """Class probabilities of one image (cached per model, weights and image)."""
+    loaded = compute.load_model(model_key, weights)
+    return compute.predict(loaded, compute.prepare_batch([_image], loaded.spec))[0]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def crop(model_key: str, image_id: str, _image: np.ndarray) -> np.ndarray:
+    """The square crop the network sees, as an H×W×3 uint8 image (cached)."""
+    return inside_cnn.preprocessing_steps(_image, compute.spec_for(model_key))[2].image
+
+
+@st.cache_data(max_entries=32, show_spinner="Computing the four attribution maps (saliency, Grad-CAM, integrated "
+                                          "gradients, occlusion)…")
+def maps(model_key: str, weights: str, image_id: str, target: int, settings: attribution.Settings,
+         randomise_classifier: bool, _image: np.ndarray) -> list[attribution.Attribution]:
+    """All four attribution maps for one image and class (cached: a rerun with the same settings is instant)."""
+    loaded = _engine(model_key, weights)
+    x = compute.prepare_batch([_image], loaded.spec)
+    return attribution.attribute_all(loaded, x, target, settings, randomise_classifier)
+
+
+@st.cache_data(max_entries=32, show_spinner="Deleting pixels in each map's order…")
+def deletion(model_key: str, weights: str, image_id: str, target: int, settings: attribution.Settings,
+             _image: np.ndarray, _results: list[attribution.Attribution]) -> pd.DataFrame:
+    """Deletion curves of the four methods and of a random map, long format (cached)."""
+    loaded = _engine(model_key, weights)
+    x = compute.prepare_batch([_image], loaded.spec)
+    rows = []
+    curves = [(attribution.METHOD_TITLES[r.method], r.heatmap) for r in _results]
+    curves.append(("Random map (reference)", attribution.random_heatmap(_results[0].heatmap.shape)))
+    for title, heatmap in curves:
+        fractions, probs = attribution.deletion_curve(loaded, x, target, heatmap, steps=10,
+                                                      baseline=settings.baseline)
+        auc = attribution.area_under(fractions, probs)
+        rows += [{"method": title, "removed": f, "probability": p, "area": auc} for f, p in zip(fractions, probs)]
+    return pd.DataFrame(rows)
+
+
+def show_maps(results: list[attribution.Attribution], image: np.ndarray, columns=None) -> None:
+    """The four heatmaps over the crop, side by side, with their run times."""
+    for column, result in zip(columns or st.columns(len(results)), results):
+        column.image(inside_cnn.overlay_map(image, result.heatmap, cmap="inferno"), width="stretch",
+                     caption=f"{attribution.METHOD_TITLES[result.method]} · {result.seconds:.2f} s")
+        if float(result.heatmap.max()) <= 0:
+            column.caption("All zero: no positive evidence for this class at this layer.")
+        else:
+            column.caption(result.note)
+
+
+st.title(LESSON.title)
+st.markdown(
+    "The network says *espresso*. **Why?** An *attribution method* answers with a heatmap: a number per pixel "
+    "saying how much that pixel pushed the score of one class up. There is no single right way to assign this "
+    "credit, so practitioners use several and check them against each other. Here are four common ones, all "
+    "computed with [Captum](https://captum.ai), PyTorch's attribution library:\n\n"
+    "- **Saliency** — the gradient of the class score with respect to each pixel: which pixels would change the "
+    "score most if nudged. Raw gradients are speckled, so **SmoothGrad** averages them over noisy copies.\n"
+    "- **Grad-CAM** — at one convolutional layer, weight each feature map by how much the class score depends on "
+    "it on average, add them up and keep the positive part. Coarse (the layer's resolution) but class-specific.\n"
+    "- **Integrated gradients** — accumulate gradients along a straight path from a *baseline* image (meaning "
+    "\"nothing here\") to the real one. The attributions add up to the score difference between the two.\n"
+    "- **Occlusion** — cover one patch at a time with the baseline and measure how much the score drops. No "
+    "gradients at all; slow, but easy to trust."
+)
+
+# ------------------------------------------------------------------------------------------------------ choices
+model_keys = compute.model_keys()
+init_from_url("model", model_keys, compute.DEFAULT_MODEL)
+init_from_url("weights", list(WEIGHT_LABELS), "pretrained")
+controls = st.columns([2, 2, 3])
+model_key = controls[0].selectbox("Network", model_keys, key="model",
+                                  format_func=lambda k: compute.spec_for(k).title)
+weights = controls[1].radio("Weights", list(WEIGHT_LABELS), key="weights", format_func=WEIGHT_LABELS.get)
+spec = compute.spec_for(model_key)
+controls[2].caption(spec.about)
+if weights == "pretrained" and not compute.availability(model_key).ok:
+    st.warning(f"**{spec.title}**'s trained weights are not on this computer: {compute.availability(model_key).reason}."
+               " Until then the page uses its architecture with **random weights**, so the maps show what an "
+               "untrained network attends to.")
+    offer_download(model_key)
+    weights = "random"
+
+with st.container(border=True):
+    picked: PickedImage = digit_picker("digit") if spec.family == "digits" else photo_picker("photo")
+loaded = load_with_progress(model_key, weights)
+if loaded is None:
+    st.stop()
+names = compute.class_names(spec)
+st.caption(f"{loaded.title}. {loaded.note}")
+
+# ------------------------------------------------------------------------------------------------- target class
+st.header("1 · What the network says, and which class to explain")
+probs = probabilities(model_key, weights, picked.image_id, picked.array)
+best = compute.top_k(probs, names, k=5)
+top_indices = [int(i) for i in np.argsort(probs)[::-1][:5]]
+left, right = st.columns([3, 2])
+left.altair_chart(top_k_bars(best, title=f"Top-5 of {loaded.title}"), width="stretch")
+target_options = [str(i) for i in top_indices]
+if st.session_state.get("target") not in target_options:
+    st.session_state.pop("target", None)
+init_from_url("target", target_options, target_options[0])
+target = int(right.selectbox("Explain the class", target_options, key="target",
+                             format_func=lambda i: f"{names[int(i)]} ({probs[int(i)]:.1%})"))
+right.markdown("Attribution always explains **one class score**. Pick the runner-up and see whether the network "
+               "looked somewhere else for it.")
+if weights == "random":
+    right.info("Random weights: the scores are near uniform, so any \"explanation\" is of noise. Keep it in mind "
+               "for the sanity checks below.")
+
+# ----------------------------------------------------------------------------------------------------- settings
+st.header("2 · Four methods, side by side")
+size = spec.input_size
+layer_options = inside_cnn.spatial_layers(loaded)
+init_from_url("cam_layer", layer_options, attribution.default_cam_layer(loaded))
+init_from_url("baseline", list(attribution.BASELINES), "black")
+init_number_from_url("ig_steps", 32, 4, 128, integer=True)
+init_number_from_url("noise_samples", 10, 1, 50, integer=True)
+init_number_from_url("window", attribution.default_window(size), 2, size // 2, integer=True)
+init_number_from_url("stride", attribution.default_window(size), 1, size // 2, integer=True)
+with st.container(border=True):
+    row = st.columns(3)
+    noise_samples = row[0].slider("SmoothGrad: noisy copies", 1, 50, key="noise_samples",
+                                  help="1 is the plain gradient (vanilla saliency).")
+    noise_level = row[0].slider("SmoothGrad: noise level", 0.0, 0.5, 0.15, 0.05, key="noise_level",
+                                help="Standard deviation of the noise, as a fraction of the image's value range.")
+    layer = row[1].selectbox("Grad-CAM layer", layer_options, key="cam_layer",
+                             format_func=lambda n: f"{n} — {inside_cnn.format_shape(loaded.output_shapes[n])}",
+                             help="The same stages as in the 'Inside a CNN' lesson's feature maps.")
+    baseline = row[1].radio("Baseline (integrated gradients, occlusion, deletion)", attribution.BASELINES,
+                            key="baseline", horizontal=True,
+                            format_func={"black": "black", "grey": "dataset-mean grey", "blur": "blurred image"}.get)
+    ig_steps = row[2].slider("Integrated gradients: steps", 4, 128, key="ig_steps")
+    window = row[2].slider("Occlusion: window (px)", 2, size // 2, key="window")
+    stride = row[2].slider("Occlusion: stride (px)", 1, size // 2, key="stride")
+mirror_to_url("model", "weights", "digit_class" if spec.family == "digits" else "photo", "target", "cam_layer",
+              "baseline", "ig_steps", "noise_samples", "window", "stride")
+settings = attribution.Settings(layer=layer, noise_samples=noise_samples, noise_level=noise_level,
+                                ig_steps=ig_steps, baseline=baseline, window=window, stride=stride)
+seen = crop(model_key, picked.image_id, picked.array)
+results = maps(model_key, weights, picked.image_id, target, settings, False, picked.array)
+show_maps(results, seen)
+st.caption(f"Explaining **{names[target]}** on {picked.caption}. Bright = more evidence for the class. Times are "
+           f"for this computer ({compute.resolve_device(None).type.upper()}); cached maps come back instantly.")
+st.markdown(
+    "Things to try: raise the occlusion window until the object disappears under one patch; switch Grad-CAM to "
+    "an early layer (sharp but not class-specific) and back to the last one; compare integrated gradients from a "
+    "black and from a blurred baseline — the answer depends on what you call \"absent\"."
+)
+
+# ------------------------------------------------------------------------------------------------------ deletion
+st.header("3 · Which map is faithful? The deletion curve")
+st.markdown(
+    "Looking plausible is not the same as being right. A fair test: delete pixels (replace them by the baseline) "
+    "in the order a map ranks them, most important first, and watch the class probability. A map that found the "
+    "evidence makes the probability collapse quickly — a **small area under the curve**. A random ordering is "
+    "the reference any method has to beat."
+)
+curves = deletion(model_key, weights, picked.image_id, target, settings, picked.array, results)
+chart = alt.Chart(curves).mark_line(point=True).encode(
+    x=alt.X("removed:Q", title="fraction of pixels removed (most attributed first)", axis=alt.Axis(format="%")),
+    y=alt.Y("probability:Q", title=f"P({names[target]})"),
+    color=alt.Color("method:N", title=None), tooltip=["method", "removed", "probability"],
+).properties(height=320)
+graph, table = st.columns([3, 2])
+graph.altair_chart(chart, width="stretch")
+areas = curves.groupby("method", sort=False)["area"].first().sort_values().reset_index()
+areas.columns = ["method", "area under curve (lower = more faithful)"]
+table.dataframe(areas, hide_index=True, width="stretch")
+winner = areas.iloc[0]["method"]
+table.markdown(f"Most faithful here: **{winner}**. Deletion with a baseline creates images the network never "
+               "saw, so treat this as one number among several, not the truth.")
+
+# ------------------------------------------------------------------------------------------------ sanity checks
+st.header("4 · Sanity checks: does the map depend on what the network learned?")
+st.markdown(
+    "Adebayo et al. (2018) asked a blunt question: if we destroy what the network learned, does the explanation "
+    "change? A method whose map stays the same on a network with random weights is showing the *image* (its "
+    "edges), not the network's reasons. Below, the same four methods on two damaged versions of this network; "
+    "the number under each map is its rank correlation with the trained network's map (1 = same pixel ordering)."
+)
+if st.toggle("Run the sanity checks", key="sanity", help="Computes the four maps twice more."):
+    twin_maps = {"trained": results}
+    twin_maps["random_classifier"] = maps(model_key, weights, picked.image_id, target, settings, True,
+                                          picked.array)
+    twin_maps["random"] = maps(model_key, "random", picked.image_id, target, settings, False, picked.array)
+    for twin in ("random_classifier", "random"):
+        st.subheader(TWINS[twin])
+        cols = st.columns(len(results))
+        show_maps(twin_maps[twin], seen, cols)
+        for col, mine, original in zip(cols, twin_maps[twin], results):
+            rho = attribution.rank_correlation(mine.heatmap, original.heatmap)
+            col.metric("rank correlation with trained", f"{rho:.2f}")
+    st.markdown(
+        "Read the numbers: a faithful method's correlation drops towards 0 when the weights go. Plain gradients "
+        "and integrated gradients of a random network often still trace the image's edges — multiplying by the "
+        "input (as integrated gradients does) bakes the image into the map. Grad-CAM and occlusion have nothing "
+        "to latch onto in a random network. This is why a pretty heatmap alone proves nothing."
+    )
+else:
+    st.caption("Switch on to compare with the classifier layer re-drawn at random and with the random-weights "
+               "twin (about as long again as the maps above, twice).")
