@@ -146,6 +146,11 @@ init_from_url("cam_layer", layer_options, attribution.default_cam_layer(loaded))
 init_from_url("baseline", list(attribution.BASELINES), "black")
 init_number_from_url("ig_steps", 32, 4, 128, integer=True)
 init_number_from_url("noise_samples", 10, 1, 50, integer=True)
+if st.session_state.get("attr_input_size", size) != size:  # a new input size: patch sizes start afresh
+    for key in ("window", "stride"):
+        st.session_state.pop(key, None)
+        st.query_params.pop(key, None)
+st.session_state["attr_input_size"] = size
 init_number_from_url("window", attribution.default_window(size), 2, size // 2, integer=True)
 init_number_from_url("stride", attribution.default_window(size), 1, size // 2, integer=True)
 with st.container(border=True):
