@@ -200,7 +200,7 @@ chart = alt.Chart(curves).mark_line(point=True).encode(
 graph, table = st.columns([3, 2])
 graph.altair_chart(chart, width="stretch")
 areas = curves.groupby("method", sort=False)["area"].first().sort_values().reset_index()
-areas.columns = ["method", "area under curve (lower = more faithful)"]
+areas.columns = ["method", "area (lower = better)"]
 table.dataframe(areas, hide_index=True, width="stretch")
 winner = areas.iloc[0]["method"]
 table.markdown(f"Most faithful here: **{winner}**. Deletion with a baseline creates images the network never "
