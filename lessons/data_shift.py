@@ -23,6 +23,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from lessons import compute, data, mnist_cnn
+from lessons.compat import import_torchvision
 
 
 # ------------------------------------------------------------------------------------------------ data sets
@@ -146,9 +147,7 @@ def request_torchvision_set(name: str, root: Path, progress: Callable[[float, st
     """
     if name not in TORCHVISION_SETS:
         raise KeyError(f"unknown data set {name!r}; choose from {', '.join(TORCHVISION_SETS)}")
-    import torchvision  # noqa: PLC0415
-
-    builder = getattr(torchvision.datasets, name)
+    builder = getattr(import_torchvision().datasets, name)
     kwargs = {"split": "test"} if name == "SVHN" else {"train": False}
     try:
         found = builder(str(root), download=False, **kwargs)
@@ -419,8 +418,24 @@ def rotation_augmenter(max_degrees: float) -> Callable[[torch.Tensor, torch.Gene
     return augment
 
 
-def train_augmented(max_degrees: float = 180.0, epochs: int = mnist_cnn.DEFAULT_EPOCHS, seed: int = 0,
+#: Epochs of the augmented model's training (the default model's, so the comparison is like for like).
+AUGMENT_EPOCHS = mnist_cnn.DEFAULT_EPOCHS
+
+
+def train_augmented(max_degrees: float = 180.0, epochs: int | None = None, seed: int = 0,
                     progress: mnist_cnn.Progress | None = None) -> mnist_cnn.TrainResult:
     """Train a fresh digit CNN exactly like the default one, but on randomly rotated copies of each batch."""
-    return mnist_cnn.train_digit_cnn(epochs=epochs, seed=seed, progress=progress,
+    return mnist_cnn.train_digit_cnn(epochs=epochs or AUGMENT_EPOCHS, seed=seed, progress=progress,
                                      augment=rotation_augmenter(max_degrees))
+
+
+def gray_tiles(images: np.ndarray, size: int = 56) -> np.ndarray:
+    """uint8 gray (N, H, W) or colour (N, H, W, 3) images as N×size×size×3 uint8 tiles (nearest-neighbour)."""
+    array = np.asarray(images)
+    if array.dtype != np.uint8:
+        array = to_uint8_gray(array)
+    if array.ndim == 3:
+        array = np.repeat(array[..., None], 3, axis=3)
+    rows = (np.arange(size) * array.shape[1] // size)
+    cols = (np.arange(size) * array.shape[2] // size)
+    return np.ascontiguousarray(array[:, rows][:, :, cols])
