@@ -400,10 +400,14 @@ def shifted_examples(images: np.ndarray, kind: str, amount: float, seed: int = 0
 
 
 def failures(result: SweepResult, labels: np.ndarray, step: int, limit: int = 12) -> np.ndarray:
-    """Indices of images that were right on the clean set but wrong at sweep step `step` (at most `limit`)."""
+    """Images right on the clean set but wrong at sweep step `step`: at most `limit`, cycling through the classes."""
     labels = np.asarray(labels)
-    broken = (result.predictions[0] == labels) & (result.predictions[step] != labels)
-    return np.flatnonzero(broken)[:limit]
+    broken = np.flatnonzero((result.predictions[0] == labels) & (result.predictions[step] != labels))
+    rank = np.zeros(len(broken), dtype=np.int64)  # how many earlier failures share this image's class
+    for c in np.unique(labels[broken]):
+        members = labels[broken] == c
+        rank[members] = np.arange(int(members.sum()))
+    return broken[np.lexsort((labels[broken], rank))][:limit]
 
 
 # ------------------------------------------------------------------------------------------------ augmentation

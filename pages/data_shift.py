@@ -160,8 +160,9 @@ if grid_images is not None:
     stats = right.columns(3)
     stats[0].metric("Examples", f"{summary.count:,}")
     stats[1].metric("Image shape", "×".join(map(str, summary.shape)))
-    stats[2].metric("Pixel mean ± std", f"{summary.mean:.1f} ± {summary.std:.1f}")
-    right.caption(f"Values run from {summary.value_range[0]:g} to {summary.value_range[1]:g}. Normalising "
+    stats[2].metric("Pixel mean", f"{summary.mean:.3g}")
+    right.caption(f"Values run from {summary.value_range[0]:g} to {summary.value_range[1]:g}, with a spread "
+                  f"(std) of {summary.std:.3g}. Normalising "
                   "divides by this set's own spread, which is why every data set has its own mean and std.")
 
 if dataset in ("mnist", "sklearn", "fashion"):

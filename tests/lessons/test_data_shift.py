@@ -145,3 +145,13 @@ def test_cifar10_offline_reports_within_two_seconds(tmp_path, monkeypatch, failu
         data_shift.request_torchvision_set("CIFAR10", tmp_path)
     assert time.monotonic() - start < 2.0
     assert not list(tmp_path.iterdir())  # nothing half-downloaded left behind
+
+
+def test_failures_cycle_through_the_classes():
+    labels = np.repeat(np.arange(3), 4)
+    clean = labels.copy()
+    shifted = (labels + 1) % 3
+    result = data_shift.SweepResult("rotation", np.array([0.0, 90.0]), np.ones(2), np.ones(2),
+                                    np.stack([clean, shifted]))
+    picked = data_shift.failures(result, labels, 1, limit=5)
+    assert labels[picked].tolist() == [0, 1, 2, 0, 1]
