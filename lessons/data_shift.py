@@ -443,3 +443,42 @@ def gray_tiles(images: np.ndarray, size: int = 56) -> np.ndarray:
     rows = (np.arange(size) * array.shape[1] // size)
     cols = (np.arange(size) * array.shape[2] // size)
     return np.ascontiguousarray(array[:, rows][:, :, cols])
+
+
+@dataclass(frozen=True)
+class PhotoSweep:
+    """A pretrained ImageNet network on one photo turned by each angle: its guess and its upright answer's score."""
+
+    angles: np.ndarray
+    top1: np.ndarray  # (n_angles,) class index of the first guess
+    upright_probability: np.ndarray  # (n_angles,) probability of the class it chose for the upright photo
+    upright_rank: np.ndarray  # (n_angles,) rank (0 = first) of that class
+
+
+def rotated_photos(image: np.ndarray, angles: Sequence[float]) -> list[np.ndarray]:
+    """Copies of an H×W×3 uint8 photo rotated anticlockwise by each angle, cropped to the largest upright square.
+
+    The square (side = shorter side / (|cos| + |sin|)) stays inside the rotated photo, so no black corners show.
+    """
+    from PIL import Image  # noqa: PLC0415
+
+    pil = Image.fromarray(np.ascontiguousarray(image[..., :3]))
+    short = min(pil.size)
+    out = []
+    for angle in angles:
+        radians = math.radians(float(angle))
+        side = int(short / (abs(math.cos(radians)) + abs(math.sin(radians))))
+        turned = pil.rotate(float(angle), resample=Image.Resampling.BILINEAR, expand=False)
+        left, top = (turned.width - side) // 2, (turned.height - side) // 2
+        out.append(np.asarray(turned.crop((left, top, left + side, top + side))))
+    return out
+
+
+def photo_rotation_sweep(loaded: compute.LoadedModel, image: np.ndarray,
+                         angles: Sequence[float] = (0, 30, 60, 90, 120, 150, 180)) -> PhotoSweep:
+    """Classify a photo at each rotation with a pretrained ImageNet model (one batch) and follow its upright answer."""
+    grid = np.asarray(angles, dtype=np.float64)
+    probs = compute.predict(loaded, compute.prepare_batch(rotated_photos(image, grid), loaded.spec))
+    upright = int(probs[0].argmax())
+    ranks = (probs > probs[:, upright:upright + 1]).sum(axis=1)
+    return PhotoSweep(grid, probs.argmax(axis=1), probs[:, upright], ranks)

@@ -60,6 +60,12 @@ def shift_sweep(variant: str, kind: str, _model: mnist_cnn.DigitCNN | None = Non
     return data_shift.sweep(_model, x_test, y_test, kind, dev="cpu")
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def photo_sweep(image_id: str, _image: np.ndarray) -> data_shift.PhotoSweep:
+    """EfficientNet-Lite0 on one photo at seven rotations (cached per image)."""
+    return data_shift.photo_rotation_sweep(compute.load_model(compute.DEFAULT_MODEL, "pretrained"), _image)
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def online_set(name: str) -> tuple[np.ndarray, np.ndarray]:
     """A torchvision test set fetched on request (raises DatasetUnavailable offline)."""
@@ -257,6 +263,22 @@ else:
     st.caption("Held-out digits the standard CNN got right before the change and wrong after: true → predicted. "
                + ("Background textures are random crops of the shipped brick, grass and gravel photos."
                   if kind == "background" else ""))
+
+st.subheader("The same test on a pretrained ImageNet network")
+st.markdown(
+    "The photo from section 1, turned in steps and classified by EfficientNet-Lite0 (trained on ImageNet). The "
+    "shipped photos carry no ImageNet labels, so the yardstick is the network's own answer for the upright photo: "
+    "how much probability it still gives that class, and where it ranks it."
+)
+photo_run = photo_sweep(picked.image_id, picked.array)
+photo_names = compute.class_names(compute.spec_for(compute.DEFAULT_MODEL))
+turned = data_shift.rotated_photos(picked.array, photo_run.angles)
+for column, crop, angle, guess, p_up, rank in zip(st.columns(len(turned)), turned, photo_run.angles, photo_run.top1,
+                                                  photo_run.upright_probability, photo_run.upright_rank):
+    column.image(crop, width="stretch",
+                 caption=f"{angle:g}°: {photo_names[guess]} · upright answer {p_up:.0%} (rank {rank + 1})")
+st.caption(f"Upright answer: **{photo_names[photo_run.top1[0]]}**. Each rotated photo is cropped to the largest "
+           "square that stays inside it, then preprocessed exactly as in section 1.")
 
 # ------------------------------------------------------------------------------------------------ 5 · augmentation
 st.header("5 · Which part of the gap does augmentation close?")

@@ -155,3 +155,13 @@ def test_failures_cycle_through_the_classes():
                                     np.stack([clean, shifted]))
     picked = data_shift.failures(result, labels, 1, limit=5)
     assert labels[picked].tolist() == [0, 1, 2, 0, 1]
+
+
+def test_photo_rotation_sweep_on_the_pretrained_network(lite):
+    photo = data.load_photo("coffee")
+    crops = data_shift.rotated_photos(photo, (0, 45, 90))
+    assert crops[0].shape == (400, 400, 3) and crops[1].shape == (282, 282, 3) and crops[2].shape == (400, 400, 3)
+    sweep = data_shift.photo_rotation_sweep(lite, photo, (0, 90, 180))
+    assert sweep.upright_rank[0] == 0 and sweep.top1[0] == sweep.top1.tolist()[0]
+    assert 0 < sweep.upright_probability[0] <= 1
+    assert sweep.upright_probability[2] < sweep.upright_probability[0]  # upside down, less sure of its answer

@@ -46,6 +46,7 @@ def test_default_view_and_main_controls(page, monkeypatch):
     _no_exception(page)
     assert any(" → " in (i.caption or "") for img in page.get("image") for i in img.proto.imgs)
     assert page.query_params["shift"] in ("rotation", ["rotation"])
+    assert any(c.startswith("180°:") for img in page.get("image") for c in [i.caption for i in img.proto.imgs])
 
     monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
     page.checkbox(key="augment").check().run()
