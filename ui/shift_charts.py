@@ -20,7 +20,8 @@ def accuracy_curves(curves: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
         x=alt.X("amount:Q", title=unit),
         y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"), title="held-out accuracy"),
         color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None, symbolType="stroke")),
-        strokeDash=alt.StrokeDash("metric:N", legend=alt.Legend(orient="bottom", title=None, symbolType="stroke")),
+        strokeDash=alt.StrokeDash("metric:N", legend=alt.Legend(orient="bottom", title=None, symbolType="stroke",
+                                                                symbolStrokeColor="#495057")),
         tooltip=["model", "metric", "amount", alt.Tooltip("accuracy:Q", format=".1%")],
     )
     chance = alt.Chart(pd.DataFrame({"y": [0.1]})).mark_rule(color="#adb5bd", strokeDash=[2, 2]).encode(y="y:Q")
