@@ -113,8 +113,13 @@ def train_digit_cnn(
     batch_size: int = 64,
     lr: float = 2e-3,
     progress: Progress | None = None,
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
 ) -> TrainResult:
-    """Train a DigitCNN on the MNIST train split with Adam and report train/test accuracy (deterministic per seed)."""
+    """Train a DigitCNN on the MNIST train split with Adam and report train/test accuracy (deterministic per seed).
+
+    `augment`, when given, maps each normalised training batch (and the run's generator) to a changed copy, e.g.
+    random rotations; the accuracies are still measured on the unchanged digits.
+    """
     if epochs < 1:
         raise ValueError("epochs must be at least 1")
     start_time = time.perf_counter()
@@ -138,7 +143,8 @@ def train_digit_cnn(
         running, seen = 0.0, 0
         for step in range(n_batches):
             idx = order[step * batch_size:(step + 1) * batch_size]
-            logits = model(inputs[idx])
+            batch = inputs[idx] if augment is None else augment(inputs[idx], generator)
+            logits = model(batch)
             loss = F.cross_entropy(logits, labels[idx])
             optimiser.zero_grad(set_to_none=True)
             loss.backward()

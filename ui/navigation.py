@@ -59,6 +59,14 @@ LESSONS: tuple[Lesson, ...] = (
         "feature maps layer by layer.",
     ),
     Lesson(
+        section="Inside CNNs",
+        path="pages/data_shift.py",
+        title="Data, transforms and the generalization gap",
+        icon=":material/swap_horiz:",
+        summary="From file to tensor, data sets and top-1/top-5, then rotate, tilt, blur and re-background the "
+        "test digits and watch a 97 % model fail — and what augmentation fixes.",
+    ),
+    Lesson(
         section="Neuroscience tools for networks",
         path="pages/activation_maximization.py",
         title="What does a neuron want to see?",
