@@ -76,3 +76,16 @@ def auc(errors: np.ndarray) -> float:
     """Area under an error curve over its levels (trapezoids, unit spacing); lower means smoother maps."""
     e = np.asarray(errors, dtype=np.float64)
     return float(np.sum((e[1:] + e[:-1]) / 2.0))
+
+
+def resample_errors(maps: np.ndarray, levels: int = 10) -> np.ndarray:
+    """Mean squared error (float) after shrinking each map to 55−5k pixels and scaling it back, k = 0…levels-1."""
+    m = _normalised(maps)
+    size = m.shape[-1]
+    errors = []
+    for k in range(levels):
+        factor = (55 - 5 * k) / size
+        small = ndimage.zoom(m, (1, factor, factor), order=1)
+        back = ndimage.zoom(small, (1, size / small.shape[1], size / small.shape[2]), order=1)
+        errors.append(np.mean((back[:, :size, :size] - m) ** 2))
+    return np.array(errors)

@@ -38,3 +38,10 @@ def test_blur_error_is_zero_for_constant_and_grows_for_checkerboard():
     checker = (np.indices((40, 40)).sum(axis=0) // 4 % 2)[None].astype(np.uint8) * 255
     errors = topomap.blur_errors(checker)
     assert errors[0] > 0 and np.all(np.diff(errors) >= 0)
+
+
+def test_resample_error_is_zero_for_constant_and_positive_for_fine_detail():
+    assert topomap.auc(topomap.resample_errors(np.full((1, 100, 100), -2.0))) < 1e-20
+    checker = (np.indices((100, 100)).sum(axis=0) % 2)[None].astype(np.uint8) * 255
+    errors = topomap.resample_errors(checker)
+    assert errors.shape == (10,) and errors.min() > 0.01
