@@ -1,0 +1,91 @@
+"""Topographic activation maps (Krug et al.): unit profiles, a PCA layout, class maps on a grid, smoothness metrics.
+
+Pure compute (no Streamlit); numpy in, numpy out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+from scipy.interpolate import LinearNDInterpolator
+
+GRID = 100
+
+
+def class_mean_profiles(activations: np.ndarray, labels: np.ndarray, n_classes: int,
+                        subtract_mean: bool = True) -> np.ndarray:
+    """Per-unit class-mean activations (units, classes); conv maps (N, C, H, W) are averaged over positions."""
+    acts = np.asarray(activations, dtype=np.float32)
+    if acts.ndim == 4:
+        acts = acts.mean(axis=(2, 3))
+    onehot = np.eye(n_classes, dtype=np.float32)[np.asarray(labels)]
+    counts = np.maximum(onehot.sum(axis=0), 1.0)
+    means = (onehot.T @ acts) / counts[:, None]  # (classes, units)
+    if subtract_mean:
+        means = means - means.mean(axis=0, keepdims=True)
+    return means.T
+
+
+def scale_unit_square(points: np.ndarray) -> np.ndarray:
+    """Scale points into [0, 1]² keeping their aspect ratio (the shorter axis is centred); one point goes to 0.5."""
+    pts = np.asarray(points, dtype=np.float64)
+    low, span = pts.min(axis=0), np.ptp(pts, axis=0)
+    scale = span.max()
+    if scale <= 0:
+        return np.full_like(pts, 0.5)
+    return np.clip((pts - low) / scale + (1.0 - span / scale) / 2.0, 0.0, 1.0)
+
+
+def pca_layout(profiles: np.ndarray, metric: str = "cosine") -> np.ndarray:
+    """Units placed by the first two principal components of their (cosine: unit-length) profiles, in [0, 1]²."""
+    x = np.asarray(profiles, dtype=np.float64)
+    if metric == "cosine":
+        x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    x = x - x.mean(axis=0)
+    u, s, _ = np.linalg.svd(x, full_matrices=False)
+    coords = u[:, :2] * s[:2]
+    if coords.shape[1] < 2:
+        coords = np.pad(coords, ((0, 0), (0, 2 - coords.shape[1])))
+    return scale_unit_square(coords)
+
+
+def topomaps(coords: np.ndarray, values: np.ndarray, grid: int = GRID) -> np.ndarray:
+    """Linear interpolation of unit values (units, classes) onto a grid×grid map per class; NaN outside the hull."""
+    axis = np.linspace(0.0, 1.0, grid)
+    gx, gy = np.meshgrid(axis, axis)
+    interpolate = LinearNDInterpolator(np.asarray(coords, dtype=np.float64), np.asarray(values, dtype=np.float64))
+    maps = interpolate(np.column_stack([gx.ravel(), gy.ravel()]))  # (grid², classes)
+    return np.moveaxis(maps.reshape(grid, grid, -1), -1, 0)
+
+
+def _normalised(maps: np.ndarray) -> np.ndarray:
+    """Maps in float on [0, 1] with symmetric limits per map; outside the hull becomes the neutral 0.5."""
+    m = np.nan_to_num(np.asarray(maps, dtype=np.float64), nan=0.0)
+    limit = np.abs(m).max(axis=(-2, -1), keepdims=True)
+    return 0.5 + 0.5 * m / np.where(limit > 0, limit, 1.0)
+
+
+def blur_errors(maps: np.ndarray, levels: int = 10) -> np.ndarray:
+    """Mean squared error (float, no wrap-around) after Gaussian blur of sigma 2k+2, k = 0…levels-1."""
+    m = _normalised(maps)
+    return np.array([np.mean((ndimage.gaussian_filter(m, sigma=(0, 2 * k + 2, 2 * k + 2)) - m) ** 2)
+                     for k in range(levels)])
+
+
+def auc(errors: np.ndarray) -> float:
+    """Area under an error curve over its levels (trapezoids, unit spacing); lower means smoother maps."""
+    e = np.asarray(errors, dtype=np.float64)
+    return float(np.sum((e[1:] + e[:-1]) / 2.0))
+
+
+def resample_errors(maps: np.ndarray, levels: int = 10) -> np.ndarray:
+    """Mean squared error (float) after shrinking each map to 55−5k pixels and scaling it back, k = 0…levels-1."""
+    m = _normalised(maps)
+    size = m.shape[-1]
+    errors = []
+    for k in range(levels):
+        factor = (55 - 5 * k) / size
+        small = ndimage.zoom(m, (1, factor, factor), order=1)
+        back = ndimage.zoom(small, (1, size / small.shape[1], size / small.shape[2]), order=1)
+        errors.append(np.mean((back[:, :size, :size] - m) ** 2))
+    return np.array(errors)
