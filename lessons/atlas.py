@@ -1,0 +1,159 @@
+"""The activation atlas's compute: sampled activations, cell directions, batched feature inversion, attribution.
+
+Recipe after Carter et al. 2019 ("Exploring Neural Networks with Activation Atlases"): one activation vector per
+image at a random spatial position, a 2-D layout (lessons/atlas_layout.py), a grid of cell averages, and an icon
+per cell grown by feature inversion with the shared engine (lessons/optvis), every cell of a chunk in one batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from lessons import compute
+from lessons.atlas_layout import whitening_matrix
+from lessons.compute import LoadedModel
+from lessons.optvis import render as R
+from lessons.optvis.objectives import Objective
+
+DEFAULT_LAYER = {"efficientnet_lite0": "blocks.10", "digit_cnn": "relu2"}
+CROP_SIZE = 128  # crops are fed at this size (the network is fully convolutional; 3× cheaper than 224 px)
+ICON_SETTINGS = R.Settings(size=64, steps=64, lr=0.08, param="fft", transforms=True)
+CHUNK = 64  # cells optimised together in one batch
+ProgressFn = Callable[[float, str], None]
+
+
+def atlas_layers(loaded: LoadedModel) -> list[str]:
+    """Layers with spatial feature maps (C, H, W) — the ones an atlas can be built on."""
+    return [name for name, shape in loaded.output_shapes.items() if len(shape) == 3]
+
+
+def sampled_activations(loaded: LoadedModel, images: np.ndarray, layer: str, seed: int = 0,
+                        progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One activation vector per image at a random spatial position of `layer`: (vectors (N, C), positions (N, 2)).
+
+    `images` are (N, S, S, C) uint8 already at the size they are fed at (no resizing or centre-cropping here).
+    """
+    x = torch.from_numpy(np.asarray(images, np.float32) / 255.0).permute(0, 3, 1, 2)
+    mean = torch.tensor(loaded.spec.mean).view(1, -1, 1, 1)
+    std = torch.tensor(loaded.spec.std).view(1, -1, 1, 1)
+    x = ((x - mean) / std).contiguous()
+    maps = compute.capture(loaded, x, [layer], progress=progress)[layer]  # (N, C, H, W)
+    rng = np.random.default_rng(seed)
+    n, _, h, w = maps.shape
+    pos = np.stack([rng.integers(h, size=n), rng.integers(w, size=n)], axis=1)
+    vectors = maps[np.arange(n), :, pos[:, 0], pos[:, 1]]
+    return vectors.astype(np.float32), pos
+
+
+def cell_directions(acts: np.ndarray, means: np.ndarray, whitened: bool = True) -> np.ndarray:
+    """Unit-length directions (K, C) to optimise for each cell's mean; whitened by the activations' second moment."""
+    d = np.asarray(means, np.float64)
+    if whitened:
+        d = d @ whitening_matrix(acts).astype(np.float64)
+    return (d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def per_image_direction(layer: str, directions: np.ndarray | torch.Tensor, cos_power: float = 1.0) -> Objective:
+    """Image b maximises its spatially averaged activation · directions[b], weighted by cosine^cos_power (>0)."""
+    v = torch.as_tensor(np.asarray(directions), dtype=torch.float32)
+
+    def fn(a: dict[str, torch.Tensor]) -> torch.Tensor:
+        t = a[layer]
+        t = t.mean(dim=(-2, -1)) if t.dim() == 4 else t
+        vv = v.to(t.device)
+        dot = (t * vv).sum(dim=1)
+        if not cos_power:
+            return dot
+        cos = torch.nn.functional.cosine_similarity(t, vv, dim=1).clamp(min=0.1)
+        return dot * cos**cos_power
+    return Objective(fn, frozenset({layer}), f"{layer}·direction per image")
+
+
+def direction_scores(loaded: LoadedModel, layer: str, images: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Matrix (B, K): spatially averaged activation of each image (B, H, W, C in [0, 1]) · each direction."""
+    x = torch.as_tensor(np.asarray(images, np.float32)).permute(0, 3, 1, 2).to(loaded.device)
+    with torch.inference_mode():
+        acts = R.activations(loaded, per_image_direction(layer, directions[:1]), x)[layer]
+        pooled = acts.mean(dim=(-2, -1)).float().cpu().numpy()
+    return pooled @ np.asarray(directions, np.float32).T
+
+
+@dataclass(frozen=True)
+class Icons:
+    """One feature-inverted image per cell (K, H, W, C) in [0, 1], with each one's final objective value."""
+
+    images: np.ndarray
+    scores: np.ndarray
+
+
+def invert_cells(loaded: LoadedModel, layer: str, directions: np.ndarray, settings: R.Settings = ICON_SETTINGS,
+                 chunk: int = CHUNK, progress: ProgressFn | None = None) -> Icons:
+    """Feature inversion of every direction; `chunk` cells share one optimisation batch (1 = one at a time)."""
+    k = len(directions)
+    images, scores = [], []
+    for start in range(0, k, max(chunk, 1)):
+        part = directions[start:start + chunk]
+
+        def step(i: int, steps: int, value: float, start: int = start) -> None:
+            if progress is not None:
+                progress((start + len(part) * i / steps) / k, f"cells {start + 1}–{start + len(part)} of {k}: "
+                         f"step {i}/{steps}")
+        result = R.render(loaded, per_image_direction(layer, part),
+                          R.Settings(**{**settings.__dict__, "batch": len(part)}), progress=step)
+        images.append(result.images)
+        scores.append(result.scores)
+    if not images:
+        c = loaded.spec.channels
+        return Icons(np.zeros((0, settings.size, settings.size, c), np.float32), np.zeros(0, np.float32))
+    return Icons(np.concatenate(images), np.concatenate(scores))
+
+
+def cell_logit_attribution(loaded: LoadedModel, layer: str, means: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """Class evidence (K, classes) of each cell's mean activation: the rest of the network's logits for a feature
+    map filled with that vector, minus its logits for a map filled with `baseline` (the mean of all points)."""
+    shape = loaded.output_shapes[layer]
+    after = loaded.layer_names.index(layer) + 1
+    rest = loaded.stages[after:]
+    vectors = np.concatenate([np.asarray(means, np.float32), np.asarray(baseline, np.float32)[None]])
+    x = torch.from_numpy(vectors)[:, :, None, None].expand(-1, -1, shape[1], shape[2]).contiguous().to(loaded.device)
+    with torch.inference_mode():
+        for stage in rest:
+            x = stage.run(x)
+    out = x.float().cpu().numpy()
+    return out[:-1] - out[-1:]
+
+
+def top_classes(attribution: np.ndarray, names: tuple[str, ...] | list[str], k: int = 3) -> list[list[tuple[str, float]]]:
+    """The k classes with the most evidence in each row of an attribution matrix, with their values."""
+    order = np.argsort(-attribution, axis=1)[:, :k]
+    return [[(names[j], float(attribution[i, j])) for j in row] for i, row in enumerate(order)]
+
+
+def mosaic(icons: np.ndarray, kept: np.ndarray, grid: int, highlight: np.ndarray | None = None,
+           background: float = 1.0) -> np.ndarray:
+    """The atlas picture: each kept cell's icon at its (row, col), blank elsewhere (grid·H, grid·W, C).
+
+    With `highlight` (one weight in [0, 1] per kept cell), icons are faded towards white where the weight is low.
+    """
+    if len(icons) == 0:
+        return np.full((grid * 8, grid * 8, 3), background, np.float32)
+    _, h, w, c = icons.shape
+    canvas = np.full((grid * h, grid * w, c), background, np.float32)
+    for i, (row, col) in enumerate(np.asarray(kept)):
+        tile = icons[i]
+        if highlight is not None:
+            a = float(np.clip(highlight[i], 0.0, 1.0))
+            tile = a * tile + (1 - a) * background * 0.85 + (1 - a) * 0.15 * tile
+        canvas[row * h:(row + 1) * h, col * w:(col + 1) * w] = tile
+    return canvas
+
+
+def class_share(attribution: np.ndarray, class_index: int) -> np.ndarray:
+    """How strongly each cell speaks for one class, scaled to [0, 1] over the cells (0 = least, 1 = most)."""
+    col = attribution[:, class_index]
+    lo, hi = float(col.min()), float(col.max())
+    return (col - lo) / (hi - lo) if hi > lo else np.ones_like(col)
