@@ -89,3 +89,61 @@ def resample_errors(maps: np.ndarray, levels: int = 10) -> np.ndarray:
         back = ndimage.zoom(small, (1, size / small.shape[1], size / small.shape[2]), order=1)
         errors.append(np.mean((back[:, :size, :size] - m) ** 2))
     return np.array(errors)
+
+
+def components(maps: np.ndarray, level: float = 0.1, min_size: int = 10) -> tuple[float, float]:
+    """Krug et al.'s blob count: connected regions of each map above +level or below −level (as a fraction of the
+    map's symmetric limit, i.e. visibly red or blue), at least `min_size` pixels; (mean count, mean size in px)."""
+    m = _normalised(maps) - 0.5
+    counts, sizes = [], []
+    for one in m.reshape(-1, *m.shape[-2:]):
+        total_count, total_size = 0, 0
+        for mask in (one > level / 2, one < -level / 2):
+            labels, found = ndimage.label(mask)
+            if found:
+                area = np.bincount(labels.ravel())[1:]
+                big = area[area >= min_size]
+                total_count += len(big)
+                total_size += int(big.sum())
+        counts.append(total_count)
+        sizes.append(total_size / total_count if total_count else 0.0)
+    return float(np.mean(counts)), float(np.mean(sizes))
+
+
+def quality(maps: np.ndarray) -> dict[str, float]:
+    """The paper's layout-quality numbers for a set of class maps: both error AUCs (lower = smoother) and blobs."""
+    count, size = components(maps)
+    return {"resample_auc": auc(resample_errors(maps)), "blur_auc": auc(blur_errors(maps)),
+            "components": count, "component_px": size}
+
+
+def class_order(profiles: np.ndarray) -> np.ndarray:
+    """Classes ordered by a dendrogram (average linkage, cosine) of their unit patterns, so similar maps sit together."""
+    from scipy.cluster.hierarchy import leaves_list, linkage  # noqa: PLC0415
+
+    patterns = np.asarray(profiles, dtype=np.float64).T  # (classes, units)
+    if len(patterns) < 3:
+        return np.arange(len(patterns))
+    norms = np.linalg.norm(patterns, axis=1, keepdims=True)
+    patterns = np.divide(patterns, norms, out=np.zeros_like(patterns), where=norms > 1e-12)
+    return leaves_list(linkage(patterns, method="average", metric="euclidean"))
+
+
+def group_profiles(activations: np.ndarray, groups: list[np.ndarray], reference: np.ndarray | None = None) -> np.ndarray:
+    """Mean activation of each group of images (units, groups), minus a reference pattern per unit (e.g. the mean
+    over classes); the error view compares the correct and the wrong images of one class this way."""
+    acts = np.asarray(activations, dtype=np.float32)
+    if acts.ndim == 4:
+        acts = acts.mean(axis=(2, 3))
+    columns = [acts[g].mean(axis=0) if len(g) else np.full(acts.shape[1], np.nan, np.float32) for g in groups]
+    out = np.stack(columns, axis=1)
+    return out - reference[:, None] if reference is not None else out
+
+
+def top_images(activations: np.ndarray, unit: int, k: int = 6) -> np.ndarray:
+    """Indices of the k images that drive a unit hardest (conv maps are averaged over positions), strongest first."""
+    acts = np.asarray(activations)
+    values = acts[:, unit].reshape(len(acts), -1).mean(axis=1)
+    k = min(k, len(values))
+    best = np.argpartition(-values, k - 1)[:k]
+    return best[np.argsort(-values[best], kind="stable")]

@@ -68,6 +68,14 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         section="Neuroscience tools for networks",
+        path="pages/topographic_maps.py",
+        title="Topographic maps: a brain scan of a layer",
+        icon=":material/grid_on:",
+        summary="Give a layer's units positions so that alike units sit together, colour the sheet by class like "
+        "an fMRI scan, and score six layouts by how smooth and blobby their maps are.",
+    ),
+    Lesson(
+        section="Neuroscience tools for networks",
         path="pages/activation_maximization.py",
         title="What does a neuron want to see?",
         icon=":material/visibility:",

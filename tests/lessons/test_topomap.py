@@ -45,3 +45,50 @@ def test_resample_error_is_zero_for_constant_and_positive_for_fine_detail():
     checker = (np.indices((100, 100)).sum(axis=0) % 2)[None].astype(np.uint8) * 255
     errors = topomap.resample_errors(checker)
     assert errors.shape == (10,) and errors.min() > 0.01
+
+
+def test_components_count_planted_blobs_and_ignore_faint_or_tiny_ones():
+    maps = np.zeros((1, 100, 100))
+    maps[0, 10:30, 10:30] = 1.0  # red blob, 400 px
+    maps[0, 60:80, 60:90] = -1.0  # blue blob, 600 px
+    maps[0, 50:52, 5:7] = 1.0  # 4 px: below the size limit
+    maps[0, 85:95, 10:30] = 0.05  # too faint to be visibly coloured
+    count, size = topomap.components(maps)
+    assert count == 2 and size == 500
+    assert topomap.components(np.full((3, 50, 50), 2.0)) == (1.0, 2500.0)
+    assert topomap.components(np.zeros((2, 50, 50))) == (0.0, 0.0)
+
+
+def test_quality_rates_a_smooth_field_better_than_noise():
+    g = np.linspace(0, 1, 100)
+    smooth = np.sin(3 * g)[None, :, None] * np.cos(2 * g)[None, None, :]
+    noise = np.random.default_rng(3).normal(size=(1, 100, 100))
+    good, bad = topomap.quality(smooth), topomap.quality(noise)
+    assert good["blur_auc"] < bad["blur_auc"] and good["resample_auc"] < bad["resample_auc"]
+    assert good["components"] < bad["components"]
+
+
+def test_class_order_puts_similar_classes_next_to_each_other():
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(30, 3))
+    # classes 0, 2, 4 share pattern 0; 1, 3 share pattern 1; 5 is pattern 2
+    profiles = np.column_stack([base[:, k] + 0.05 * rng.normal(size=30) for k in (0, 1, 0, 1, 0, 2)])
+    order = list(topomap.class_order(profiles))
+    assert sorted(order) == list(range(6))
+    positions = {c: order.index(c) for c in range(6)}
+    assert max(positions[c] for c in (0, 2, 4)) - min(positions[c] for c in (0, 2, 4)) == 2
+    assert abs(positions[1] - positions[3]) == 1
+
+
+def test_group_profiles_and_top_images_match_brute_force():
+    rng = np.random.default_rng(5)
+    acts = rng.normal(size=(20, 4, 3, 3))
+    groups = [np.array([0, 3, 5]), np.array([7]), np.array([], dtype=int)]
+    reference = rng.normal(size=4)
+    out = topomap.group_profiles(acts, groups, reference)
+    pooled = acts.mean(axis=(2, 3))
+    np.testing.assert_allclose(out[:, 0], pooled[[0, 3, 5]].mean(axis=0) - reference, rtol=1e-5)
+    np.testing.assert_allclose(out[:, 1], pooled[7] - reference, rtol=1e-5)
+    assert np.isnan(out[:, 2]).all()
+    top = topomap.top_images(acts, 2, k=4)
+    np.testing.assert_array_equal(top, np.argsort(-pooled[:, 2])[:4])

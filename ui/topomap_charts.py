@@ -1,0 +1,96 @@
+"""Pictures for the topographic-maps lesson: class maps in a diverging colormap, the unit scatter with top images."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from PIL import Image
+
+BLANK = (255, 255, 255, 0)  # outside the units' hull: transparent
+
+
+def symmetric_limit(maps: np.ndarray) -> float:
+    """One symmetric colour limit for a set of maps (their largest absolute finite value), so maps compare."""
+    finite = np.abs(np.asarray(maps)[np.isfinite(maps)])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def map_rgba(one_map: np.ndarray, limit: float, upscale: int = 2) -> np.ndarray:
+    """A 2-D map as an RGBA uint8 image in the `bwr` colormap on [−limit, limit]; NaN (outside the hull) is clear.
+
+    Row 0 of the map is y = 0, so the image is flipped to put y = 0 at the bottom like the scatter plot.
+    """
+    m = np.asarray(one_map, dtype=np.float64)[::-1]
+    rgba = (colormaps["bwr"](np.clip(0.5 + 0.5 * np.nan_to_num(m) / limit, 0, 1)) * 255).astype(np.uint8)
+    rgba[~np.isfinite(m)] = BLANK
+    if upscale > 1:
+        rgba = np.repeat(np.repeat(rgba, upscale, axis=0), upscale, axis=1)
+    return rgba
+
+
+def colour_bar(limit: float, width: int = 240, height: int = 14) -> np.ndarray:
+    """A horizontal `bwr` colour bar from −limit (left) to +limit (right), RGB uint8."""
+    ramp = np.linspace(0, 1, width)[None, :].repeat(height, axis=0)
+    return (colormaps["bwr"](ramp)[..., :3] * 255).astype(np.uint8)
+
+
+def data_uri(image: np.ndarray) -> str:
+    """A small image as a data URI: PNG for grayscale (digits), JPEG for colour (a few kB per photo strip)."""
+    buffer = io.BytesIO()
+    if image.ndim == 2:
+        Image.fromarray(image).save(buffer, format="PNG", optimize=True)
+        kind = "png"
+    else:
+        Image.fromarray(image).save(buffer, format="JPEG", quality=80)
+        kind = "jpeg"
+    return f"data:image/{kind};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def montage(images: np.ndarray, side: int = 40) -> np.ndarray:
+    """Images side by side, each resized to side×side: one strip (side, k·side[, 3]) uint8."""
+    tiles = []
+    for image in images:
+        pil = Image.fromarray(np.asarray(image, np.uint8))
+        tiles.append(np.asarray(pil.resize((side, side), Image.Resampling.BILINEAR)))
+    return np.concatenate(tiles, axis=1)
+
+
+def unit_scatter(coords: np.ndarray, colour_values: np.ndarray, preferred: Sequence[str],
+                 top_strips: Sequence[np.ndarray] | None = None, title: str = "", colour_title: str = "value",
+                 limit: float | None = None, selected: int | None = None) -> alt.Chart:
+    """Scatter of the units on the sheet, coloured on a symmetric `bwr` scale; hovering shows the unit's number,
+    preferred class and (if given) a strip of its top images; clicking selects it."""
+    frame = pd.DataFrame({"x": coords[:, 0], "y": coords[:, 1], "unit": np.arange(len(coords)),
+                          "value": np.asarray(colour_values, dtype=np.float64), "preferred": list(preferred)})
+    tooltip = [alt.Tooltip("unit:Q", title="unit"), alt.Tooltip("preferred:N", title="prefers"),
+               alt.Tooltip("value:Q", title=colour_title, format=".3f")]
+    if top_strips is not None:
+        frame["image"] = [data_uri(strip) for strip in top_strips]
+        tooltip.append(alt.Tooltip("image:N", title="image"))  # vega-tooltip draws a field called "image"
+    limit = limit or float(np.nanmax(np.abs(frame["value"]))) or 1.0
+    pick = alt.selection_point(name="unit", fields=["unit"], on="click")
+    frame["chosen"] = frame["unit"] == (selected if selected is not None else -1)
+    chart = alt.Chart(frame, title=title).mark_circle(size=90, stroke="#212529").encode(
+        x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1]), title=None, axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 1]), title=None, axis=alt.Axis(labels=False, ticks=False)),
+        color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", reverse=True, domain=[-limit, limit]),
+                        title=colour_title),
+        strokeWidth=alt.condition("datum.chosen", alt.value(3), alt.value(0.3)),
+        tooltip=tooltip,
+    ).add_params(pick)
+    return chart.properties(height=420)
+
+
+def quality_bars(table: pd.DataFrame, column: str, title: str) -> alt.Chart:
+    """Horizontal bars of one quality column per layout method, best (lowest) on top."""
+    return alt.Chart(table.reset_index(), title=title).mark_bar(color="#4263eb").encode(
+        y=alt.Y("layout:N", sort=alt.EncodingSortField(column, order="ascending"), title=None),
+        x=alt.X(f"{column}:Q", title=column.replace("_", " ")),
+        tooltip=["layout", alt.Tooltip(f"{column}:Q", format=".4f")],
+    ).properties(height=34 * len(table) + 30)
