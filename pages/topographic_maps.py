@@ -11,7 +11,8 @@ from ui.models import load_with_progress
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.state import init_from_url, init_number_from_url, mirror_to_url
-from ui.topomap_charts import colour_bar, map_rgba, montage, quality_bars, symmetric_limit, unit_scatter
+from ui.images import montage
+from ui.topomap_charts import colour_bar, map_rgba, quality_bars, symmetric_limit, unit_scatter
 
 route_through_app()
 LESSON = lesson_by_path("pages/topographic_maps.py")

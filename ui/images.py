@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from lessons import data, images
 from ui.state import init_from_url
@@ -56,3 +57,20 @@ def decode_or_explain(raw: bytes, name: str) -> PickedImage | None:
     for note in decoded.notes:
         st.info(note)
     return PickedImage(f"upload:{digest}", decoded.array, f"Your upload: {name} ({images.describe(decoded)})")
+
+
+def montage(pictures: np.ndarray, side: int = 40, per_row: int | None = None) -> np.ndarray:
+    """Pictures (uint8, gray or RGB, (…, 1) allowed) resized to side×side and tiled, `per_row` to a row (default:
+    one strip); an empty set gives one blank tile."""
+    tiles = []
+    for picture in pictures:
+        array = np.asarray(picture, np.uint8)
+        array = array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array
+        tiles.append(np.asarray(Image.fromarray(array).resize((side, side), Image.Resampling.BILINEAR)))
+    if not tiles:
+        return np.full((side, side), 255, np.uint8)
+    per_row = per_row or len(tiles)
+    blank = np.full_like(tiles[0], 255)
+    tiles += [blank] * (-len(tiles) % per_row)
+    rows = [np.concatenate(tiles[i:i + per_row], axis=1) for i in range(0, len(tiles), per_row)]
+    return np.concatenate(rows, axis=0)

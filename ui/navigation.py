@@ -84,6 +84,15 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         section="Neuroscience tools for networks",
+        path="pages/activation_atlas.py",
+        title="Activation atlas",
+        icon=":material/map:",
+        summary="Thousands of image crops, one activation each, laid out by similarity and averaged on a grid; "
+        "every cell's average grown into an icon: a map of what a layer sees, where each class lives, and what "
+        "the map hides.",
+    ),
+    Lesson(
+        section="Neuroscience tools for networks",
         path="pages/attribution.py",
         title="Which pixels made the network decide?",
         icon=":material/highlight:",

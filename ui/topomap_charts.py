@@ -52,15 +52,6 @@ def data_uri(image: np.ndarray) -> str:
     return f"data:image/{kind};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def montage(images: np.ndarray, side: int = 40) -> np.ndarray:
-    """Images side by side, each resized to side×side: one strip (side, k·side[, 3]) uint8."""
-    tiles = []
-    for image in images:
-        pil = Image.fromarray(np.asarray(image, np.uint8))
-        tiles.append(np.asarray(pil.resize((side, side), Image.Resampling.BILINEAR)))
-    return np.concatenate(tiles, axis=1)
-
-
 def unit_scatter(coords: np.ndarray, colour_values: np.ndarray, preferred: Sequence[str],
                  top_strips: Sequence[np.ndarray] | None = None, title: str = "", colour_title: str = "value",
                  limit: float | None = None, selected: int | None = None) -> alt.Chart:

@@ -1,0 +1,53 @@
+"""Pictures for the activation-atlas lesson: the framed mosaic, and the layout's points with the grid over them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+GRID_LINE = np.array([0.85, 0.86, 0.88])
+SELECTED = np.array([0.98, 0.69, 0.0])
+
+
+def framed_mosaic(mosaic: np.ndarray, grid: int, selected: tuple[int, int] | None = None) -> np.ndarray:
+    """The atlas as uint8 RGB with thin grid lines and the selected cell outlined; gray icons become RGB."""
+    image = np.asarray(mosaic, dtype=np.float32)
+    if image.shape[-1] == 1:
+        image = np.repeat(image, 3, axis=-1)
+    image = image.copy()
+    tile = image.shape[0] // grid
+    for k in range(1, grid):
+        image[k * tile, :, :] = GRID_LINE
+        image[:, k * tile, :] = GRID_LINE
+    if selected is not None:
+        row, col = selected
+        top, left, width = row * tile, col * tile, max(2, tile // 16)
+        image[top:top + width, left:left + tile] = SELECTED
+        image[top + tile - width:top + tile, left:left + tile] = SELECTED
+        image[top:top + tile, left:left + width] = SELECTED
+        image[top:top + tile, left + tile - width:left + tile] = SELECTED
+    return (np.clip(image, 0, 1) * 255).astype(np.uint8)
+
+
+def layout_scatter(xy: np.ndarray, labels: Sequence[str], grid: int, title: str = "", height: int = 380,
+                   max_legend: int = 16) -> alt.Chart:
+    """The atlas's points in [0, 1]² coloured by where they came from, with the grid's cell lines."""
+    frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "source": list(labels)})
+    many = frame["source"].nunique() > max_legend
+    points = alt.Chart(frame, title=title).mark_circle(size=14, opacity=0.6).encode(
+        x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(values=list(np.linspace(0, 1, grid + 1)),
+                                                                     labels=False, ticks=False), title=None),
+        y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(values=list(np.linspace(0, 1, grid + 1)),
+                                                                     labels=False, ticks=False), title=None),
+        color=alt.Color("source:N", legend=None if many else alt.Legend(title=None, labelLimit=180)),
+        tooltip=["source"],
+    )
+    return points.properties(height=height)
+
+
+def evidence_table(top: list[tuple[str, float]]) -> pd.DataFrame:
+    """A cell's strongest classes with their logit evidence, for st.dataframe."""
+    return pd.DataFrame({"class": [name for name, _ in top], "logit evidence": [value for _, value in top]})
