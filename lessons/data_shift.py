@@ -244,25 +244,33 @@ def _sample(x: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
 
 def rotate(x: torch.Tensor, degrees: torch.Tensor | float) -> torch.Tensor:
     """Rotate each image of (N, C, H, W) about its centre by its angle (anticlockwise), black outside."""
-    angles = torch.as_tensor(degrees, dtype=x.dtype, device=x.device).expand(len(x)) * (math.pi / 180)
+    angles = torch.as_tensor(degrees, dtype=x.dtype, device=x.device).reshape(-1) * (math.pi / 180)
     cos, sin = torch.cos(angles), torch.sin(angles)
     zero = torch.zeros_like(cos)
     theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
-    return _sample(x, F.affine_grid(theta, list(x.shape), align_corners=False))
+    if len(theta) == 1:  # one angle for every image: one sampling grid, shared (affine_grid per image cost ~40 %)
+        return _sample(x, _shared_grid(theta[0], x))
+    return _sample(x, F.affine_grid(theta.expand(len(x), 2, 3), list(x.shape), align_corners=False))
+
+
+def _shared_grid(theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """The sampling grid of one 2×3 affine map, computed once and broadcast to every image of x."""
+    n, c, h, w = x.shape
+    return F.affine_grid(theta[None], [1, c, h, w], align_corners=False).expand(n, h, w, 2)
 
 
 def _affine(x: torch.Tensor, scale: float, shift_x: float) -> torch.Tensor:
     theta = torch.tensor([[1 / scale, 0.0, shift_x], [0.0, 1 / scale, 0.0]], dtype=x.dtype, device=x.device)
-    return _sample(x, F.affine_grid(theta.expand(len(x), 2, 3), list(x.shape), align_corners=False))
+    return _sample(x, _shared_grid(theta, x))
 
 
 def tilt(x: torch.Tensor, strength: float) -> torch.Tensor:
     """A perspective (keystone) warp, as if the page were turned away: the left side recedes, the right comes near."""
     n, _, h, w = x.shape
-    identity = torch.eye(2, 3, dtype=x.dtype, device=x.device).expand(n, 2, 3)
-    grid = F.affine_grid(identity, [n, 1, h, w], align_corners=False)
+    identity = torch.eye(2, 3, dtype=x.dtype, device=x.device)[None]
+    grid = F.affine_grid(identity, [1, 1, h, w], align_corners=False)
     depth = 1 + strength * grid[..., :1]  # > 1 on the right (near), < 1 on the left (far)
-    return _sample(x, grid / depth)
+    return _sample(x, (grid / depth).expand(n, h, w, 2))
 
 
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -338,18 +346,24 @@ class SweepResult:
     predictions: np.ndarray  # (n_amounts, N) argmax classes
 
 
+CPU_SWEEP_BATCH = 128
+GPU_SWEEP_BATCH = 4096
+
+
 def _scores(model: nn.Module, x: torch.Tensor, batch_size: int) -> torch.Tensor:
     return torch.cat([model(normalized(x[i:i + batch_size])) for i in range(0, len(x), batch_size)])
 
 
 def sweep(model: nn.Module, images: np.ndarray, labels: np.ndarray, kind: str,
           amounts: Sequence[float] | None = None, dev: torch.device | str | None = None,
-          batch_size: int = 2048, seed: int = 0) -> SweepResult:
+          batch_size: int | None = None, seed: int = 0) -> SweepResult:
     """Top-1/top-5 accuracy of `model` (already on `dev`, eval mode) on uint8 digits under each amount of one shift.
 
-    Every amount transforms the whole set at once on the device and classifies it in large batches.
+    Every amount transforms the whole set at once on the device and classifies it in batches: 128 digits on a CPU,
+    where a batch's feature maps then stay in cache (measured 1.6× faster than 2,048), 4,096 on a GPU.
     """
     device = compute.resolve_device(dev)
+    batch_size = batch_size or (CPU_SWEEP_BATCH if device.type == "cpu" else GPU_SWEEP_BATCH)
     grid = np.asarray(SHIFTS[kind].amounts if amounts is None else amounts, dtype=np.float64)
     y = torch.tensor(np.asarray(labels), dtype=torch.int64, device=device)
     top1, top5, preds = [], [], []

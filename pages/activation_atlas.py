@@ -129,7 +129,7 @@ label_of = class_label(names, digits)
 result: atlas_pipeline.Atlas | None = STORE.get(settings)
 if result is None:
     st.markdown(f"About **{grid * grid // 2}–{grid * grid} icons** to grow with {steps} steps each. On this "
-                f"computer ({compute.resolve_device(None).type.upper()}) the default atlas takes well under a "
+                f"computer ({compute.resolve_device(None).type.upper()}) the default atlas takes under a "
                 "minute; an atlas built once is kept, so coming back to the same settings is instant — for "
                 "everyone using this app.")
     if st.button("Build the atlas", type="primary", key="atlas_build"):
