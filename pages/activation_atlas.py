@@ -15,7 +15,7 @@ from ui.models import load_with_progress
 from ui.navigation import lesson_by_path
 from ui.result_store import shared_store
 from ui.routing import route_through_app
-from ui.state import init_from_url, init_number_from_url, mirror_to_url
+from ui.state import forget_when_changed, init_from_url, init_number_from_url, mirror_to_url
 
 route_through_app()
 LESSON = lesson_by_path("pages/activation_atlas.py")
@@ -71,10 +71,7 @@ with st.container(border=True):
         st.stop()
     digits = loaded.spec.family == "digits"
     layers = atlas.atlas_layers(loaded)
-    if st.session_state.get("atlas_layers_of") not in (None, model_key):
-        st.session_state.pop("atlas_layer", None)
-        st.query_params.pop("atlas_layer", None)
-    st.session_state["atlas_layers_of"] = model_key
+    forget_when_changed("atlas_layers_of", model_key, "atlas_layer")
     init_from_url("atlas_layer", layers, atlas.DEFAULT_LAYER.get(model_key, layers[-1]))
     layer = row[1].selectbox("Layer", layers, key="atlas_layer",
                              format_func=lambda n: f"{n} — {loaded.output_shapes[n][0]} channels")

@@ -10,7 +10,7 @@ from lessons import compute, mnist_mlp, topomap, topomap_layouts, topomap_pipeli
 from ui.models import load_with_progress
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
-from ui.state import init_from_url, init_number_from_url, mirror_to_url
+from ui.state import forget_when_changed, init_from_url, init_number_from_url, mirror_to_url
 from ui.images import montage
 from ui.topomap_charts import colour_bar, map_rgba, quality_bars, symmetric_limit, unit_scatter
 
@@ -119,10 +119,7 @@ with st.container(border=True):
     else:
         layers = list(topomap_sources.DIGIT_LAYERS[network])
         default_layer = layers[-1]
-    if st.session_state.get("topo_layers_of") not in (None, network):
-        st.session_state.pop("topo_layer", None)  # a new network starts at its own default layer
-        st.query_params.pop("topo_layer", None)
-    st.session_state["topo_layers_of"] = network
+    forget_when_changed("topo_layers_of", network, "topo_layer")  # a new network starts at its default layer
     init_from_url("topo_layer", layers, default_layer)
     layer = row[1].selectbox("Layer", layers, key="topo_layer",
                              format_func=lambda n: f"{n} — {LAYER_NOTES.get(network, {}).get(n, 'a block output')}")

@@ -41,3 +41,13 @@ def init_number_from_url(key: str, default: float, low: float, high: float, *, i
         if low <= parsed <= high and (not integer or parsed.is_integer()):
             value = cast(parsed)
     st.session_state[key] = value
+
+
+def forget_when_changed(marker: str, value: str, *keys: str) -> None:
+    """When `value` differs from the one seen on the last run (kept under `marker`), drop `keys` from the session
+    and the URL, so widgets that depend on it (a network's layer) start again from their defaults."""
+    if st.session_state.get(marker) not in (None, value):
+        for key in keys:
+            st.session_state.pop(key, None)
+            st.query_params.pop(key, None)
+    st.session_state[marker] = value
