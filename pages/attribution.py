@@ -11,14 +11,13 @@ from lessons import attribution, compute, inside_cnn
 from ui.charts import top_k_bars
 from ui.digits import digit_picker
 from ui.images import PickedImage, photo_picker
-from ui.models import load_with_progress, offer_download
+from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.state import init_from_url, init_number_from_url, mirror_to_url
 
 route_through_app()
 LESSON = lesson_by_path("pages/attribution.py")
-WEIGHT_LABELS = {"pretrained": "Trained weights", "random": "Random weights (untrained twin)"}
 TWINS = {"trained": "Trained network", "random_classifier": "Classifier layer re-drawn at random",
          "random": "Random-weights twin"}
 
@@ -95,21 +94,9 @@ st.markdown(
 )
 
 # ------------------------------------------------------------------------------------------------------ choices
-model_keys = compute.model_keys()
-init_from_url("model", model_keys, compute.DEFAULT_MODEL)
-init_from_url("weights", list(WEIGHT_LABELS), "pretrained")
-controls = st.columns([2, 2, 3])
-model_key = controls[0].selectbox("Network", model_keys, key="model",
-                                  format_func=lambda k: compute.spec_for(k).title)
-weights = controls[1].radio("Weights", list(WEIGHT_LABELS), key="weights", format_func=WEIGHT_LABELS.get)
-spec = compute.spec_for(model_key)
-controls[2].caption(spec.about)
-if weights == "pretrained" and not compute.availability(model_key).ok:
-    st.warning(f"**{spec.title}**'s trained weights are not on this computer: {compute.availability(model_key).reason}."
-               " Until then the page uses its architecture with **random weights**, so the maps show what an "
-               "untrained network attends to.")
-    offer_download(model_key)
-    weights = "random"
+model_key, weights, spec = model_picker(
+    "Until then the page uses its architecture with"
+    " **random weights**, so the maps show what an untrained network attends to.")
 
 with st.container(border=True):
     picked: PickedImage = digit_picker("digit") if spec.family == "digits" else photo_picker("photo")

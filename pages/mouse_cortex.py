@@ -10,7 +10,7 @@ from lessons import brain_score, compute, cortex_pipeline, neural_data
 from ui.brain_charts import (ceiling_scatter, heatmap, layer_curves, prediction_profile, response_profile,
                              trained_vs_random)
 from ui.cortex_data import allen_import_panel, decode_bundle_upload, simulated_bundle, stored_allen_bundle
-from ui.models import load_with_progress, offer_download
+from ui.models import WEIGHT_LABELS, load_with_progress, offer_download
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.state import init_from_url, mirror_to_url
@@ -19,7 +19,6 @@ route_through_app()
 LESSON = lesson_by_path("pages/mouse_cortex.py")
 DATA_LABELS = {"simulated": "Simulated cortex (offline)", "upload": "Your bundle (.zip)",
                "allen": "Real Allen data (download)"}
-WEIGHT_LABELS = {"pretrained": "Trained weights", "random": "Random weights (untrained twin)"}
 SUBSETS = {"250": 250, "1000": 1000, "all": None}
 SUBSET_LABELS = {"250": "250 cells", "1000": "1,000 cells", "all": "all cells"}
 

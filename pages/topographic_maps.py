@@ -27,7 +27,6 @@ LAYER_NOTES = {
 }
 PROFILE_MODES = {"class_means": "Class means minus their average (the paper's default)",
                  "raw": "Raw activations of every image"}
-DISTANCES = {"cosine": "cosine", "euclidean": "euclidean"}
 
 
 @st.cache_resource(show_spinner="Training the digit MLP on 4,000 digits (a few seconds, once)…")
@@ -138,13 +137,14 @@ with st.container(border=True):
                               help="How units are placed from their pairwise distances.")
     refined = row[0].checkbox("Force-directed refinement on top", key="topo_refined",
                               help="The paper's particle step: crowded units push apart, neighbours stay close.")
-    init_from_url("topo_metric", list(DISTANCES), "cosine")
-    metric = row[1].radio("Distance between units", list(DISTANCES), key="topo_metric", horizontal=True)
+    init_from_url("topo_metric", list(topomap_layouts.METRICS), "cosine")
+    metric = row[1].radio("Distance between units", list(topomap_layouts.METRICS), key="topo_metric", horizontal=True)
     seed = int(row[1].number_input("Seed", 0, 999, 0, key="topo_seed"))
     init_from_url("topo_profile", list(PROFILE_MODES), "class_means")
     mode = row[2].radio("Unit profile", list(PROFILE_MODES), key="topo_profile", format_func=PROFILE_MODES.get)
-    correct_only = row[2].checkbox("Only correctly classified images", key="topo_correct",
-                                   disabled=network == "efficientnet_lite0")
+    # photo crops have no true label: every crop counts as correct, so the box does nothing there
+    correct_only = bool(row[2].checkbox("Only correctly classified images", key="topo_correct",
+                                        disabled=network == "efficientnet_lite0"))
 mirror_to_url("topo_network", "topo_layer", "topo_layout", "topo_metric", "topo_profile",
               "topo_per_photo" if network == "efficientnet_lite0" else "topo_per_class")
 
@@ -164,16 +164,13 @@ else:
     else:
         st.caption(load_with_progress("digit_cnn", "pretrained").note)
     source = digit_source(network, layer, per_class, seed)
-    correct_only = bool(correct_only)
 source_key = (network, layer, per_class, seed)
-if network == "efficientnet_lite0":
-    correct_only = False
 names = tuple(f"digit {n}" for n in source.class_names) if source.has_truth else source.class_names
-profiles = profiles_of(source_key, mode, correct_only, source)
 if source.units < 3:
     st.error("This layer has fewer than three units: nothing to lay out.")
     st.stop()
-class_profiles = topomap_sources.unit_profiles(source, "class_means", correct_only)
+class_profiles = profiles_of(source_key, "class_means", correct_only, source)  # what the maps show
+profiles = class_profiles if mode == "class_means" else profiles_of(source_key, mode, correct_only, source)
 result = topomaps_of(source_key, mode, correct_only, method, metric, seed, refined, profiles, class_profiles)
 
 # ------------------------------------------------------------------------------------------------- the maps
@@ -181,7 +178,7 @@ st.header("1 · The brain scan: one map per class")
 limit = symmetric_limit(result.maps)
 show_maps(result.maps, result.order, names, limit)
 left, right = st.columns([1, 2])
-left.image(colour_bar(limit), caption=f"blue −{limit:.3g} · white 0 · red +{limit:.3g}", width="stretch")
+left.image(colour_bar(), caption=f"blue −{limit:.3g} · white 0 · red +{limit:.3g}", width="stretch")
 right.markdown(
     f"**{source.units} units** of `{layer}`, laid out by **{topomap_layouts.LAYOUTS[method]}**"
     f"{' + refinement' if refined else ''} from their {metric} distances ({result.seconds:.2f} s). Each map is that "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lessons import compute, weights
+from ui.state import init_from_url
 
 
 def load_with_progress(key: str, weights_kind: compute.Weights) -> compute.LoadedModel | None:
@@ -44,3 +45,27 @@ def offer_download(key: str) -> None:
         else:
             st.success(f"{spec.title} weights downloaded.")
             st.rerun()
+
+
+WEIGHT_LABELS = {"pretrained": "Trained weights", "random": "Random weights (untrained twin)"}
+
+
+def model_picker(without_weights: str) -> tuple[str, compute.Weights, compute.ModelSpec]:
+    """Network and weights choosers (session keys `model` and `weights`, seeded from the URL) with the network's
+    description; when trained weights are missing, a warning ending in `without_weights`, a download button, and
+    the random twin instead. Returns (model key, weights in use, spec)."""
+    model_keys = compute.model_keys()
+    init_from_url("model", model_keys, compute.DEFAULT_MODEL)
+    init_from_url("weights", list(WEIGHT_LABELS), "pretrained")
+    controls = st.columns([2, 2, 3])
+    model_key = controls[0].selectbox("Network", model_keys, key="model",
+                                      format_func=lambda k: compute.spec_for(k).title)
+    weights_kind = controls[1].radio("Weights", list(WEIGHT_LABELS), key="weights", format_func=WEIGHT_LABELS.get)
+    spec = compute.spec_for(model_key)
+    controls[2].caption(spec.about)
+    status = compute.availability(model_key)
+    if weights_kind == "pretrained" and not status.ok:
+        st.warning(f"**{spec.title}**'s trained weights are not on this computer: {status.reason}. {without_weights}")
+        offer_download(model_key)
+        weights_kind = "random"
+    return model_key, weights_kind, spec

@@ -34,8 +34,9 @@ def map_rgba(one_map: np.ndarray, limit: float, upscale: int = 2) -> np.ndarray:
     return rgba
 
 
-def colour_bar(limit: float, width: int = 240, height: int = 14) -> np.ndarray:
-    """A horizontal `bwr` colour bar from −limit (left) to +limit (right), RGB uint8."""
+def colour_bar(width: int = 240, height: int = 14) -> np.ndarray:
+    """A horizontal `bwr` colour bar, RGB uint8: the low end of the symmetric scale on the left, the high on the
+    right (the caption beside it gives the numbers)."""
     ramp = np.linspace(0, 1, width)[None, :].repeat(height, axis=0)
     return (colormaps["bwr"](ramp)[..., :3] * 255).astype(np.uint8)
 

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lessons import attribution
+from tests.pages.apptest import image_captions, no_exception, open_lesson
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 PAGE = "pages/attribution.py"
-
-
-def _no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def _map_captions(at: AppTest) -> list[str]:
-    return [i.caption for img in at.get("image") for i in img.proto.imgs]
 
 
 @pytest.fixture()
 def page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=240).run()
-    at.switch_page(PAGE).run()
-    _no_exception(at)
-    return at
+    return open_lesson(PAGE, timeout=240)
 
 
 def test_default_view_small_settings_and_sanity_checks(page):
@@ -35,7 +21,7 @@ def test_default_view_small_settings_and_sanity_checks(page):
         "1 · What the network says, and which class to explain", "2 · Four methods, side by side",
         "3 · Which map is faithful? The deletion curve",
         "4 · Sanity checks: does the map depend on what the network learned?"]
-    captions = _map_captions(page)
+    captions = image_captions(page)
     for title in attribution.METHOD_TITLES.values():
         assert any(c.startswith(f"{title} · ") and c.endswith(" s") for c in captions), captions
     assert page.selectbox(key="cam_layer").value == "head"
@@ -50,10 +36,10 @@ def test_default_view_small_settings_and_sanity_checks(page):
     page.selectbox(key="cam_layer").set_value("blocks.10")
     target = page.selectbox(key="target")
     target.select_index(1).run()
-    _no_exception(page)
+    no_exception(page)
     assert "8 steps from a blur baseline" in " ".join(c.value for c in page.caption)
     page.toggle(key="sanity").set_value(True).run()
-    _no_exception(page)
+    no_exception(page)
     assert [s.value for s in page.subheader] == ["Classifier layer re-drawn at random", "Random-weights twin"]
     assert len(page.metric) == 8
     assert all(-1.0 <= float(m.value) <= 1.0 for m in page.metric)
@@ -61,12 +47,12 @@ def test_default_view_small_settings_and_sanity_checks(page):
 
 def test_digit_cnn_and_offline_architecture(page):
     page.selectbox(key="model").set_value("digit_cnn").run()
-    _no_exception(page)
+    no_exception(page)
     assert page.selectbox(key="cam_layer").value == "conv2"
-    assert len([c for c in _map_captions(page) if " · " in c]) == 4
+    assert len([c for c in image_captions(page) if " · " in c]) == 4
     page.selectbox(key="model").set_value("alexnet")
     page.slider(key="noise_samples").set_value(1)
     page.slider(key="ig_steps").set_value(4)
     page.run()
-    _no_exception(page)
+    no_exception(page)
     assert page.selectbox(key="cam_layer").value == "features.10"

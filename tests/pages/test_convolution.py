@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,9 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from lessons import convolution, kernels
 from ui import conv_charts as charts
+from tests.pages.apptest import APP, image_captions, no_exception
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 PAGE = "pages/convolution.py"
 HEADERS = [
     "1 · A filter sliding along a signal", "2 · Kernels on a photo", "3 · One output pixel, by hand",
@@ -32,7 +30,7 @@ def _open(query: dict[str, str] | None = None) -> AppTest:
         at.query_params[name] = value
     at.run()
     at.switch_page(PAGE).run()
-    _no_exception(at)
+    no_exception(at)
     return at
 
 
@@ -41,23 +39,15 @@ def page() -> AppTest:
     return _open()
 
 
-def _no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
 def _images(at: AppTest) -> list[str]:
     """Every picture's address (it changes whenever the picture's content does)."""
     return [img.url for element in at.get("image") for img in element.proto.imgs]
 
 
-def _captions(at: AppTest) -> list[str]:
-    return [img.caption for element in at.get("image") for img in element.proto.imgs]
-
-
 def _image_with_caption(at: AppTest, start: str, exact: bool = False) -> str:
     matches = [img.url for element in at.get("image") for img in element.proto.imgs
                if (img.caption == start if exact else img.caption.startswith(start))]
-    assert len(matches) == 1, (start, _captions(at))
+    assert len(matches) == 1, (start, image_captions(at))
     return matches[0]
 
 
@@ -102,7 +92,7 @@ def test_default_view_shows_every_section(page):
     assert page.title[0].value == "Convolution"
     assert [h.value for h in page.header] == HEADERS
     assert len(_charts(page)) == 7  # four 1-D panels, the rotation sweep, a cell histogram, the tolerance curves
-    captions = _captions(page)
+    captions = image_captions(page)
     for start in ("Input", "Output —", "Input: the patch around", "Close-up", "The template",
                   "Blue: where the template", "HOG: per cell", "Input, with the chosen cell"):
         assert any(c.startswith(start) for c in captions), (start, captions)
@@ -129,20 +119,20 @@ def test_1d_controls_change_the_charts(page):
     assert list(first["x"]) == [58, 59, 60, 61, 62] and list(first["value"]) == [0, 0, 1, 1, 1]  # on the step
     assert _dataset(_charts(page)[3], "here")["value"].iloc[0] == pytest.approx(0.6)
     page.slider(key="conv_position").set_value(0).run()
-    _no_exception(page)
+    no_exception(page)
     assert list(window(page)["x"]) == [-2, -1, 0, 1, 2]
     assert len(_dataset(_charts(page)[3], "done")) == 1
     assert "At position 0:" in page.caption[0].value
     page.slider(key="conv_width1d").set_value(11).run()
     assert len(window(page)) == 11
     page.radio(key="conv_filter1d").set_value("gaussian").run()
-    _no_exception(page)
+    no_exception(page)
     page.slider(key="conv_sigma1d").set_value(3.0).run()
     assert len(window(page)) == 19
     for kind in ("noisy_sine", "chirp"):
         before = _dataset(_charts(page)[0], "signal")["value"].to_numpy()
         page.radio(key="conv_signal").set_value(kind).run()
-        _no_exception(page)
+        no_exception(page)
         assert not np.allclose(_dataset(_charts(page)[0], "signal")["value"].to_numpy(), before)
     page.slider(key="conv_position").set_value(119).run()
     done = _dataset(_charts(page)[3], "done")
@@ -158,16 +148,16 @@ def test_every_kernel_shows_its_own_output(page):
         if key == "gaussian":
             continue
         page.selectbox(key="conv_kernel").set_value(key).run()
-        _no_exception(page)
+        no_exception(page)
         output = _image_with_caption(page, "Output —")
         assert output not in seen, key
         seen.add(output)
         assert page.query_params["conv_kernel"] in (key, [key])
-        caption = next(c for c in _captions(page) if c.startswith("Output —"))
+        caption = next(c for c in image_captions(page) if c.startswith("Output —"))
         display = kernels.kernel_info(key).display
         assert ("blue < 0 < red" in caption) == (display == "signed"), (key, caption)
         if key == "sobel":
-            assert any(c.startswith("Sobel x: vertical edges") for c in _captions(page))
+            assert any(c.startswith("Sobel x: vertical edges") for c in image_captions(page))
             assert "Sobel y" in _html(page)
             assert "Combined: √(" in _markdown(page)
 
@@ -175,7 +165,7 @@ def test_every_kernel_shows_its_own_output(page):
 def test_kernel_parameters_padding_and_flip_change_the_output(page):
     before = _image_with_caption(page, "Output —")
     page.slider(key="conv_sigma").set_value(3.0).run()
-    _no_exception(page)
+    no_exception(page)
     assert _image_with_caption(page, "Output —") != before
     assert "19×19, sum = 1" in _html(page) and "middle 9×9" in _html(page)
     assert page.query_params["conv_sigma"] in ("3.0", ["3.0"])
@@ -187,20 +177,20 @@ def test_kernel_parameters_padding_and_flip_change_the_output(page):
     by_padding = set()
     for padding in ("zeros", "reflect", "replicate"):
         page.radio(key="conv_padding").set_value(padding).run()
-        _no_exception(page)
+        no_exception(page)
         by_padding.add(_image_with_caption(page, "Output —"))
     assert len(by_padding) == 3
     page.selectbox(key="conv_kernel").set_value("sobel_x").run()
     plain = _image_with_caption(page, "Output —")
     page.toggle(key="conv_flip").set_value(True).run()
-    _no_exception(page)
+    no_exception(page)
     assert _image_with_caption(page, "Output —") != plain
     assert "Sobel x (vertical edges) (flipped)" in _html(page)
 
 
 def test_kernel_editor_edits_and_explains_bad_kernels(page):
     page.toggle(key="conv_edit").set_value(True).run()
-    _no_exception(page)
+    no_exception(page)
     seed = page.data_editor[0].value
     assert seed.shape == (3, 3) and seed.to_numpy().sum() == pytest.approx(1.0, abs=1e-6)
     blurred = _image_with_caption(page, "Output —")
@@ -208,7 +198,7 @@ def test_kernel_editor_edits_and_explains_bad_kernels(page):
     identity = {0: {"−1": 0.0, "0": 0.0, "+1": 0.0}, 1: {"−1": 0.0, "0": 1.0, "+1": 0.0},
                 2: {"−1": 0.0, "0": 0.0, "+1": 0.0}}
     _set_edits(page, identity)
-    _no_exception(page)
+    no_exception(page)
     assert _image_with_caption(page, "Output —") != blurred
     # the identity kernel gives the input back
     assert _image_with_caption(page, "Output —") == _image_with_caption(page, "Input", exact=True)
@@ -216,12 +206,12 @@ def test_kernel_editor_edits_and_explains_bad_kernels(page):
     assert total == value
 
     _set_edits(page, {**identity, 1: {"−1": 0.0, "0": None, "+1": 0.0}})
-    _no_exception(page)
+    no_exception(page)
     assert len(page.error) == 1
     message = page.error[0].value
     assert "can't be used yet" in message and "row 2, column 2" in message and "Type a number" in message
     assert "kept" in message
-    assert not any(c.startswith("Output —") for c in _captions(page))
+    assert not any(c.startswith("Output —") for c in image_captions(page))
     assert any("Fix the kernel in section 2" in i.value for i in page.info)
     assert page.session_state[page.data_editor[0].key]["edited_rows"][1]["0"] is None  # the edit is not lost
     assert [h.value for h in page.header] == HEADERS  # the rest of the page still works
@@ -238,32 +228,32 @@ def test_kernel_editor_edits_and_explains_bad_kernels(page):
     assert not page.error and "add up to **9**" in _markdown(page)
     bright = _image_with_caption(page, "Output —")
     page.checkbox(key="conv_normalise").check().run()
-    _no_exception(page)
+    no_exception(page)
     assert _image_with_caption(page, "Output —") != bright
 
     _set_edits(page, {0: {"−1": -1.0, "0": 0.0, "+1": 1.0}, 1: {"−1": -2.0, "0": 0.0, "+1": 2.0},
                       2: {"−1": -1.0, "0": 0.0, "+1": 1.0}})
     assert any("nothing to divide by" in i.value for i in page.info)
-    assert "blue < 0 < red" in next(c for c in _captions(page) if c.startswith("Output —"))
+    assert "blue < 0 < red" in next(c for c in image_captions(page) if c.startswith("Output —"))
 
     page.radio(key="conv_editor_side").set_value(5).run()
-    _no_exception(page)
+    no_exception(page)
     assert page.data_editor[0].value.shape == (5, 5)
     edited_key = page.data_editor[0].key
     _set_edits(page, {2: {"0": 3.0}})
     page.button(key="conv_editor_reset").click().run()
-    _no_exception(page)
+    no_exception(page)
     assert page.data_editor[0].key != edited_key  # a fresh editor, seeded again
 
 
 def test_highlighted_pixel_follows_the_sliders(page):
     page.slider(key="conv_row").set_value(0).run()
     page.slider(key="conv_col").set_value(0).run()
-    _no_exception(page)
+    no_exception(page)
     assert "outside the image" in _html(page)
     total, value = _sum_and_value(page)
     assert total == value
-    assert any(c == "Input: the patch around row 0, column 0" for c in _captions(page))
+    assert any(c == "Input: the patch around row 0, column 0" for c in image_captions(page))
     before = _html(page)
     page.slider(key="conv_row").set_value(200).run()
     page.slider(key="conv_col").set_value(17).run()
@@ -282,7 +272,7 @@ def test_sandbox_formula_drawing_and_invalid_combinations(page):
 
     assert "output 7×7" in svg(page)
     page.slider(key="conv_sb_s").set_value(2).run()
-    _no_exception(page)
+    no_exception(page)
     assert page.latex[0].value.rstrip("$\n ").endswith("= 4") and "output 4×4" in svg(page)
     assert "(1, 1, 4, 4)" in _markdown(page)
     page.slider(key="conv_sb_i").set_value(3).run()
@@ -293,13 +283,13 @@ def test_sandbox_formula_drawing_and_invalid_combinations(page):
     page.slider(key="conv_sb_n").set_value(3).run()
     page.slider(key="conv_sb_k").set_value(7).run()
     page.slider(key="conv_sb_p").set_value(0).run()
-    _no_exception(page)
+    no_exception(page)
     assert len(page.error) == 1 and "No output" in page.error[0].value
     assert "padding of at least" in page.error[0].value
     assert any("PyTorch agrees" in c.value for c in page.caption)
     page.slider(key="conv_sb_p").set_value(3).run()
     page.slider(key="conv_sb_d").set_value(1).run()
-    _no_exception(page)
+    no_exception(page)
     assert not page.error
 
 
@@ -313,7 +303,7 @@ def test_template_and_failure_controls(page):
     page.slider(key="conv_tpl_size").set_value(20).run()
     page.slider(key="conv_tpl_row").set_value(30).run()
     page.slider(key="conv_tpl_col").set_value(200).run()
-    _no_exception(page)
+    no_exception(page)
     assert _image_with_caption(page, "NCC score") != before
     assert "row 30, column 200: **1.000** (green)" in _markdown(page)
     assert page.metric[0].value == "1.000" and page.metric[1].value == "right place"
@@ -322,13 +312,13 @@ def test_template_and_failure_controls(page):
     assert list(sweep["angle"]) == [-60, -45, -30, -20, -10, -5, 0, 5, 10, 20, 30, 45, 60]
     assert sweep.loc[sweep["angle"] == 0, "score"].iloc[0] == pytest.approx(1.0, abs=1e-5)
     page.slider(key="conv_angle").set_value(30).run()
-    _no_exception(page)
+    no_exception(page)
     score = float(page.metric[0].value)
     assert score < 0.99 and "vs. unmoved" in page.metric[0].proto.delta
     assert _dataset(_charts(page)[4], "now")["angle"].iloc[0] == 30
     assert score == pytest.approx(sweep.loc[sweep["angle"] == 30, "score"].iloc[0], abs=1e-3)
     page.slider(key="conv_scale").set_value(1.4).run()
-    _no_exception(page)
+    no_exception(page)
     assert page.metric[1].value in ("right place", "wrong place")
 
 
@@ -342,13 +332,13 @@ def test_flat_template_is_explained(monkeypatch):
     at = _open()
     at.slider(key="conv_tpl_row").set_value(0).run()
     at.slider(key="conv_tpl_col").set_value(0).run()
-    _no_exception(at)
+    no_exception(at)
     warning = next(w.value for w in at.warning if "No template to match" in w.value)
     assert "flat" in warning and "Move it onto something with edges" in warning
     assert [h.value for h in at.header] == HEADERS
     assert any("texture" in i.value for i in at.info)
     at.slider(key="conv_tpl_col").set_value(100).run()
-    _no_exception(at)
+    no_exception(at)
     assert not at.warning and "row 0, column 100: **1.000**" in _markdown(at)
 
 
@@ -358,21 +348,21 @@ def test_hog_controls(page):
     assert len(hist) == 9 and hist["direction"].iloc[0] == "0–20°"
     hog_picture = _image_with_caption(page, "HOG: per cell")
     page.slider(key="conv_hog_bins").set_value(12).run()
-    _no_exception(page)
+    no_exception(page)
     assert len(_dataset(_charts(page)[5], "bins")) == 12
     assert _image_with_caption(page, "HOG: per cell") != hog_picture
     page.select_slider(key="conv_hog_cell").set_value(16).run()
     page.slider(key="conv_hog_block").set_value(3).run()
-    _no_exception(page)
-    assert "16×16 cells" in next(c for c in _captions(page) if c.startswith("HOG: per cell"))
+    no_exception(page)
+    assert "16×16 cells" in next(c for c in image_captions(page) if c.startswith("HOG: per cell"))
     page.slider(key="conv_cell_row").set_value(2).run()
     page.slider(key="conv_cell_col").set_value(3).run()
-    _no_exception(page)
-    assert "Cell (2, 3)" in _captions(page)
+    no_exception(page)
+    assert "Cell (2, 3)" in image_captions(page)
     curves = _dataset(_charts(page)[6], "curves")
     assert set(curves["description"]) == {"raw pixels", "edge map (Sobel magnitude)", "HOG"}
     page.radio(key="conv_tol_kind").set_value("rotation").run()
-    _no_exception(page)
+    no_exception(page)
     assert "After a 10° turn" in _markdown(page)
     assert _dataset(_charts(page)[6], "curves")["amount"].max() == 45
 
@@ -387,7 +377,7 @@ def test_view_is_restored_from_the_url():
     assert "Greek coins" in at.caption[1].value or any("Greek coins" in c.value for c in at.caption)
     at.selectbox(key="conv_kernel").set_value("laplacian").run()
     at.selectbox(key="conv_photo").set_value("brick").run()
-    _no_exception(at)
+    no_exception(at)
     assert at.query_params["conv_kernel"] in ("laplacian", ["laplacian"])
     assert at.query_params["conv_photo"] in ("brick", ["brick"])
     assert at.query_params["conv_sigma"] in ("2.5", ["2.5"])
@@ -418,10 +408,10 @@ def test_odd_uploads_render_without_exceptions(monkeypatch, shape, name):
     assert any(name in c.value for c in at.caption)
     for key in ("gaussian", "sobel", "box"):
         at.selectbox(key="conv_kernel").set_value(key).run()
-        _no_exception(at)
+        no_exception(at)
     at.selectbox(key="conv_kernel").set_value("gaussian").run()
     at.slider(key="conv_sigma").set_value(8.0).run()  # a 49×49 kernel on an image smaller than that
-    _no_exception(at)
+    no_exception(at)
     total, value = _sum_and_value(at)
     assert total == value
     assert [h.value for h in at.header] == HEADERS

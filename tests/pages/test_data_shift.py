@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import socket
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lessons import data_shift
+from tests.pages.apptest import APP, no_exception, open_lesson
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 PAGE = "pages/data_shift.py"
-
-
-def _no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 @pytest.fixture()
 def page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180).run()
-    at.switch_page(PAGE).run()
-    _no_exception(at)
-    return at
+    return open_lesson(PAGE, timeout=180)
 
 
 def test_default_view_and_main_controls(page, monkeypatch):
@@ -38,19 +29,19 @@ def test_default_view_and_main_controls(page, monkeypatch):
     assert any("(16, 1, 28, 28)" in c.value for c in page.code)
     for dataset in ("sklearn", "photos", "mnist"):
         page.radio(key="dataset").set_value(dataset).run()
-        _no_exception(page)
+        no_exception(page)
     for kind in ("background", "viewpoint", "rotation"):
         page.selectbox(key="shift").set_value(kind).run()
-        _no_exception(page)
+        no_exception(page)
     page.select_slider(key="step").set_value(6).run()  # 90° of rotation
-    _no_exception(page)
+    no_exception(page)
     assert any(" → " in (i.caption or "") for img in page.get("image") for i in img.proto.imgs)
     assert page.query_params["shift"] in ("rotation", ["rotation"])
     assert any(c.startswith("180°:") for img in page.get("image") for c in [i.caption for i in img.proto.imgs])
 
     monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
     page.checkbox(key="augment").check().run()
-    _no_exception(page)
+    no_exception(page)
     assert page.dataframe and "augmented" in page.markdown[-1].value
 
 
@@ -63,7 +54,7 @@ def test_cifar10_offline_says_so_quickly(page, monkeypatch):
     start = time.monotonic()
     page.button(key="fetch_online").click().run()
     assert time.monotonic() - start < 10
-    _no_exception(page)
+    no_exception(page)
     assert any("cannot be reached" in e.value for e in page.error)
 
 
@@ -74,7 +65,7 @@ def test_view_is_restored_from_the_url():
     at.query_params["step"] = "2"
     at.run()
     at.switch_page(PAGE).run()
-    _no_exception(at)
+    no_exception(at)
     assert at.selectbox(key="shift").value == "blur"
     assert at.radio(key="dataset").value == "sklearn"
     assert at.select_slider(key="step").value == 2

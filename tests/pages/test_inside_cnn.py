@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +11,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from lessons import compute
+from tests.pages.apptest import APP, no_exception
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 PAGE = "pages/inside_cnn.py"
 
 
@@ -24,10 +22,6 @@ def page() -> AppTest:
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def _no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
 
 
 def test_default_view_shows_every_section(page):
@@ -43,33 +37,33 @@ def test_default_view_shows_every_section(page):
 
 def test_switching_image_layer_weights_and_controls(page):
     page.selectbox(key="photo").set_value("chelsea").run()
-    _no_exception(page)
+    no_exception(page)
     for layer in ("stem", "blocks.10", "head"):
         page.selectbox(key="layer").set_value(layer).run()
-        _no_exception(page)
+        no_exception(page)
     closer = page.selectbox(key="closer_channel")
     closer.select_index(len(closer.options) - 1).run()
-    _no_exception(page)
+    no_exception(page)
     captions = [i.caption for img in page.get("image") for i in img.proto.imgs]
     assert any(c.startswith("head, channel") and c.endswith("over the input") for c in captions), captions
     page.slider(key="maps_shown").set_value(32).run()
     page.toggle(key="shared_scale").set_value(False).run()
-    _no_exception(page)
+    no_exception(page)
     page.radio(key="weights").set_value("random").run()
-    _no_exception(page)
+    no_exception(page)
     assert any("random weights" in i.value for i in page.info)
 
 
 def test_offline_model_without_weights_explains_and_falls_back(page, monkeypatch, tmp_path):
     page.selectbox(key="model").set_value("alexnet").run()
-    _no_exception(page)
+    no_exception(page)
     if not compute.availability("alexnet").ok:
         assert any("not on this computer" in w.value for w in page.warning)
         assert any(b.label.startswith("Download AlexNet") for b in page.button)
     # the architecture is still shown (random weights) with AlexNet's conv → relu → pool shape
     assert any("features.0" in h.proto.body for h in page.get("html"))
     page.selectbox(key="layer").set_value("features.0").run()
-    _no_exception(page)
+    no_exception(page)
 
 
 def test_download_offline_says_why_within_seconds(page, monkeypatch, tmp_path):
@@ -88,18 +82,18 @@ def test_download_offline_says_why_within_seconds(page, monkeypatch, tmp_path):
     start = time.monotonic()
     download.click().run()
     assert time.monotonic() - start < 10
-    _no_exception(page)
+    no_exception(page)
     assert any("Could not download the ResNet-18 weights" in e.value and "offline" in e.value for e in page.error)
     assert any("45 MB" in w.value for w in page.warning)
 
 
 def test_digit_model_uses_digits(page):
     page.selectbox(key="model").set_value("digit_cnn").run()
-    _no_exception(page)
+    no_exception(page)
     assert page.selectbox(key="digit_class").value == "3"
     page.selectbox(key="digit_class").set_value("7").run()
     page.slider(key="digit_example").set_value(5).run()
-    _no_exception(page)
+    no_exception(page)
 
 
 def test_view_is_restored_from_the_url():
@@ -109,7 +103,7 @@ def test_view_is_restored_from_the_url():
     at.query_params["layer"] = "blocks.7"
     at.run()
     at.switch_page(PAGE).run()
-    _no_exception(at)
+    no_exception(at)
     assert at.selectbox(key="photo").value == "rocket"
     assert at.selectbox(key="layer").value == "blocks.7"
 
@@ -140,7 +134,7 @@ def _upload_script(raw: bytes, name: str) -> None:
 @pytest.mark.parametrize("name", list(BAD_UPLOADS))
 def test_bad_uploads_show_a_message_not_a_traceback(name):
     at = AppTest.from_function(_upload_script, args=(BAD_UPLOADS[name], name), default_timeout=30).run()
-    _no_exception(at)
+    no_exception(at)
     assert len(at.error) == 1 and name in at.error[0].value
     assert at.markdown[-1].value == "kept previous image"
 
@@ -149,6 +143,6 @@ def test_odd_but_usable_upload_is_explained():
     rgba = np.zeros((40, 40, 4), np.uint8)
     rgba[..., 3] = 0  # fully transparent
     at = AppTest.from_function(_upload_script, args=(_png(rgba, "RGBA"), "clear.png"), default_timeout=30).run()
-    _no_exception(at)
+    no_exception(at)
     assert not at.error and at.info
     assert at.markdown[-1].value.startswith("using upload:")

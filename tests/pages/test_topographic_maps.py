@@ -2,55 +2,41 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lessons import topomap_layouts
+from tests.pages.apptest import image_captions, no_exception, open_lesson
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 PAGE = "pages/topographic_maps.py"
 HEADERS = ["1 · The brain scan: one map per class", "2 · The units on the sheet",
            "3 · Errors: what the layer does when the network is wrong",
            "4 · Which layout makes the most brain-like map?", "5 · What these maps can and cannot tell you"]
 
 
-def _no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-
-
-def _captions(at: AppTest) -> list[str]:
-    return [i.caption for img in at.get("image") for i in img.proto.imgs]
-
-
 @pytest.fixture()
 def page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=240).run()
-    at.switch_page(PAGE).run()
-    _no_exception(at)
-    return at
+    return open_lesson(PAGE, timeout=240)
 
 
 def test_digit_mlp_maps_every_layout_and_the_comparison(page):
     assert [h.value for h in page.header] == HEADERS
-    captions = _captions(page)
+    captions = image_captions(page)
     assert sorted(c for c in captions if c.startswith("digit ") and len(c) == 7) == [f"digit {d}" for d in range(10)]
     assert any("misclassified digit" in c for c in captions)
     assert page.query_params["topo_layout"] in ("pca", ["pca"])
     for method in topomap_layouts.LAYOUTS:
         page.selectbox(key="topo_layout").set_value(method).run()
-        _no_exception(page)
+        no_exception(page)
         assert f"laid out by **{topomap_layouts.LAYOUTS[method]}**" in " ".join(m.value for m in page.markdown)
     page.checkbox(key="topo_refined").check()
     page.radio(key="topo_profile").set_value("raw")
     page.radio(key="topo_metric").set_value("euclidean")
     page.number_input(key="topo_unit").set_value(17).run()
-    _no_exception(page)
-    assert "The 8 images that drive unit 17 hardest" in _captions(page)
+    no_exception(page)
+    assert "The 8 images that drive unit 17 hardest" in image_captions(page)
     page.toggle(key="topo_compare").set_value(True).run()
-    _no_exception(page)
+    no_exception(page)
     table = page.dataframe[-1].value
     assert list(table.index) == list(topomap_layouts.LAYOUTS.values())
     assert (table["blur AUC"] > 0).all()
@@ -58,14 +44,14 @@ def test_digit_mlp_maps_every_layout_and_the_comparison(page):
 
 def test_digit_cnn_and_the_photo_network(page):
     page.selectbox(key="topo_network").set_value("digit_cnn").run()
-    _no_exception(page)
+    no_exception(page)
     assert page.selectbox(key="topo_layer").value == "relu2"
     page.checkbox(key="topo_correct").check().run()
-    _no_exception(page)
+    no_exception(page)
     page.selectbox(key="topo_network").set_value("efficientnet_lite0").run()
     assert page.slider(key="topo_per_photo").value == 12
     page.slider(key="topo_per_photo").set_value(4).run()
-    _no_exception(page)
+    no_exception(page)
     assert page.selectbox(key="topo_layer").value == "blocks.15"
     assert "Each **photo is one class**" in " ".join(c.value for c in page.caption)
     assert any("no true labels" in i.value for i in page.info)

@@ -1,0 +1,27 @@
+"""Helpers shared by the AppTest page tests: the app's path, opening a lesson, and the usual checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def no_exception(at: AppTest) -> None:
+    """Fail with the exceptions' messages if the last run raised any."""
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def open_lesson(page: str, timeout: float = 240) -> AppTest:
+    """Run the app, switch to the lesson at `page` (e.g. "pages/attribution.py") and check that it rendered."""
+    at = AppTest.from_file(APP, default_timeout=timeout).run()
+    at.switch_page(page).run()
+    no_exception(at)
+    return at
+
+
+def image_captions(at: AppTest) -> list[str]:
+    """The captions of every image the page shows, in order."""
+    return [i.caption for img in at.get("image") for i in img.proto.imgs]
