@@ -243,13 +243,143 @@ def _ig_map(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Setting
 
 
 # ------------------------------------------------------------------------------------------------ comparing methods
+CHANGED_A_LOT_BELOW = 0.3  # rank correlation with the trained map under this: the map changed a lot
+BARELY_CHANGED_FROM = 0.7  # rank correlation with the trained map from this up: the map barely changed
+RANDOM_MAP_TITLE = "Random map (reference)"  # the deletion test's chance reference
+PAPER_PASSES = ("saliency", "gradcam")  # methods Adebayo et al. (2018) found to change when the network is randomised
+
+
+def is_constant(heatmap: np.ndarray) -> bool:
+    """True when every pixel of the map has the same value (e.g. all zero): it ranks no pixel above another."""
+    values = np.ravel(heatmap)
+    return bool(values.size == 0 or np.all(values == values[0]))
+
+
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation of two maps of the same shape (1 = same ordering of pixels)."""
-    ra = np.argsort(np.argsort(np.ravel(a), kind="stable"), kind="stable").astype(np.float64)
-    rb = np.argsort(np.argsort(np.ravel(b), kind="stable"), kind="stable").astype(np.float64)
+    """Spearman's rank correlation of two maps of the same shape (1 = same ordering of pixels); tied pixels share
+    their average rank. NaN when either map is constant: a map without an ordering has no rank correlation."""
+    from scipy.stats import rankdata  # noqa: PLC0415
+
+    a, b = np.ravel(a), np.ravel(b)
+    if a.shape != b.shape:
+        raise ValueError(f"the maps differ in size ({a.size} and {b.size} pixels)")
+    if is_constant(a) or is_constant(b):
+        return float("nan")
+    ra, rb = rankdata(a), rankdata(b)
     ra, rb = ra - ra.mean(), rb - rb.mean()
-    denominator = float(np.sqrt((ra**2).sum() * (rb**2).sum()))
-    return float((ra * rb).sum() / denominator) if denominator else 0.0
+    return float(np.clip((ra * rb).sum() / np.sqrt((ra**2).sum() * (rb**2).sum()), -1.0, 1.0))
+
+
+def format_correlation(rho: float) -> str:
+    """A rank correlation as the page shows it: two decimals, or "undefined" for a constant map."""
+    if np.isnan(rho):
+        return "undefined"
+    shown = f"{rho:.2f}"
+    return "0.00" if shown == "-0.00" else shown
+
+
+def undefined_reason(trained_map: np.ndarray, other_map: np.ndarray) -> str:
+    """Why a rank correlation is undefined: which of the two maps is constant."""
+    if is_constant(trained_map) and is_constant(other_map):
+        return "undefined — both maps are constant"
+    return "undefined — the trained network's map is constant" if is_constant(trained_map) else \
+        "undefined — this map is constant"
+
+
+def change_verdict(rho: float) -> str:
+    """How much a map changed, from its rank correlation with the trained map as shown (two decimals)."""
+    if np.isnan(rho):
+        return "undefined — the map is constant"
+    shown = float(format_correlation(rho))
+    if shown >= BARELY_CHANGED_FROM:
+        return "barely changed"
+    return "changed a lot" if shown < CHANGED_A_LOT_BELOW else "changed partly"
+
+
+def _measured(rho: float, twin_title: str) -> str:
+    """One twin's result in words: "changed partly (Random-weights twin: ρ = 0.48)"."""
+    if np.isnan(rho):
+        return f"has no rank correlation ({twin_title}: a map is constant)"
+    return f"{change_verdict(rho)} ({twin_title}: ρ = {format_correlation(rho)})"
+
+
+def sanity_summary(correlations: dict[str, dict[str, float]], twin_titles: dict[str, str]) -> str:
+    """Markdown: per method, its rank correlation with the trained map on each damaged network and what that means.
+
+    `correlations[method][twin]` is the rank correlation (NaN = undefined); `twin_titles[twin]` names the twin.
+    """
+    lines = [f"Reading the numbers: ρ ≥ {BARELY_CHANGED_FROM:.2f} **barely changed** (the map hardly depends on "
+             f"what was destroyed), ρ < {CHANGED_A_LOT_BELOW:.2f} **changed a lot**, in between **changed "
+             "partly**. *Undefined* means one of the two maps is constant (e.g. all zero), so it has no pixel order "
+             "to compare.", ""]
+    for method, by_twin in correlations.items():
+        parts = [_measured(rho, twin_titles[twin]) for twin, rho in by_twin.items()]
+        lines.append(f"- **{METHOD_TITLES.get(method, method)}** " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def paper_comparison(correlations: dict[str, dict[str, float]], twin_titles: dict[str, str]) -> str:
+    """Markdown: for each method the paper found to change (PAPER_PASSES), whether it changed a lot here too."""
+    sentences = []
+    for method in (m for m in PAPER_PASSES if m in correlations):
+        by_twin = correlations[method]
+        title = METHOD_TITLES[method]
+        verdicts = [change_verdict(rho) for rho in by_twin.values()]
+        if all(verdict == "changed a lot" for verdict in verdicts):
+            sentences.append(f"**{title}** changed a lot on both damaged networks, as in the paper.")
+            continue
+        lead = ("differs from the paper here" if "barely changed" in verdicts else
+                "changed less clearly than in the paper" if "changed partly" in verdicts else
+                "can only partly be compared with the paper")
+        odd = [_measured(rho, twin_titles[twin]) for twin, rho in by_twin.items()
+               if change_verdict(rho) != "changed a lot"]
+        sentences.append(f"**{title}** {lead}: it " + " and ".join(odd) + ".")
+    return " ".join(sentences)
+
+
+def empty_map_note(method: str, heatmap: np.ndarray) -> str | None:
+    """A caption for a map that points at nothing (constant, or no positive value); None for an ordinary map."""
+    if is_constant(heatmap):
+        where = " at this layer" if method == "gradcam" else ""
+        return (f"Constant map (every pixel {float(np.ravel(heatmap)[0]):.3g}): no pixel counts more than another "
+                f"for this class{where}.")
+    if float(np.max(heatmap)) <= 0:
+        return "No pixel has a positive value: nothing here counts as evidence for this class."
+    return None
+
+
+def deletion_summary(areas: dict[str, float], reference: str, constant_maps: Sequence[str] = ()) -> str:
+    """Markdown: which maps beat the random reference map in the deletion test (lower area = better) and which are
+    no better, comparing the areas as shown (three decimals). Maps named in `constant_maps` are set apart: their
+    deletion order is only the pixels' raster order."""
+    if reference not in areas:
+        raise ValueError(f"no area for the reference map {reference!r}; the areas are for {', '.join(areas)}")
+    shown = {name: round(float(area), 3) for name, area in areas.items()}
+    chance = shown[reference]
+    ranked = [name for name in sorted(shown, key=shown.get) if name != reference and name not in constant_maps]
+    beat = [name for name in ranked if shown[name] < chance]
+    not_beat = [name for name in ranked if shown[name] >= chance]
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(f"**{name}** ({shown[name]:.3f})" for name in names)
+
+    lines = [f"The random map (a random pixel order: chance) has area **{chance:.3f}**."]
+    if beat:
+        lines.append(f"Beat the random map (lower area): {listed(beat)}.")
+    if not_beat and not beat:
+        lines.append("**No method beat the random map here.**")
+    if not_beat:
+        whose = "this map's" if len(not_beat) == 1 else "these maps'"
+        lines.append(f"No better than the random map: {listed(not_beat)} — deleting pixels in {whose} order hurt "
+                     "the class no faster than deleting them at random. One possible reason: random deletions "
+                     "sprinkle baseline-coloured dots over the whole image, something the network never saw in "
+                     "training.")
+    elif beat:
+        lines.append(f"Every method{' with a non-constant map' if constant_maps else ''} beat the random map.")
+    if constant_maps:
+        lines.append(f"{', '.join(f'**{name}**' for name in constant_maps)}: the map is constant, so its deletion "
+                     "order is just row by row from the top; its area says nothing about the method.")
+    return " ".join(lines)
 
 
 def deletion_curve(loaded: LoadedModel, x: torch.Tensor, target: int, heatmap: np.ndarray, steps: int = 10,

@@ -18,8 +18,7 @@ from ui.state import init_from_url, init_number_from_url, mirror_to_url
 
 route_through_app()
 LESSON = lesson_by_path("pages/attribution.py")
-TWINS = {"trained": "Trained network", "random_classifier": "Classifier layer re-drawn at random",
-         "random": "Random-weights twin"}
+TWINS = {"random_classifier": "Classifier layer re-drawn at random", "random": "Random-weights twin"}
 
 
 def _engine(model_key: str, weights: str) -> compute.LoadedModel:
@@ -57,7 +56,7 @@ def deletion(model_key: str, weights: str, image_id: str, target: int, settings:
     x = compute.prepare_batch([_image], loaded.spec)
     rows = []
     curves = [(attribution.METHOD_TITLES[r.method], r.heatmap) for r in _results]
-    curves.append(("Random map (reference)", attribution.random_heatmap(_results[0].heatmap.shape)))
+    curves.append((attribution.RANDOM_MAP_TITLE, attribution.random_heatmap(_results[0].heatmap.shape)))
     for title, heatmap in curves:
         fractions, probs = attribution.deletion_curve(loaded, x, target, heatmap, steps=10,
                                                       baseline=settings.baseline)
@@ -71,18 +70,15 @@ def show_maps(results: list[attribution.Attribution], image: np.ndarray, columns
     for column, result in zip(columns or st.columns(len(results)), results):
         column.image(inside_cnn.overlay_map(image, result.heatmap, cmap="inferno"), width="stretch",
                      caption=f"{attribution.METHOD_TITLES[result.method]} · {result.seconds:.2f} s")
-        if float(result.heatmap.max()) <= 0:
-            column.caption("All zero: no positive evidence for this class at this layer.")
-        else:
-            column.caption(result.note)
+        column.caption(attribution.empty_map_note(result.method, result.heatmap) or result.note)
 
 
 st.title(LESSON.title)
 st.markdown(
-    "The network says *espresso*. **Why?** An *attribution method* answers with a heatmap: a number per pixel "
-    "saying how much that pixel pushed the score of one class up. There is no single right way to assign this "
-    "credit, so practitioners use several and check them against each other. Here are four common ones, all "
-    "computed with [Captum](https://captum.ai), PyTorch's attribution library:\n\n"
+    "A network looks at an image and names a class. **Why that class?** An *attribution method* answers with a "
+    "heatmap: a number per pixel saying how much that pixel pushed the score of one class up. There is no single "
+    "right way to assign this credit, so practitioners use several and check them against each other. Here are "
+    "four common ones, all computed with [Captum](https://captum.ai), PyTorch's attribution library:\n\n"
     "- **Saliency** — the gradient of the class score with respect to each pixel: which pixels would change the "
     "score most if nudged. Raw gradients are speckled, so **SmoothGrad** averages them over noisy copies.\n"
     "- **Grad-CAM** — at one convolutional layer, weight each feature map by how much the class score depends on "
@@ -90,7 +86,7 @@ st.markdown(
     "- **Integrated gradients** — accumulate gradients along a straight path from a *baseline* image (meaning "
     "\"nothing here\") to the real one. The attributions add up to the score difference between the two.\n"
     "- **Occlusion** — cover one patch at a time with the baseline and measure how much the score drops. No "
-    "gradients at all; slow, but easy to trust."
+    "gradients at all; slow, but simple to interpret."
 )
 
 # ------------------------------------------------------------------------------------------------------ choices
@@ -113,6 +109,8 @@ best = compute.top_k(probs, names, k=5)
 top_indices = [int(i) for i in np.argsort(probs)[::-1][:5]]
 left, right = st.columns([3, 2])
 left.altair_chart(top_k_bars(best, title=f"Top-5 of {loaded.title}"), width="stretch")
+left.markdown(f"The network's top guess for this image: **{names[top_indices[0]]}** "
+              f"({probs[top_indices[0]]:.1%}).")
 target_options = [str(i) for i in top_indices]
 if st.session_state.get("target") not in target_options:
     st.session_state.pop("target", None)
@@ -122,8 +120,9 @@ target = int(right.selectbox("Explain the class", target_options, key="target",
 right.markdown("Attribution always explains **one class score**. Pick the runner-up and see whether the network "
                "looked somewhere else for it.")
 if weights == "random":
-    right.info("Random weights: the scores are near uniform, so any \"explanation\" is of noise. Keep it in mind "
-               "for the sanity checks below.")
+    right.info(f"Random weights: nothing was learned. The top guess gets {probs[top_indices[0]]:.1%}; guessing "
+               f"uniformly among {len(names)} classes (chance) gives {1 / len(names):.1%}. Keep it in mind for the "
+               "sanity checks below.")
 
 # ----------------------------------------------------------------------------------------------------- settings
 st.header("2 · Four methods, side by side")
@@ -165,9 +164,10 @@ show_maps(results, seen)
 st.caption(f"Explaining **{names[target]}** on {picked.caption}. Bright = more evidence for the class. Times are "
            f"for this computer ({compute.resolve_device(None).type.upper()}); cached maps come back instantly.")
 st.markdown(
-    "Things to try: raise the occlusion window until the object disappears under one patch; switch Grad-CAM to "
-    "an early layer (sharp but not class-specific) and back to the last one; compare integrated gradients from a "
-    "black and from a blurred baseline — the answer depends on what you call \"absent\"."
+    "Things to try: raise the occlusion window — when does the object fit under one patch, and what happens to "
+    "the map then? Switch Grad-CAM to an early layer: is the map sharper? Does it still change when you explain "
+    "another class? Compare integrated gradients from a black and from a blurred baseline: do the two maps agree "
+    "on what matters, given that each means something different by \"absent\"?"
 )
 
 # ------------------------------------------------------------------------------------------------------ deletion
@@ -186,39 +186,50 @@ chart = alt.Chart(curves).mark_line(point=True).encode(
 ).properties(height=320)
 graph, table = st.columns([3, 2])
 graph.altair_chart(chart, width="stretch")
-areas = curves.groupby("method", sort=False)["area"].first().sort_values().reset_index()
+areas = curves.groupby("method", sort=False)["area"].first().round(3).sort_values().reset_index()
 areas.columns = ["method", "area (lower = better)"]
-table.dataframe(areas, hide_index=True, width="stretch")
-winner = areas.iloc[0]["method"]
-table.markdown(f"Most faithful here: **{winner}**. Deletion with a baseline creates images the network never "
-               "saw, so treat this as one number among several, not the truth.")
+table.dataframe(areas, hide_index=True, width="stretch", column_config={
+    "area (lower = better)": st.column_config.NumberColumn(format="%.3f")})
+constant_maps = [attribution.METHOD_TITLES[r.method] for r in results if attribution.is_constant(r.heatmap)]
+st.markdown(attribution.deletion_summary(dict(zip(areas["method"], areas["area (lower = better)"])),
+                                         attribution.RANDOM_MAP_TITLE, constant_maps))
+st.caption("Deletion with a baseline creates images the network never saw, so treat this as one number among "
+           "several, not the truth.")
 
 # ------------------------------------------------------------------------------------------------ sanity checks
 st.header("4 · Sanity checks: does the map depend on what the network learned?")
 st.markdown(
     "Adebayo et al. (2018) asked a blunt question: if we destroy what the network learned, does the explanation "
-    "change? A method whose map stays the same on a network with random weights is showing the *image* (its "
-    "edges), not the network's reasons. Below, the same four methods on two damaged versions of this network; "
-    "the number under each map is its rank correlation with the trained network's map (1 = same pixel ordering)."
+    "change? A map that stays the same cannot be showing what the network learned. In their *model-randomisation "
+    "test* (weights re-drawn at random, from the top layer down) **plain gradients and Grad-CAM changed** — they "
+    "pass — while **guided back-propagation and guided Grad-CAM barely changed** — they fail: their maps look "
+    "much like an edge detector's output on the image. They also warn that maps which multiply by the input, as "
+    "integrated gradients does, can keep the image's outlines on a random network, so read the numbers, not only "
+    "the pictures. (The guided methods are not on this page; occlusion was not in their test.)\n\n"
+    "Below, the same four methods on two damaged versions of this network. The number under each map is "
+    "Spearman's rank correlation ρ with the trained network's map: 1 = same pixel ordering, 0 = unrelated."
 )
 if st.toggle("Run the sanity checks", key="sanity", help="Computes the four maps twice more."):
-    twin_maps = {"trained": results}
-    twin_maps["random_classifier"] = maps(model_key, weights, picked.image_id, target, settings, True,
-                                          picked.array)
-    twin_maps["random"] = maps(model_key, "random", picked.image_id, target, settings, False, picked.array)
-    for twin in ("random_classifier", "random"):
-        st.subheader(TWINS[twin])
+    twin_maps = {"random_classifier": maps(model_key, weights, picked.image_id, target, settings, True,
+                                           picked.array),
+                 "random": maps(model_key, "random", picked.image_id, target, settings, False, picked.array)}
+    correlations: dict[str, dict[str, float]] = {r.method: {} for r in results}
+    for twin, title in TWINS.items():
+        st.subheader(title)
         cols = st.columns(len(results))
         show_maps(twin_maps[twin], seen, cols)
         for col, mine, original in zip(cols, twin_maps[twin], results):
             rho = attribution.rank_correlation(mine.heatmap, original.heatmap)
-            col.metric("rank correlation with trained", f"{rho:.2f}")
-    st.markdown(
-        "Read the numbers: a faithful method's correlation drops towards 0 when the weights go. Plain gradients "
-        "and integrated gradients of a random network often still trace the image's edges — multiplying by the "
-        "input (as integrated gradients does) bakes the image into the map. Grad-CAM and occlusion have nothing "
-        "to latch onto in a random network. This is why a pretty heatmap alone proves nothing."
-    )
+            correlations[original.method][twin] = rho
+            col.metric("rank correlation with trained", attribution.format_correlation(rho))
+            if np.isnan(rho):
+                col.caption(attribution.undefined_reason(original.heatmap, mine.heatmap))
+    st.markdown(attribution.sanity_summary(correlations, TWINS))
+    if weights == "random":
+        st.info("This network has no trained weights loaded: it *is* the random-weights twin, so that row compares "
+                "the network with itself. Load trained weights to run the check the paper ran.")
+    else:
+        st.markdown("**Compared with the paper.** " + attribution.paper_comparison(correlations, TWINS))
 else:
     st.caption("Switch on to compare with the classifier layer re-drawn at random and with the random-weights "
                "twin (about as long again as the maps above, twice).")

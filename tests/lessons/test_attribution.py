@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 import torch
+from scipy.stats import spearmanr
 from torch import nn
 
 from lessons import attribution, compute, data
@@ -201,3 +202,133 @@ def test_rank_correlation_known_values():
     assert attribution.rank_correlation(a, a * 3 + 1) == pytest.approx(1.0)
     assert attribution.rank_correlation(a, -a) == pytest.approx(-1.0)
     assert attribution.area_under(np.linspace(0, 1, 5), np.ones(5)) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="differ in size"):
+        attribution.rank_correlation(a, np.arange(9.0))
+
+
+def _blob(row: int, col: int, size: int = 32) -> np.ndarray:
+    """A Grad-CAM-like map: exact zeros except one 8×8 bump."""
+    heatmap = np.zeros((size, size), np.float32)
+    heatmap[row:row + 8, col:col + 8] = np.outer(np.hanning(8), np.hanning(8)) + 0.1
+    return heatmap
+
+
+def test_rank_correlation_gives_tied_pixels_their_average_rank_like_spearman():
+    rng = np.random.default_rng(0)
+    pairs = [(_blob(2, 2), _blob(20, 20)),  # non-overlapping blobs: tie-breaking by index made these look alike
+             (_blob(2, 2), _blob(4, 5)),
+             (rng.integers(0, 3, (16, 16)).astype(float), rng.integers(0, 4, (16, 16)).astype(float)),
+             (rng.random((16, 16)), rng.random((16, 16)))]
+    for a, b in pairs:
+        expected = spearmanr(a.ravel(), b.ravel()).statistic
+        assert attribution.rank_correlation(a, b) == pytest.approx(expected, abs=1e-9)
+    assert attribution.rank_correlation(*pairs[0]) < 0  # the blobs share no pixel: no positive correlation
+
+
+def test_a_constant_map_has_no_rank_correlation():
+    flat, ordinary = np.zeros((8, 8)), np.arange(64.0).reshape(8, 8)
+    assert np.isnan(attribution.rank_correlation(flat, ordinary))
+    assert np.isnan(attribution.rank_correlation(ordinary, np.full((8, 8), 3.0)))
+    assert attribution.format_correlation(float("nan")) == "undefined"
+    assert attribution.format_correlation(0.4821) == "0.48"
+    assert attribution.format_correlation(-0.001) == "0.00"
+    assert attribution.undefined_reason(flat, ordinary) == "undefined — the trained network's map is constant"
+    assert attribution.undefined_reason(ordinary, flat) == "undefined — this map is constant"
+    assert attribution.undefined_reason(flat, flat) == "undefined — both maps are constant"
+    assert attribution.is_constant(flat) and not attribution.is_constant(ordinary)
+
+
+@pytest.mark.parametrize(("rho", "verdict"), [
+    (0.95, "barely changed"), (0.6951, "barely changed"), (0.695, "changed partly"), (0.69, "changed partly"),
+    (0.30, "changed partly"),
+    (0.29, "changed a lot"), (-0.8, "changed a lot"), (float("nan"), "undefined — the map is constant")])
+def test_change_verdict_follows_the_stated_thresholds_on_the_shown_value(rho, verdict):
+    assert attribution.change_verdict(rho) == verdict
+
+
+REFERENCE = attribution.RANDOM_MAP_TITLE
+
+
+def _deletion_parts(text: str) -> tuple[str, str]:
+    """The summary split into its "beat the random map" and "no better than the random map" sentences."""
+    beat = text.split("Beat the random map")[1].split(". ")[0] if "Beat the random map" in text else ""
+    no_better = text.split("No better than the random map")[1].split("—")[0] if "No better" in text else ""
+    return beat, no_better
+
+
+def test_deletion_summary_names_the_methods_that_beat_the_random_map_and_those_that_do_not():
+    areas = {"Saliency (SmoothGrad)": 0.45, "Grad-CAM": 0.30, "Integrated gradients": 0.52, "Occlusion": 0.355,
+             REFERENCE: 0.412}
+    text = attribution.deletion_summary(areas, REFERENCE)
+    beat, no_better = _deletion_parts(text)
+    assert "**Grad-CAM** (0.300)" in beat and "**Occlusion** (0.355)" in beat
+    assert "Saliency" in no_better and "Integrated gradients" in no_better
+    assert "Saliency" not in beat and "Grad-CAM" not in no_better
+    assert "**0.412**" in text and "chance" in text
+    assert "No method beat" not in text and "Every method beat" not in text
+
+
+def test_deletion_summary_says_plainly_when_the_random_map_beats_every_method():
+    areas = {"Saliency (SmoothGrad)": 0.45, "Grad-CAM": 0.30, "Integrated gradients": 0.52, "Occlusion": 0.355,
+             REFERENCE: 0.25}
+    text = attribution.deletion_summary(areas, REFERENCE)
+    beat, no_better = _deletion_parts(text)
+    assert "**No method beat the random map here.**" in text
+    assert beat == "" and all(name in no_better for name in areas if name != REFERENCE)
+
+
+def test_deletion_summary_when_every_method_beats_the_random_map():
+    areas = {"Saliency (SmoothGrad)": 0.2, "Grad-CAM": 0.1, REFERENCE: 0.5}
+    text = attribution.deletion_summary(areas, REFERENCE)
+    assert "Every method beat the random map." in text and "No better" not in text and "No method" not in text
+    with pytest.raises(ValueError, match="no area for the reference map"):
+        attribution.deletion_summary({"Grad-CAM": 0.1}, REFERENCE)
+
+
+def test_deletion_summary_compares_the_areas_as_shown_and_sets_constant_maps_apart():
+    text = attribution.deletion_summary({"Occlusion": 0.41196, "Grad-CAM": 0.1, REFERENCE: 0.41204}, REFERENCE,
+                                        constant_maps=["Grad-CAM"])
+    beat, no_better = _deletion_parts(text)
+    assert "Occlusion" in no_better and beat == ""  # 0.412 on screen for both: no better
+    assert "this map's order" in text and "Every method with a non-constant map" not in text
+    assert "**Grad-CAM**: the map is constant" in text and "Grad-CAM" not in beat + no_better
+
+
+TWIN_TITLES = {"random_classifier": "classifier re-drawn", "random": "random twin"}
+
+
+def test_sanity_summary_says_which_maps_changed_with_the_thresholds_stated():
+    correlations = {"saliency": {"random_classifier": 0.1, "random": 0.05},
+                    "gradcam": {"random_classifier": 0.48, "random": float("nan")},
+                    "occlusion": {"random_classifier": 0.92, "random": 0.71}}
+    text = attribution.sanity_summary(correlations, TWIN_TITLES)
+    assert "ρ ≥ 0.70 **barely changed**" in text and "ρ < 0.30 **changed a lot**" in text
+    lines = {line.split("**")[1]: line for line in text.splitlines() if line.startswith("- ")}
+    saliency = lines["Saliency (SmoothGrad)"]
+    assert saliency.count("changed a lot") == 2 and "barely" not in saliency
+    assert "changed partly (classifier re-drawn: ρ = 0.48)" in lines["Grad-CAM"]
+    assert "has no rank correlation (random twin: a map is constant)" in lines["Grad-CAM"]
+    assert lines["Occlusion"].count("barely changed") == 2 and "changed a lot" not in lines["Occlusion"]
+
+
+def test_paper_comparison_agrees_or_differs_with_the_measured_correlations():
+    agree = {"saliency": {"random_classifier": 0.1, "random": 0.0},
+             "gradcam": {"random_classifier": 0.2, "random": 0.1}}
+    text = attribution.paper_comparison(agree, TWIN_TITLES)
+    assert text.count("as in the paper") == 2 and "differs" not in text
+    differ = {"saliency": {"random_classifier": 0.1, "random": 0.85},
+              "gradcam": {"random_classifier": 0.5, "random": 0.1}}
+    text = attribution.paper_comparison(differ, TWIN_TITLES)
+    assert "**Saliency (SmoothGrad)** differs from the paper here: it barely changed (random twin: ρ = 0.85)" in text
+    assert ("**Grad-CAM** changed less clearly than in the paper: it changed partly "
+            "(classifier re-drawn: ρ = 0.50)") in text
+    assert "as in the paper" not in text
+    undefined = {"gradcam": {"random_classifier": float("nan"), "random": 0.1}}
+    assert "can only partly be compared" in attribution.paper_comparison(undefined, TWIN_TITLES)
+
+
+def test_empty_map_note_only_for_maps_that_point_at_nothing():
+    assert "at this layer" in attribution.empty_map_note("gradcam", np.zeros((4, 4)))
+    assert attribution.empty_map_note("occlusion", np.zeros((4, 4))).startswith("Constant map (every pixel 0)")
+    assert "No pixel has a positive value" in attribution.empty_map_note("integrated_gradients", -np.eye(4) - 1)
+    assert attribution.empty_map_note("saliency", np.eye(4)) is None

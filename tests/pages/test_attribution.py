@@ -25,6 +25,7 @@ def test_default_view_small_settings_and_sanity_checks(page):
     for title in attribution.METHOD_TITLES.values():
         assert any(c.startswith(f"{title} · ") and c.endswith(" s") for c in captions), captions
     assert page.selectbox(key="cam_layer").value == "head"
+    check_deletion_comment_matches_the_table(page)
     assert page.query_params["target"] in (page.selectbox(key="target").value,
                                            [page.selectbox(key="target").value])
     # cheaper settings, another class, another baseline and layer
@@ -42,7 +43,25 @@ def test_default_view_small_settings_and_sanity_checks(page):
     no_exception(page)
     assert [s.value for s in page.subheader] == ["Classifier layer re-drawn at random", "Random-weights twin"]
     assert len(page.metric) == 8
-    assert all(-1.0 <= float(m.value) <= 1.0 for m in page.metric)
+    shown = [m.value for m in page.metric]
+    assert all(v == "undefined" or -1.0 <= float(v) <= 1.0 for v in shown), shown
+    summary = next(m.value for m in page.markdown if m.value.startswith("Reading the numbers"))
+    for value in shown:  # every correlation under a map is the one the summary sentence reads
+        assert value == "undefined" or f"ρ = {value}" in summary, (value, summary)
+    assert any("Compared with the paper" in m.value for m in page.markdown)
+
+
+def check_deletion_comment_matches_the_table(page: AppTest) -> None:
+    """The deletion comment names as beating the random map exactly the methods whose area in the table is lower."""
+    table = page.dataframe[0].value
+    areas = dict(zip(table["method"], table["area (lower = better)"]))
+    chance = areas.pop(attribution.RANDOM_MAP_TITLE)
+    comment = next(m.value for m in page.markdown if m.value.startswith("The random map"))
+    beat = comment.split("Beat the random map")[1].split(". ")[0] if "Beat the random map" in comment else ""
+    no_better = comment.split("No better than the random map")[1] if "No better than" in comment else ""
+    for method, area in areas.items():
+        assert (f"**{method}**" in beat) == (area < chance), (method, area, chance, comment)
+        assert (f"**{method}**" in no_better) == (area >= chance), (method, area, chance, comment)
 
 
 def test_digit_cnn_and_offline_architecture(page):
