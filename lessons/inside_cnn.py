@@ -5,6 +5,7 @@ Pure functions on arrays: the page, the tests and a notebook call the same code.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,11 @@ from torch import nn
 
 from lessons import compute
 from lessons.compute import LoadedModel, ModelSpec
+
+
+TRAINING_SETS: dict[str, str] = {"imagenet": "ImageNet photos", "digits": "handwritten MNIST digits"}
+FEATURE_CMAP = "magma"  # feature maps and the close-up: black = low, pale yellow = high
+NEAR_UNIFORM = 2.0  # random-weights scores count as close to uniform while the top one is under this × chance
 
 
 @dataclass(frozen=True)
@@ -90,11 +96,91 @@ def filter_tiles(weight: np.ndarray, size: int = 48) -> np.ndarray:
     w = np.asarray(weight, dtype=np.float32)
     scale = np.abs(w).reshape(len(w), -1).max(axis=1)[:, None, None, None]
     unit = w / np.where(scale > 0, scale, 1.0)  # in [-1, 1]
-    if w.shape[1] == 3:
+    if _drawn_in_colour(w.shape[1]):
         tiles = ((unit.transpose(0, 2, 3, 1) * 0.5 + 0.5) * 255).round().astype(np.uint8)
     else:
         tiles = (colormaps["bwr"](unit[:, 0] * 0.5 + 0.5)[..., :3] * 255).round().astype(np.uint8)
     return _enlarge(tiles, max(1, size // w.shape[-1]))
+
+
+def _drawn_in_colour(in_channels: int) -> bool:
+    """filter_tiles draws three-channel filters as colours, any other as one signed map."""
+    return in_channels == 3
+
+
+def filter_colour_note(in_channels: int) -> str:
+    """How filter_tiles colours a filter with this many input channels, for the reader."""
+    scaled = "Each filter is scaled by its own largest |weight|."
+    if _drawn_in_colour(in_channels):
+        return (f"Mid-grey is a weight of 0; where a filter is coloured, it responds to that colour there — "
+                f"lighter means positive weights, darker negative. {scaled}")
+    first = "" if in_channels == 1 else f" Only the first of its {in_channels} input channels is drawn."
+    return f"White is a weight of 0, red positive, blue negative. {scaled}{first}"
+
+
+def filters_text(count: int, in_channels: int, side: int, trained: bool) -> str:
+    """What the first-layer filter montage shows, as markdown: its size, its colours and what to look for."""
+    expectation = ("Trained first layers are expected to become edge, colour-blob and stripe detectors — the same "
+                   "things found in the primary visual cortex." if in_channels == 3 else
+                   "Trained first layers are expected to become edge and stroke detectors — like the simple cells of "
+                   "the primary visual cortex.")
+    look = ("Do these trained filters look like that, or like noise?" if trained else
+            "These are random weights: expect noise, and compare with the trained ones.")
+    small = (" At 3×3 pixels there is little room for a pattern; AlexNet's 11×11 first-layer filters show the "
+             "famous oriented stripes and colour blobs." if side <= 3 else "")
+    return (f"The first layer has **{count} filters** of {side}×{side} pixels. Each is slid over the image and "
+            f"answers *how much does this patch look like me?* {expectation} {look}{small} "
+            f"({filter_colour_note(in_channels)})")
+
+
+def classifier_sentence(family: str, names: Sequence[str]) -> str:
+    """What the network's last layer scores: how many classes, of what, with a few of their names."""
+    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+    return f"the {len(names):,} classes of {TRAINING_SETS.get(family, 'its training set')} ({shown})"
+
+
+def prediction_note(best: Sequence[tuple[str, float]], n_classes: int, trained: bool,
+                    true_label: str | None = None) -> str:
+    """What the top-5 bars say, as markdown: chance computed, random weights compared with it, top-1/top-5 judged
+    against the true label when one is known."""
+    chance = 1.0 / n_classes
+    name, top = best[0]
+    if not trained:
+        near = top < NEAR_UNIFORM * chance
+        verdict = ("close to uniform: the architecture alone knows nothing" if near else
+                   f"far from uniform ({top / chance:.0f}× chance), yet just as meaningless: random weights favour "
+                   "some classes whatever the image")
+        return (f"With random weights the top class, **{name}**, gets {_percent(top)}; a uniform guess gives every "
+                f"class 1/{n_classes:,} = {_percent(chance)}. That is {verdict}. Switch to trained weights to see "
+                "what learning bought.")
+    top5 = min(5, n_classes) * chance
+    text = (f"Best guess: **{name}**, with **{top:.0%}** of the probability (chance: {_percent(chance)}). Field "
+            "convention: a prediction counts as *top-1 correct* if the first class is right and *top-5 correct* if the "
+            f"right class is anywhere in these five — a blind guess is top-5 correct {_percent(top5)} of the time "
+            "here.")
+    if true_label is not None:
+        names = [n for n, _ in best]
+        rank = names.index(true_label) + 1 if true_label in names else None
+        text += (f" The true label is **{true_label}**: " + ("top-1 correct." if rank == 1 else
+                 f"top-5 correct (rank {rank}), not top-1." if rank else "not even in the top five."))
+    return text
+
+
+def _percent(fraction: float) -> str:
+    """A probability as a percentage with three significant digits: 0.102%, 12.2%, 10%."""
+    return f"{100 * fraction:.3g}%"
+
+
+def why_it_works(feature_size: int, parameters: int, trained: bool) -> str:
+    """The closing paragraph: what training did to these numbers, or that with random weights it did nothing."""
+    if not trained:
+        return (f"**Random weights.** All {parameters:,} numbers of this network are a fixed-seed random draw: "
+                "nothing here was learned, so the maps describe the image only by accident and the scores above "
+                "are meaningless. Switch to trained weights and look at the same layers again.")
+    return (f"**Why it works.** Stage by stage the network re-describes the image, and at the top a single linear "
+            f"step scores the classes from a {feature_size}-dimensional vector. Training aims to put the classes on "
+            "different sides of simple lines there. Nobody wrote these detectors by hand: gradient descent shaped "
+            f"all {parameters:,} numbers to make that last linear step easy.")
 
 
 def channel_strength(activation: np.ndarray) -> np.ndarray:
@@ -108,23 +194,56 @@ def strongest_channels(activation: np.ndarray, n: int) -> np.ndarray:
     return np.lexsort((np.arange(len(strength)), -strength))[:n]
 
 
-def feature_map_tiles(activation: np.ndarray, channels: np.ndarray, size: int = 96, shared_scale: bool = True,
-                      cmap: str = "magma") -> np.ndarray:
-    """Chosen channels of a C×H×W activation as N×size'×size'×3 uint8 heat maps.
+def feature_map_limits(activation: np.ndarray, channels: np.ndarray, shared_scale: bool = True) -> np.ndarray:
+    """The value drawn darkest and the value drawn brightest for each chosen channel: N×2 (low, high).
 
-    With `shared_scale` every map uses the same colour limits (so brightness compares across channels);
-    otherwise each map is stretched to its own range.
+    With `shared_scale` every map gets the limits of all of them together; otherwise each its own min and max.
     """
-    maps = np.asarray(activation, dtype=np.float32)[np.asarray(channels)]
+    maps = np.asarray(activation, dtype=np.float32)[np.asarray(channels)].reshape(len(channels), -1)
     if shared_scale:
-        lo, hi = float(maps.min()), float(maps.max())
-        scaled = (maps - lo) / (hi - lo) if hi > lo else np.zeros_like(maps)
-    else:
-        lo = maps.reshape(len(maps), -1).min(axis=1)[:, None, None]
-        hi = maps.reshape(len(maps), -1).max(axis=1)[:, None, None]
-        scaled = np.where(hi > lo, (maps - lo) / np.where(hi > lo, hi - lo, 1), 0.0)
+        return np.tile([maps.min(), maps.max()], (len(maps), 1)).astype(np.float32)
+    return np.stack([maps.min(axis=1), maps.max(axis=1)], axis=1)
+
+
+def feature_map_tiles(activation: np.ndarray, channels: np.ndarray, size: int = 96, shared_scale: bool = True,
+                      cmap: str = FEATURE_CMAP) -> np.ndarray:
+    """Chosen channels of a C×H×W activation as N×size'×size'×3 uint8 heat maps, coloured between
+    feature_map_limits (so with `shared_scale` brightness compares across channels)."""
+    maps = np.asarray(activation, dtype=np.float32)[np.asarray(channels)]
+    limits = feature_map_limits(activation, channels, shared_scale)
+    lo, hi = limits[:, 0, None, None], limits[:, 1, None, None]
+    scaled = np.where(hi > lo, (maps - lo) / np.where(hi > lo, hi - lo, 1), 0.0)
     tiles = (colormaps[cmap](scaled)[..., :3] * 255).round().astype(np.uint8)
     return _enlarge(tiles, max(1, size // maps.shape[-1]))
+
+
+def feature_map_scale_note(limits: np.ndarray, shared_scale: bool) -> str:
+    """What the feature maps' colours mean, from the limits they were drawn with (feature_map_limits)."""
+    lows, highs = np.asarray(limits, dtype=np.float64)[:, 0], np.asarray(limits, dtype=np.float64)[:, 1]
+    if shared_scale:
+        scale = (f"Colour: black = {lows[0]:.2f}, pale yellow = {highs[0]:.2f}, the same scale for every map, so a "
+                 "brighter map responds more strongly.")
+        if lows[0] < 0 < highs[0]:
+            scale += f" A value of 0 is drawn {-lows[0] / (highs[0] - lows[0]):.0%} of the way from black to pale yellow."
+    else:
+        scale = (f"Colour: each map is stretched to its own range (black = its lowest value, pale yellow = its "
+                 f"highest; highs from {highs.min():.2f} to {highs.max():.2f}), so brightness does not compare "
+                 "between maps.")
+    flat = int(np.sum(highs <= lows))
+    sign = (" Values below 0 occur, so this stage does not end in a ReLU (which would set them to 0)."
+            if lows.min() < 0 else " No value is below 0.")
+    return scale + sign + (f" {flat} of these maps are the same value everywhere (drawn black)." if flat else "")
+
+
+def overlay_note(activation_map: np.ndarray) -> str:
+    """What the close-up's colours mean: overlay_map stretches the map to its own [min, max]."""
+    values = np.asarray(activation_map, dtype=np.float64)
+    lo, hi = float(values.min()), float(values.max())
+    if hi <= lo:
+        return (f"This channel is {lo:.2f} everywhere in this image: no place responds more than another, so the "
+                "close-up shows no heat. Pick another channel.")
+    return (f"The map is stretched back over the crop the network saw and to its own range: dark = {lo:.2f}, "
+            f"bright = {hi:.2f}, the places where this channel responds most.")
 
 
 @dataclass(frozen=True)
@@ -158,7 +277,8 @@ def spatial_layers(loaded: LoadedModel) -> list[str]:
     return [name for name, shape in loaded.output_shapes.items() if len(shape) == 3]
 
 
-def overlay_map(image: np.ndarray, activation_map: np.ndarray, alpha: float = 0.6, cmap: str = "magma") -> np.ndarray:
+def overlay_map(image: np.ndarray, activation_map: np.ndarray, alpha: float = 0.6,
+                cmap: str = FEATURE_CMAP) -> np.ndarray:
     """One feature map stretched over the image it came from: H×W×3 uint8, hot where the channel fires.
 
     The map is scaled to its own [min, max], upsampled smoothly to the image size and blended over a dimmed copy.

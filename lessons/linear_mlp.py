@@ -123,6 +123,55 @@ def warped_grid(model: nn.Sequential, extent: float, lines: int = 13,
     return out
 
 
+def boundary_bend(contours: list[np.ndarray]) -> float:
+    """How far the boundary strays from one straight line: the largest distance of any boundary point from the
+    line that fits all of them best (least squares across the line); NaN when there is no boundary."""
+    if not contours:
+        return math.nan
+    along = np.concatenate(contours).astype(np.float64)
+    centred = along - along.mean(axis=0)
+    across = np.linalg.svd(centred, full_matrices=False)[2][-1]  # the direction the points spread least in
+    return float(np.abs(centred @ across).max())
+
+
+def network_summary(bend: float, cell: float, network_accuracy: float, hidden_line_accuracy: float,
+                    line_accuracy: float, weights: tuple[float, float, float]) -> str:
+    """What the trained network's two pictures show, as markdown computed from their numbers.
+
+    `bend` is boundary_bend of the input-plane boundary, `cell` one background cell's width (the straightness
+    tolerance), `line_accuracy` the accuracy of the lowest-loss line of the many-start descent in (w1, w2, b).
+    """
+    if math.isnan(bend):
+        shape = ("**Left:** inside this view the network gives every spot the same class, so there is no boundary "
+                 "to draw.")
+    elif bend > cell:
+        shape = (f"**Left:** in the input plane the boundary (black) is **curved**: parts of it lie {bend:.2f} away "
+                 f"from the straight line that fits it best (one background cell is {cell:.2f} wide).")
+    else:
+        shape = (f"**Left:** in the input plane the boundary (black) is **straight**: no part of it is more than "
+                 f"{bend:.2f} from one straight line, less than a background cell ({cell:.2f}). On these points the "
+                 "network has, in effect, drawn a line.")
+    gain = network_accuracy - line_accuracy
+    verdict = (f"bending bought {100 * gain:.1f} percentage points" if gain > 0 else
+               "bending bought nothing here" if gain == 0 else "the network does worse than the line")
+    compare = (f"The network gets {network_accuracy:.1%} of the points right, the best straight line of section 4's "
+               f"many-start descent {line_accuracy:.1%}: {verdict}.")
+    w1, w2, b = (_plain(v) for v in weights)
+    same = (" — the same as the whole network, because it *is* the network's last step." if
+            hidden_line_accuracy == network_accuracy else
+            f" — the whole network gets {network_accuracy:.1%}; they differ only for points lying right on the line.")
+    hidden = (f"**Right:** the same points and grid lines after the hidden layers, where the output unit only draws "
+              f"a **straight line** (w = ({w1}, {w2}), b = {b}). Judged there, that line gets "
+              f"{hidden_line_accuracy:.1%} right{same}")
+    return f"{shape} {compare}\n\n{hidden}"
+
+
+def _plain(value: float) -> str:
+    """A number to two decimals, never shown as "-0.00"."""
+    text = f"{value:.2f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
 @dataclass(frozen=True)
 class MLPView:
     """Everything the "beyond a line" section shows, as arrays."""
@@ -133,6 +182,8 @@ class MLPView:
     centres: np.ndarray
     field: np.ndarray
     contours: list[np.ndarray]
+    boundary_bend: float  # largest distance of the boundary from its best-fitting straight line (NaN: none)
+    cell: float  # width of one field cell, the tolerance for calling the boundary straight
     hidden: np.ndarray  # n×2
     weights: tuple[float, float, float]  # output unit
     grid: list[tuple[str, float, np.ndarray, np.ndarray]]
@@ -158,11 +209,13 @@ def _view(model: nn.Sequential, losses: list[float], points: np.ndarray, labels:
     predicted = network_logits(model, points) > 0
     truth = np.asarray(labels) > 0.5
     hidden_centres = lc.grid_centres(1.05, 42)
+    contours = boundary_contours(field, centres)
     return MLPView(
         accuracy=float(np.mean(predicted == truth)) if len(truth) else 0.0,
         hidden_line_accuracy=lc.accuracy(w1, w2, b, hidden.astype(np.float64), np.asarray(labels)),
         losses=np.asarray(losses, dtype=np.float32),
-        centres=centres, field=field, contours=boundary_contours(field, centres), hidden=hidden,
+        centres=centres, field=field, contours=contours, boundary_bend=boundary_bend(contours),
+        cell=2.0 * extent / field_cells, hidden=hidden,
         weights=(w1, w2, b), grid=warped_grid(model, extent),
         hidden_centres=hidden_centres, hidden_field=lc.probability_field(w1, w2, b, hidden_centres),
         parameters=sum(p.numel() for p in model.parameters()),

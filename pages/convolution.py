@@ -26,6 +26,7 @@ EDITOR_SIDES = (3, 5)
 ANGLES = np.array([-60, -45, -30, -20, -10, -5, 0, 5, 10, 20, 30, 45, 60])
 HOG_CELL_SIZES = [4, 6, 8, 10, 12, 16]
 FAIL_HEADER = "6 · Where a fixed template fails"
+FLIP_LABEL = "Flip (true convolution)"
 
 
 # --------------------------------------------------------------------------------------------------- cached compute
@@ -154,8 +155,8 @@ st.caption(
 )
 st.markdown(
     "A wider box or a larger σ averages more neighbours: noise and fast wiggles cancel out, a step becomes a ramp. "
-    "On the chirp you can see a blur is a **low-pass filter** — slow oscillations survive, fast ones fade. "
-    "Every weight here is positive and they sum to 1, so the output stays on the scale of the signal."
+    "A blur is called a **low-pass filter**: on the chirp, which oscillations survive it — the slow ones or the "
+    "fast ones? Every weight here is positive and they sum to 1, so the output stays on the scale of the signal."
 )
 
 # ------------------------------------------------------------------------------------------------------------ 2-D
@@ -188,7 +189,7 @@ with st.container(border=True):
                                       "to hold 99.7 % of its weight.")
         padding: Padding = st.radio("Padding at the border", list(PADDING_LABELS), key="conv_padding",
                                     format_func=PADDING_LABELS.get, horizontal=True)
-        flipped = st.toggle("Flip (true convolution)", key="conv_flip",
+        flipped = st.toggle(FLIP_LABEL, key="conv_flip",
                             help="Mathematical convolution rotates the kernel by 180° before sliding; deep learning "
                                  "does not. See section 3.")
         editing = st.toggle("Edit the numbers", key="conv_edit",
@@ -339,7 +340,8 @@ with st.expander("Correlation or convolution? (the flip)", expanded=False):
         "mathematical properties (convolving with two kernels in a row equals convolving once with their "
         "convolution). For symmetric kernels — box, Gaussian, Laplacian — the two are identical. For Sobel x, "
         "flipping swaps the signs: edges that were red turn blue. A CNN does not care, because it *learns* its "
-        "kernels: a learned kernel would simply come out flipped. Toggle *Flip the kernel* in section 2 to see it."
+        "kernels: a learned kernel would simply come out flipped. Is the kernel on the left the same as its flipped "
+        f"copy? Switch on *{FLIP_LABEL}* in section 2 and compare the output."
     )
 
 # ------------------------------------------------------------------------------------------------------- sandbox
@@ -456,17 +458,19 @@ else:
             st.markdown("\n".join(f"{i}. row {m.row}, column {m.col}: **{m.score:.3f}** "
                                    f"({charts.MATCH_COLOUR_NAMES[i - 1]})" for i, m in enumerate(matches, start=1)))
         st.markdown(
-            "The first match is the template's own place, with a score of 1. The others are windows that happen to "
-            "have the same light-and-dark layout. Move the template onto an eye, a letter or a corner and see what "
-            "else in the picture resembles it; a template on a flat area matches many places, or none."
+            "A template matches its own place perfectly, with a score of 1: is that your first match? The others "
+            "are windows that happen to have a similar light-and-dark layout. Move the template onto an eye, a "
+            "letter or a corner and see what else in the picture resembles it; does a template on a flat area match "
+            "many places?"
         )
 
         # ------------------------------------------------------------------------------------------ where it fails
         st.header(FAIL_HEADER)
         st.markdown(
             "Now turn or resize the picture, keep the template as it was cut, and search again. The template is a "
-            "rigid pattern of pixels: a few degrees of rotation or a modest zoom and the pattern under it no longer "
-            "lines up. The best score drops, and the best window soon sits somewhere else entirely."
+            "rigid pattern of pixels: after a few degrees of rotation or a modest zoom the pattern under it no "
+            "longer lines up. Expect the best score to drop and the best window soon to sit somewhere else "
+            "entirely; the score, the verdict and the curve below show what this template does."
         )
         move_controls = st.columns(2)
         angle = move_controls[0].slider("Rotate the image (degrees)", -60, 60, 0, step=5, key="conv_angle")
@@ -507,7 +511,8 @@ st.markdown(
     "compare **statistics of edges**. Compute the gradient at every pixel (two tiny edge kernels, as in section 2), "
     "cut the image into small cells, and in each cell build a histogram: how much edge strength points in each "
     "direction. Neighbouring cells are grouped into blocks and normalised, so lighting matters less. Small shifts "
-    "and turns move an edge within its cell or into a neighbouring bin — the histogram barely changes."
+    "and turns move an edge within its cell or into a neighbouring bin, so the histogram should change little — "
+    "*Why binning helps* below measures how little."
 )
 hog_controls = st.columns(3)
 orientations = hog_controls[0].slider("Orientation bins", 4, 18, 9, key="conv_hog_bins")
@@ -564,11 +569,12 @@ else:
         tol_text.markdown(
             f"After {unit}: raw pixels **{tol.pixels[probe]:.2f}**, edge map **{tol.edges[probe]:.2f}**, HOG "
             f"**{tol.hog[probe]:.2f}**.\n\n"
-            "The edge map is the most fragile: edges are thin, so a small move slides them off each other. HOG is "
-            "made from those very edges, yet pooling them into cells and direction bins wins most of the tolerance "
-            "back. Raw pixels can look tolerant on smooth patches, because blurry blobs still overlap after a small "
-            "move — but smooth blobs are also what makes a template match in many wrong places. On detailed "
-            "patches (texture, fur, writing) HOG usually beats the raw pixels too."
+            "Which of the three drops most, and which least? The textbook expectation: the edge map is the most "
+            "fragile, because edges are thin and a small move slides them off each other; HOG is made from those "
+            "very edges, yet pooling them into cells and direction bins wins most of the tolerance back. Raw pixels "
+            "can look tolerant on smooth patches, because blurry blobs still overlap after a small move — but smooth "
+            "blobs are also what makes a template match in many wrong places. On detailed patches (texture, fur, "
+            "writing) HOG is expected to beat the raw pixels too. Does this template bear that out?"
         )
 
 # ------------------------------------------------------------------------------------------------ towards CNNs

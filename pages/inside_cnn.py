@@ -40,34 +40,37 @@ def activation(model_key: str, weights: str, image_id: str, layer: str, _image: 
 
 
 st.title(LESSON.title)
-st.markdown(
-    "A convolutional network is a short recipe repeated many times: **convolve** the image with a bank of small "
-    "learned filters, keep only the positive responses (**ReLU**), **pool** to shrink the map, and repeat. Each "
-    "round turns the picture into more channels of smaller maps that describe *what* is where rather than raw "
-    "colour. At the top, a plain **linear classifier** — the same kind of line-drawer as in the first lesson — "
-    "reads the last features and scores the 1,000 ImageNet classes. Below you follow one photo through a real "
-    "network."
-)
+intro = st.empty()
 
 # ------------------------------------------------------------------------------------------------------ choices
 model_key, weights, spec = model_picker(
     "Until then the page shows its architecture with"
     " **random weights**.")
+trained = weights != "random"
+digits = spec.family == "digits"
+names = compute.class_names(spec)
+intro.markdown(
+    "A convolutional network is a short recipe repeated many times: **convolve** the image with a bank of small "
+    "learned filters, keep only the positive responses (**ReLU**), **pool** (or stride) to shrink the map, and "
+    "repeat. Each round turns the picture into more channels of smaller maps that describe *what* is where rather "
+    "than raw pixel values. At the top, a plain **linear classifier** — the same kind of line-drawer as in the "
+    f"first lesson — reads the last features and scores {inside_cnn.classifier_sentence(spec.family, names)}. "
+    f"Below you follow one {'digit' if digits else 'photo'} through {spec.title}."
+)
 
 with st.container(border=True):
-    picked: PickedImage = digit_picker("digit") if spec.family == "digits" else photo_picker("photo")
-mirror_to_url("model", "weights", "digit_class" if spec.family == "digits" else "photo")
+    picked: PickedImage = digit_picker("digit") if digits else photo_picker("photo")
+mirror_to_url("model", "weights", "digit_class" if digits else "photo")
 
 loaded = load_with_progress(model_key, weights)
 if loaded is None:
     st.stop()
-names = compute.class_names(spec)
 st.caption(f"{loaded.title}. {loaded.note}")
 
 # ------------------------------------------------------------------------------------------------ preprocessing
 st.header("1 · From photo to tensor")
 st.markdown(
-    "The network was trained on square crops of a fixed size, with pixel values shifted and scaled by the "
+    "The network was trained on square images of a fixed size, with pixel values shifted and scaled by the "
     "statistics of its training set. Every image therefore goes through the same steps before the first layer "
     "sees it — skip one and the network sees a world it never learned."
 )
@@ -82,24 +85,15 @@ probs = probabilities(model_key, weights, picked.image_id, picked.array)
 best = compute.top_k(probs, names, k=5)
 left, right = st.columns([3, 2])
 left.altair_chart(top_k_bars(best, title=f"Top-5 of {loaded.title}"), width="stretch")
-if weights == "random":
-    right.info(
-        f"With random weights the scores are close to uniform (1/{len(names)} ≈ {1 / len(names):.2%} each): "
-        "the architecture alone knows nothing. Switch to trained weights to see what learning bought."
-    )
-else:
-    right.markdown(
-        f"Best guess: **{best[0][0]}**, with **{best[0][1]:.0%}** of the probability. Field convention: a "
-        "prediction counts as "
-        "*top-1 correct* if the first class is right and *top-5 correct* if the right class is anywhere in these "
-        "five — many ImageNet classes are near-duplicates (tiger cat, tabby, Egyptian cat)."
-    )
+true_label = st.session_state.get("digit_class") if digits else None
+note = inside_cnn.prediction_note(best, len(names), trained, true_label)
+(right.markdown if trained else right.info)(note)
 
 # -------------------------------------------------------------------------------------------------- architecture
 st.header("3 · The network's stages")
 st.markdown(
-    "Read left to right, row by row: each box is one stage with the shape of what it hands on (channels × height × width). "
-    "Watch the maps shrink while the channels multiply, until a pooled vector feeds the linear classifier. "
+    "Read left to right, row by row: each box is one stage with the shape of what it hands on (channels × height × "
+    "width). Watch the maps shrink while the channels multiply, until a single vector feeds the classifier. "
     "The shapes are read from the live model, not typed in."
 )
 layer_options = inside_cnn.spatial_layers(loaded)
@@ -121,24 +115,17 @@ with st.expander("Layer table"):
 st.header("4 · First-layer filters")
 conv = inside_cnn.first_conv(loaded.module)
 weight = conv.weight.detach().cpu().numpy()
-st.markdown(
-    f"The first layer has **{weight.shape[0]} filters** of {weight.shape[2]}×{weight.shape[3]} pixels. Each is "
-    "slid over the image and answers *how much does this patch look like me?* Trained filters become edge, "
-    "colour-blob and stripe detectors — the same things found in the primary visual cortex. Random ones are "
-    "noise. (Grey is zero; brighter colours mean the filter likes that colour there.)"
-    + (" At 3×3 pixels there is little room for a pattern, so these look like small colour-and-edge patches; "
-       "AlexNet's 11×11 first-layer filters show the famous oriented stripes and colour blobs."
-       if weight.shape[-1] <= 3 else "")
-)
+st.markdown(inside_cnn.filters_text(weight.shape[0], weight.shape[1], weight.shape[-1], trained))
 filter_columns = min(16, weight.shape[0])
-st.image(inside_cnn.montage(inside_cnn.filter_tiles(weight), columns=filter_columns), width=min(900, 50 * filter_columns))
+st.image(inside_cnn.montage(inside_cnn.filter_tiles(weight), columns=filter_columns),
+         width=min(900, 50 * filter_columns))
 
 # ---------------------------------------------------------------------------------------------------- feature maps
 st.header("5 · Feature maps")
 st.markdown(
-    "Each channel of a layer is a map of where its pattern occurs in *this* image. Early layers respond to edges "
-    "and colours everywhere; deeper layers to parts and textures, in fewer, coarser places. Channels are ordered "
-    "by their mean activation, strongest first."
+    "Each channel of a layer is a map of where its pattern occurs in *this* image. The textbook picture: early "
+    "layers respond to edges and colours everywhere, deeper layers to parts and textures in fewer, coarser places. "
+    "Does this image bear it out? Channels are ordered by their mean activation, strongest first."
 )
 fm = st.columns([2, 1, 1])
 layer = fm[0].selectbox("Layer", layer_options, key="layer",
@@ -150,23 +137,21 @@ mirror_to_url("layer")
 act = activation(model_key, weights, picked.image_id, layer, picked.array)
 order = inside_cnn.strongest_channels(act, min(count, act.shape[0]))
 tiles = inside_cnn.feature_map_tiles(act, order, shared_scale=shared)
+limits = inside_cnn.feature_map_limits(act, order, shared_scale=shared)
 seen, maps = st.columns([1, 4])
 seen.image(steps[2].image, caption="What the network sees", width="stretch")
 maps.image(inside_cnn.montage(tiles, columns=8, pad=2), width="stretch",
            caption=f"{layer}: the {len(order)} strongest of {act.shape[0]} channels (channel "
                    f"{', '.join(map(str, order[:4]))}, …); each map {act.shape[1]}×{act.shape[2]}.")
+maps.caption(inside_cnn.feature_map_scale_note(limits, shared))
 closer = st.columns([2, 3])
 channel = closer[0].selectbox(
     "Look closer at one channel", [int(c) for c in order], key="closer_channel",
     format_func=lambda c: f"channel {c} (mean activation {inside_cnn.channel_strength(act)[c]:.2f})")
 closer[0].markdown(
-    "The map is stretched back over the crop the network saw: bright where this channel's pattern is present. "
-    "Try an early layer (edges, colours) and a deep one (parts, textures) on the same photo.")
+    f"{inside_cnn.overlay_note(act[channel])} Try an early layer and a deep one on the same "
+    f"{'digit' if digits else 'photo'}.")
 closer[1].image(inside_cnn.overlay_map(steps[2].image, act[channel]), width=360,
                 caption=f"{layer}, channel {channel}, over the input")
-st.markdown(
-    f"**Why it works.** Stage by stage the network re-describes the image until, at the top, the classes sit on "
-    f"different sides of simple lines in a {loaded.output_shapes[loaded.layer_names[-2]][0]}-dimensional space. "
-    "Learning did not write any of these detectors by hand: gradient descent shaped all "
-    f"{sum(p.numel() for p in loaded.module.parameters()):,} numbers to make that last linear step easy."
-)
+st.markdown(inside_cnn.why_it_works(loaded.output_shapes[loaded.layer_names[-2]][0],
+                                    sum(p.numel() for p in loaded.module.parameters()), trained))

@@ -36,6 +36,12 @@ def network_view(data_key: str, width: int, depth: int, steps: int, seed: int, e
     return lm.mlp_view(_points, _labels, width, depth, steps, seed, extent)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def line_facts(data_key: str, _points: np.ndarray, _labels: np.ndarray) -> tuple[bool, lc.ManyStarts]:
+    """Whether a line splits these points, and descent in (w1, w2, b) from many random starts (cached per data)."""
+    return lc.linearly_separable(_points, _labels), lc.descent_from_many_starts(_points, _labels)
+
+
 def _fmt(value: float, decimals: int = 2) -> str:
     """A number for the narrative, never shown as "-0.00"."""
     text = f"{value:.{decimals}f}"
@@ -141,14 +147,14 @@ with st.expander("Edit the points as a table"):
         edits = from_table
 
 points, labels, point_ids = ld.apply_edits(base_points, base_labels, edits)
+data_key = f"{preset}|{noise}|{seed}|{st.session_state['lc_edits']}"
+separable, many_starts = line_facts(data_key, points, labels)
 extent = lc.view_extent(points)
 count_a, count_b = int((labels < 0.5).sum()), int((labels > 0.5).sum())
 edit_note = "" if edits.empty else f" — {len(edits.removed)} removed and {len(edits.added)} added by hand"
 st.markdown(
     f"**{count_a}** points of class **A** (blue circles) and **{count_b}** of class **B** (orange squares)"
-    f"{edit_note}. Each point is just two numbers, its x and y. "
-    + ("These two clouds can be split by a straight line." if preset in ld.LINEARLY_SEPARABLE else
-       "No straight line splits these perfectly — watch what the line does anyway, then see section 6.")
+    f"{edit_note}. Each point is just two numbers, its x and y. " + lc.separability_note(separable)
 )
 edit_text = st.session_state["lc_edits"]
 if len(edit_text) > ld.MAX_EDIT_TEXT:
@@ -303,21 +309,27 @@ def live_view() -> None:
             "Every line with the current sharpness is one cell here: across is its **rotation**, up is its "
             "**offset**, and the colour is its **loss** (dark = low). Training is a walk on this map: the white "
             "trail is the path so far (from the white ring), the pink dot is now, white diamonds are **local "
-            "minima** — valleys a walker that only looks at the slope can settle into. The map is drawn for "
-            "today's sharpness, which training also changes: as |w| grows, valleys become narrow and steep. "
-            "Rotation wraps around (−180° and 180° are the same line), so the trail may leave on one side and come "
-            "back on the other."
+            "minima of this map** — cells lower than all their neighbours. The map is drawn for today's "
+            "sharpness, which training also changes: as |w| grows, valleys become narrow and steep. Rotation wraps "
+            "around (−180° and 180° are the same line), so the trail may leave on one side and come back on the "
+            "other."
         )
+        st.markdown(lc.landscape_summary(many_starts.start_losses, many_starts.final_losses, many_starts.steps,
+                                         separable, len(frame.minima), line.sharpness))
+        lowest = ""
         if minima := frame.minima:
             best = min(minima, key=lambda ij: frame.landscape[ij])
-            st.caption(f"{len(minima)} local minim{'um' if len(minima) == 1 else 'a'} at this sharpness; the lowest "
-                       f"at θ = {math.degrees(frame.thetas[best[1]]):.0f}°, offset {frame.offsets[best[0]]:.2f}.")
+            lowest = (f"The lowest marked valley of this slice: θ = {math.degrees(frame.thetas[best[1]]):.0f}°, "
+                      f"offset {frame.offsets[best[0]]:.2f}. ")
+        st.caption(f"{lowest}The {lc.DESCENT_STARTS} runs of plain gradient descent each start with w₁, w₂ and b "
+                   f"drawn between −{lc.START_SPREAD:g} and {lc.START_SPREAD:g} and take {many_starts.steps} steps "
+                   f"of size {many_starts.step_size:.2f}, worked out from the points so that every step goes "
+                   "downhill.")
     with land_right:
         st.markdown(
-            "**Too big a step** jumps across a valley instead of into it: the trail zig-zags, the sharpness "
-            "swings and the loss curve saw-tooths. **Annealing** starts with big steps to travel far and shrinks "
-            "them to settle in. (On the separable clouds there is no valley floor at all: the loss keeps falling "
-            "as the line gets sharper, so big steps just make it sharp sooner.)"
+            "**Too big a step** can jump across a valley instead of into it: watch for a trail that zig-zags, a "
+            "sharpness that swings and a loss curve that saw-tooths. **Annealing** starts with big steps to travel "
+            "far and shrinks them to settle in. Try both below and watch whether the trail settles."
         )
         st.button("Try lr = 10", key="lc_try_big", on_click=_try_big_steps, width="stretch",
                   help="SGD + momentum at learning rate 10 on the overlapping clouds, playing.")
@@ -376,26 +388,23 @@ mlp_steps = int(mlp_cols[2].selectbox("Training steps", MLP_STEPS, key="lc_mlp_s
 architecture = " → ".join(["2"] + [str(width)] * depth + ["2", "1"])
 mlp_cols[3].caption(f"Network: {architecture}, tanh after every hidden layer; Adam, learning rate "
                     f"{lm.MLP_LR}, every point in every step.")
-if preset in ld.LINEARLY_SEPARABLE:
+if separable:
     st.button("These points are easy — switch the data set to XOR", key="lc_to_xor", icon=":material/shuffle:",
               on_click=st.session_state.update, kwargs={"lc_preset": "xor"})
 with st.status(f"Training the {architecture} network…", expanded=False) as status:
-    view = network_view(f"{preset}|{noise}|{seed}|{st.session_state['lc_edits']}", width, depth, mlp_steps, seed,
-                        extent, points, labels)
+    view = network_view(data_key, width, depth, mlp_steps, seed, extent, points, labels)
     status.update(label=f"Network {architecture} ({view.parameters} numbers) trained for {mlp_steps} steps: "
                         f"{view.accuracy:.1%} of the points right.", state="complete")
 mlp_left, mlp_right = st.columns(2)
 mlp_left.vega_lite_chart(charts.mlp_input_spec(view, points, labels, extent), width="content")
 mlp_right.vega_lite_chart(charts.hidden_space_spec(view, labels), width="content")
+st.markdown(lm.network_summary(view.boundary_bend, view.cell, view.accuracy, view.hidden_line_accuracy,
+                               many_starts.line_accuracy, view.weights))
 st.markdown(
-    f"**Left:** in the input plane the boundary (black) is curved, and the straight grid lines are the plane "
-    f"before any warping. **Right:** the same points and grid lines after the hidden layers — the grid is bent, "
-    f"and the output unit only draws a **straight line** (w = ({_fmt(view.weights[0])}, {_fmt(view.weights[1])}), "
-    f"b = {_fmt(view.weights[2])}). Judged there, that line gets {view.hidden_line_accuracy:.1%} right: the same "
-    "as the whole network, because it *is* the network's last step. That is why we stack layers: each one makes "
-    "the next one's job more linear. Trained networks often push each class into its own corner of this square "
-    "(the tanh units saturate); with fewer training steps you see the warp half-way. Try a width of 2, or 250 "
-    "steps, on the spirals."
+    "The straight grid lines on the left are the plane before any warping; on the right they are bent by the hidden "
+    "layers. That is why we stack layers: each one can make the next one's job more linear. Does your network push "
+    "each class into its own corner of the right-hand square (its tanh units saturating)? With fewer training "
+    "steps, is the warp half-way? Try a width of 2, or 250 steps, on the spirals."
 )
 
 # --------------------------------------------------------------------------------------------------------- URL

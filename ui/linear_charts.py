@@ -165,7 +165,7 @@ def landscape_template(n_theta: int, offset_limit: float, n_offset: int) -> str:
         shape="diamond", size=170, filled=True, color="#ffffff", stroke="#000000", strokeWidth=1.5, clip=True,
     ).encode(x=x, y=y, tooltip=[alt.Tooltip("t:Q", title="θ (°)", format=".0f"),
                                 alt.Tooltip("o:Q", title="offset", format=".2f"),
-                                alt.Tooltip("loss:Q", title="local minimum", format=".3f")])
+                                alt.Tooltip("loss:Q", title="loss at this valley of the slice", format=".3f")])
     now = marks.transform_filter("datum.kind == 'now'").mark_point(
         shape="circle", size=150, filled=True, color=CURRENT_COLOUR, stroke="#000000", strokeWidth=1.5, clip=True,
     ).encode(x=x, y=y)
@@ -290,8 +290,8 @@ def _network_datasets(centres: np.ndarray, field: np.ndarray, grid: list[tuple[s
 
 
 def mlp_input_spec(view: Any, points: np.ndarray, labels: np.ndarray, extent: float) -> dict[str, Any]:
-    """The network's probability field in the input plane, its (curved) boundary, the points and the straight grid."""
-    template = network_template(extent, len(view.centres), ("x", "y"), "Input space: the boundary bends", 0.3)
+    """The network's probability field in the input plane, its boundary, the points and the straight grid."""
+    template = network_template(extent, len(view.centres), ("x", "y"), "Input space: the network's boundary", 0.3)
     grid = [(direction, xy) for direction, _, xy, _ in view.grid]
     return with_data(template, _network_datasets(view.centres, view.field, grid, view.contours, points, labels))
 

@@ -115,3 +115,78 @@ def test_overlay_map_puts_heat_where_the_channel_fires():
     assert shown[:8, :8].mean() > shown[-16:, -16:].mean() + 40
     flat = inside_cnn.overlay_map(np.zeros((28, 28), np.uint8), np.ones((7, 7)))  # constant map, gray image
     assert flat.shape == (28, 28, 3)
+
+
+# ------------------------------------------------------------------------------------------- computed sentences
+def test_classifier_sentence_follows_the_model():
+    digits = inside_cnn.classifier_sentence("digits", tuple(str(d) for d in range(10)))
+    assert digits == "the 10 classes of handwritten MNIST digits (0, 1, 2, …)"
+    photos = inside_cnn.classifier_sentence("imagenet", tuple(f"class {i}" for i in range(1000)))
+    assert "1,000 classes of ImageNet photos" in photos and "class 0, class 1" in photos
+    assert "ImageNet" not in digits
+
+
+def test_prediction_note_compares_random_weights_with_chance():
+    near = inside_cnn.prediction_note([("6", 0.12), ("3", 0.11)], 10, trained=False)
+    assert "close to uniform" in near and "1/10 = 10%" in near and "12%" in near
+    far = inside_cnn.prediction_note([("6", 0.60), ("3", 0.2)], 10, trained=False)
+    assert "far from uniform (6× chance)" in far and "close to uniform" not in far
+    thousand = inside_cnn.prediction_note([("beagle", 0.00102)], 1000, trained=False)
+    assert "0.102%" in thousand and "1/1,000 = 0.1%" in thousand
+
+
+def test_prediction_note_judges_the_true_label_when_known():
+    best = [("3", 0.90), ("5", 0.05), ("8", 0.02), ("9", 0.01), ("2", 0.01)]
+    right = inside_cnn.prediction_note(best, 10, trained=True, true_label="3")
+    assert "**3**, with **90%**" in right and "top-1 correct." in right and "50% of the time" in right
+    second = inside_cnn.prediction_note(best, 10, trained=True, true_label="5")
+    assert "top-5 correct (rank 2), not top-1" in second
+    missing = inside_cnn.prediction_note(best, 10, trained=True, true_label="7")
+    assert "not even in the top five" in missing
+    photo = inside_cnn.prediction_note([("espresso", 0.96)], 1000, trained=True)
+    assert "true label" not in photo and "0.5% of the time" in photo
+
+
+def test_filter_text_describes_how_the_filters_are_drawn():
+    rgb = inside_cnn.filters_text(32, 3, 3, trained=True)
+    assert "Mid-grey is a weight of 0" in rgb and "White" not in rgb and "3×3 pixels there is little room" in rgb
+    gray = inside_cnn.filters_text(8, 1, 5, trained=True)
+    assert "White is a weight of 0, red positive, blue negative" in gray and "grey" not in gray.lower()
+    assert "little room" not in gray and "or like noise?" in gray
+    assert "These are random weights" in inside_cnn.filters_text(8, 1, 5, trained=False)
+    assert "first of its 4 input channels" in inside_cnn.filter_colour_note(4)
+    # the note follows the drawing: a three-channel zero filter is mid-grey, a one-channel one white
+    zero_rgb = inside_cnn.filter_tiles(np.zeros((1, 3, 3, 3)), size=3)
+    zero_gray = inside_cnn.filter_tiles(np.zeros((1, 1, 3, 3)), size=3)
+    assert (zero_rgb == 128).all() and (zero_gray > 250).all()
+
+
+def test_feature_map_scale_note_reads_the_limits_the_maps_were_drawn_with():
+    act = np.zeros((3, 4, 4), np.float32)
+    act[0, 0, 0], act[1, 1, 1], act[2] = 2.0, -1.0, 0.5
+    shared = inside_cnn.feature_map_limits(act, np.array([0, 1]), shared_scale=True)
+    np.testing.assert_allclose(shared, [[-1, 2], [-1, 2]])
+    note = inside_cnn.feature_map_scale_note(shared, True)
+    assert "black = -1.00, pale yellow = 2.00" in note and "Values below 0 occur" in note
+    assert "A value of 0 is drawn 33% of the way" in note
+    own = inside_cnn.feature_map_limits(act, np.array([0, 2]), shared_scale=False)
+    np.testing.assert_allclose(own, [[0, 2], [0.5, 0.5]])
+    note = inside_cnn.feature_map_scale_note(own, False)
+    assert "its own range" in note and "No value is below 0" in note and "1 of these maps" in note
+    assert "A value of 0" not in inside_cnn.feature_map_scale_note(np.array([[0.0, 2.0]]), True)
+    tiles = inside_cnn.feature_map_tiles(act, np.array([0, 1]), size=4, shared_scale=True)
+    black, brightest = (np.round(np.array(inside_cnn.colormaps["magma"](v)[:3]) * 255) for v in (0.0, 1.0))
+    assert (tiles[1, 1, 1] == black).all() and (tiles[0, 0, 0] == brightest).all()
+
+
+def test_overlay_note_reads_the_maps_own_range():
+    assert "dark = 0.00, bright = 3.50" in inside_cnn.overlay_note(np.array([[0.0, 3.5], [1.0, 2.0]]))
+    flat = inside_cnn.overlay_note(np.full((4, 4), 0.25))
+    assert "0.25 everywhere" in flat and "bright" not in flat
+
+
+def test_why_it_works_only_credits_training_when_there_was_some():
+    trained = inside_cnn.why_it_works(784, 11274, trained=True)
+    assert "784-dimensional" in trained and "11,274 numbers" in trained and "gradient descent shaped" in trained
+    random = inside_cnn.why_it_works(784, 11274, trained=False)
+    assert "random draw" in random and "gradient descent" not in random

@@ -314,3 +314,98 @@ def test_network_shapes_and_the_warped_grid():
     assert np.allclose(xy[:, 0 if direction == "x" else 1], value) and hidden.shape == (11, 2)
     field = lm.network_field(model, lc.grid_centres(3.0, 20))
     assert field.shape == (20, 20) and ((field > 0) & (field < 1)).all()
+
+
+# ------------------------------------------------------------------------------------ one bowl, sliced into valleys
+def test_descent_in_w_and_b_from_many_starts_reaches_one_loss():
+    points, labels = ld.make_dataset("overlapping")
+    runs = lc.descent_from_many_starts(points, labels, starts=20)
+    assert len(runs.final_losses) == 20
+    assert np.ptp(runs.start_losses) > 1.0  # the starts really are far apart
+    assert np.ptp(runs.final_losses) <= 1e-4  # ... and all end at the same loss: the one minimum
+    np.testing.assert_allclose(runs.finals, np.broadcast_to(runs.finals[0], runs.finals.shape), atol=1e-3)
+    assert runs.final_losses.max() < runs.start_losses.min()
+    np.testing.assert_allclose(runs.final_losses, lc.line_losses(runs.finals, points, labels))
+    assert 0.8 < runs.line_accuracy < 1.0  # overlapping: the best line gets most, not all, points right
+
+
+def test_the_fixed_sharpness_slice_has_several_valleys_where_the_bowl_has_one():
+    points, labels = ld.make_dataset("xor")
+    runs = lc.descent_from_many_starts(points, labels)
+    assert np.ptp(runs.final_losses) <= 1e-4
+    thetas, offsets = lc.landscape_axes(points, *lc.LANDSCAPE_CELLS)
+    valleys = lc.local_minima(lc.loss_landscape(points, labels, 2.0, thetas, offsets))
+    assert len(valleys) >= 2
+    summary = lc.landscape_summary(runs.start_losses, runs.final_losses, runs.steps, False, len(valleys), 2.0)
+    assert "One bowl, one bottom" in summary and f"**{len(valleys)} valleys**" in summary
+
+
+def test_line_losses_match_the_trainers_loss():
+    points, labels = ld.make_dataset("circles", seed=3)
+    trainer = lc.train_to(points, labels, lc.TrainConfig(max_steps=30), 30)
+    assert lc.line_losses(np.array([trainer.weights()]), points, labels)[0] == pytest.approx(
+        trainer.history.loss[-1], abs=1e-5)
+
+
+def test_linear_separability_is_checked_not_assumed():
+    points, labels = ld.make_dataset("separable", noise=0.2)
+    assert lc.linearly_separable(points, labels)
+    assert not lc.linearly_separable(*ld.make_dataset("separable", noise=1.0))  # the "separable" preset, overlapping
+    assert not lc.linearly_separable(*ld.make_dataset("xor"))
+    assert lc.linearly_separable(points[labels == 1], labels[labels == 1])  # one class only
+    same_spot = np.array([[0.5, 0.5], [0.5, 0.5]], np.float32)
+    assert not lc.linearly_separable(same_spot, np.array([0.0, 1.0], np.float32))
+    assert "can be split by a straight line" in lc.separability_note(True)
+    assert "No straight line splits these" in lc.separability_note(False)
+
+
+def test_landscape_summary_follows_its_numbers():
+    starts = [2.5, 0.9, 4.0]
+    one = lc.landscape_summary(starts, [0.41230, 0.41232, 0.41235], 2000, False, 1, 1.5)
+    assert "One bowl, one bottom" in one and "**0.4123**" in one and "starting losses 0.900 … 4.000" in one
+    assert "**one valley**" in one and "|w| = 1.50" in one
+    apart = lc.landscape_summary(starts, [0.4123, 0.4129, 0.4200], 2000, False, 1, 1.5)
+    assert "Not at the bottom yet" in apart and "0.4123 … 0.4200" in apart and "One bowl" not in apart
+    no_floor = lc.landscape_summary(starts, [0.0006, 0.0008, 0.0007], 2000, True, 1, 0.5)
+    assert "no floor" in no_floor and "0.0006 … 0.0008" in no_floor and "One bowl" not in no_floor
+    several = lc.landscape_summary(starts, [0.6929] * 3, 2000, False, 3, 2.0)
+    assert "**3 valleys**" in several and "not traps" in several and "**one valley**" not in several
+    none = lc.landscape_summary(starts, [0.6929] * 3, 2000, False, 0, 0.001)
+    assert "No valley is marked" in none and "valleys**" not in none
+
+
+# ------------------------------------------------------------------------------------ is the network's boundary bent?
+def test_boundary_bend_measures_distance_from_a_straight_line():
+    x = np.linspace(-2, 2, 50)
+    assert lm.boundary_bend([np.stack([x, 0.5 * x + 1], axis=1)]) == pytest.approx(0, abs=1e-9)
+    angle = np.linspace(0, 2 * np.pi, 200)
+    assert lm.boundary_bend([np.stack([np.cos(angle), np.sin(angle)], axis=1)]) == pytest.approx(1, abs=0.02)
+    assert math.isnan(lm.boundary_bend([]))
+
+
+def test_network_summary_follows_its_numbers():
+    weights = (1.234, -0.001, 0.5)
+    curved = lm.network_summary(0.8, 0.1, 1.0, 1.0, 0.5, weights)
+    assert "**curved**" in curved and "0.80" in curved and "bending bought 50.0 percentage points" in curved
+    assert "the same as the whole network" in curved and "w = (1.23, 0.00), b = 0.50" in curved
+    straight = lm.network_summary(0.02, 0.1, 1.0, 1.0, 1.0, weights)
+    assert "**straight**" in straight and "curved" not in straight and "bending bought nothing here" in straight
+    worse = lm.network_summary(0.3, 0.1, 0.85, 0.845, 0.9, weights)
+    assert "the network does worse than the line" in worse and "the same as the whole network" not in worse
+    assert "the whole network gets 85.0%" in worse
+    nothing = lm.network_summary(math.nan, 0.1, 0.5, 0.5, 0.5, weights)
+    assert "no boundary" in nothing and "curved" not in nothing and "straight**" not in nothing
+
+
+def test_the_network_draws_a_straight_boundary_on_separable_points():
+    points, labels = ld.make_dataset("separable")
+    view = lm.mlp_view(points, labels, width=16, depth=1, steps=250, seed=0, extent=3.0)
+    assert view.boundary_bend <= view.cell
+    line = lc.descent_from_many_starts(points, labels).line_accuracy
+    text = lm.network_summary(view.boundary_bend, view.cell, view.accuracy, view.hidden_line_accuracy, line,
+                              view.weights)
+    assert "**straight**" in text and "bending bought nothing here" in text
+
+
+def test_the_network_bends_its_boundary_on_xor(xor_view):
+    assert xor_view.boundary_bend > 5 * xor_view.cell

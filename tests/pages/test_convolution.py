@@ -188,6 +188,12 @@ def test_kernel_parameters_padding_and_flip_change_the_output(page):
     assert "Sobel x (vertical edges) (flipped)" in _html(page)
 
 
+def test_the_flip_explanation_names_the_toggle_by_its_label(page):
+    label = page.toggle(key="conv_flip").label
+    assert label == "Flip (true convolution)"
+    assert f"Switch on *{label}* in section 2" in _markdown(page) and "Flip the kernel" not in _markdown(page)
+
+
 def test_kernel_editor_edits_and_explains_bad_kernels(page):
     page.toggle(key="conv_edit").set_value(True).run()
     no_exception(page)

@@ -33,6 +33,9 @@ def test_default_view_shows_every_section(page):
     assert page.get("arrow_vega_lite_chart") or page.get("vega_lite_chart")
     assert page.selectbox(key="model").value == compute.DEFAULT_MODEL
     assert page.query_params["model"] == [compute.DEFAULT_MODEL] or page.query_params["model"] == compute.DEFAULT_MODEL
+    text = _markdown(page)
+    assert "1,000 classes of ImageNet photos" in text and "Mid-grey is a weight of 0" in text
+    assert any(c.value.startswith("Colour: black =") for c in page.caption)
 
 
 def test_switching_image_layer_weights_and_controls(page):
@@ -94,6 +97,17 @@ def test_digit_model_uses_digits(page):
     page.selectbox(key="digit_class").set_value("7").run()
     page.slider(key="digit_example").set_value(5).run()
     no_exception(page)
+    text = _markdown(page)
+    assert "the 10 classes of handwritten MNIST digits" in text and "ImageNet" not in text
+    assert "White is a weight of 0, red positive, blue negative" in text and "Grey is zero" not in text
+    assert "The true label is **7**" in text and "gradient descent shaped all" in text
+    page.radio(key="weights").set_value("random").run()
+    no_exception(page)
+    assert "1/10 = 10%" in page.info[0].value and "random draw" in _markdown(page)
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
 
 
 def test_view_is_restored_from_the_url():

@@ -54,6 +54,10 @@ def _summary(at: AppTest) -> str:
     return next(m.value for m in at.markdown if "points of class" in m.value).replace("**", "")
 
 
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
 def _charts(at: AppTest) -> list:
     return list(at.get("arrow_vega_lite_chart")) + list(at.get("vega_lite_chart"))
 
@@ -80,6 +84,12 @@ def test_default_view_shows_every_section_and_the_real_parameters(page):
     shown = " ".join(m.value for m in page.markdown)
     assert f"{math.degrees(line.theta):.1f}°" in shown and f"{line.offset:.3f}" in shown
     assert any("trained for 1000 steps" in s.proto.label for s in page.status)
+    # the result sentences are the ones computed from these points
+    points, labels = ld.make_dataset("separable")
+    runs = lc.descent_from_many_starts(points, labels)
+    assert lc.landscape_summary(runs.start_losses, runs.final_losses, runs.steps, True, 1, line.sharpness) in shown
+    assert "can be split by a straight line" in _summary(page) and "A bowl with no floor" in shown
+    assert "boundary (black) is **straight**" in shown and "bending bought nothing here" in shown
 
 
 def test_training_buttons_step_play_pause_and_reset():
@@ -120,9 +130,13 @@ def test_training_buttons_step_play_pause_and_reset():
 def test_every_setting_changes_the_view():
     at = _open(QUICK)
     loss = _metric(at, "Loss")
+    at.slider(key="lc_noise").set_value(1.0).run()
+    _ok(at)
+    assert _metric(at, "Loss") != loss and _query(at, "lc_noise") == "1.0"
+    assert "No straight line splits these" in _summary(at)  # the "separable" preset, spread until it overlaps
+    assert "One bowl, one bottom" in _markdown(at)
     at.slider(key="lc_noise").set_value(0.6).run()
     _ok(at)
-    assert _metric(at, "Loss") != loss and _query(at, "lc_noise") == "0.6"
     loss = _metric(at, "Loss")
     at.number_input(key="lc_seed").set_value(7).run()
     _ok(at)
@@ -162,6 +176,7 @@ def test_every_setting_changes_the_view():
     at.selectbox(key="lc_preset").set_value("xor").run()
     _ok(at)
     assert "No straight line splits these" in _summary(at) and _step(at) == "0 / 200"
+    assert "boundary (black) is **curved**" in _markdown(at) and "bending bought" in _markdown(at)
     at.select_slider(key="lc_mlp_width").set_value("4").run()
     at.slider(key="lc_mlp_depth").set_value(2).run()
     at.selectbox(key="lc_mlp_steps").set_value("500").run()
