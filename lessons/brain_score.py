@@ -16,7 +16,7 @@ CPU numpy arrays. Pure compute: no Streamlit.
 * **Scores.** A neuron's score is the *signed* squared Pearson r (r·|r|) between its responses and predictions for
   images the readout never saw (k-fold; alpha chosen by GCV inside each training fold). Squared LOO correlations
   are avoided on purpose: under strong shrinkage, LOO predictions anti-correlate with the held-out value, so r² of
-  pure noise can look large. A shuffled-stimulus null gives chance level.
+  pure noise can look large. Shuffled targets scored in the same solves give chance level (`lessons.chance`).
 * **Noise ceiling.** Split-half (even vs odd trials) correlation, Spearman–Brown corrected to the full data.
 * **RSA.** Representational dissimilarity matrices (1 − Pearson r between the patterns evoked by two images),
   compared by the Spearman correlation of their upper triangles.
@@ -390,40 +390,42 @@ class LayerScores:
 
     name: str
     score: np.ndarray  # (T,) signed r² of k-fold held-out predictions
-    null: np.ndarray  # (T,) the same with the stimulus labels shuffled
+    null: np.ndarray  # (N,) the same for the shuffled targets (empty without them)
     alpha: np.ndarray  # (T,) alpha chosen by GCV on all images
     at_max_alpha: np.ndarray  # (T,) bool: the largest alpha won (the readout is close to a constant)
     predictions: np.ndarray  # (n, T) held-out predictions, float32
 
 
-def score_layer(layer: LayerGram, responses: np.ndarray, folds: Sequence[np.ndarray], null_order: np.ndarray,
-                alphas: Sequence[float] = ALPHAS, device: torch.device | str | None = None) -> LayerScores:
-    """Score one layer against responses (n images × T neurons): held-out score, shuffled null, GCV alpha."""
+def score_layer(layer: LayerGram, responses: np.ndarray, folds: Sequence[np.ndarray],
+                null_responses: np.ndarray | None = None, alphas: Sequence[float] = ALPHAS,
+                device: torch.device | str | None = None) -> LayerScores:
+    """Score one layer against responses (n images × T neurons): held-out score, GCV alpha, predictions.
+
+    `null_responses` (n × N) are shuffled targets scored in the same batched solves (their scores are the null).
+    """
     dev = _device(device)
     with regression_scope(dev):
-        return _score_layer(layer, responses, folds, null_order, alphas, dev)
+        return _score_layer(layer, responses, folds, null_responses, alphas, dev)
 
 
-def _score_layer(layer: LayerGram, responses: np.ndarray, folds: Sequence[np.ndarray], null_order: np.ndarray,
-                 alphas: Sequence[float], dev: torch.device) -> LayerScores:
+def _score_layer(layer: LayerGram, responses: np.ndarray, folds: Sequence[np.ndarray],
+                 null_responses: np.ndarray | None, alphas: Sequence[float], dev: torch.device) -> LayerScores:
     dtype = float_dtype(dev)
     gram = _as_tensor(scaled_gram(layer), dev, dtype)
     y = _as_tensor(responses, dev, dtype)
     t = y.shape[1]
-    shuffled = y[torch.as_tensor(null_order, device=dev)]
-    both, _ = kfold_predict(gram, torch.cat([y, shuffled], dim=1), folds, alphas)
-    predictions, null_predictions = both[:, :t], both[:, t:]
-    score = signed_r2(pearson_columns(predictions, y))
-    null = signed_r2(pearson_columns(null_predictions, shuffled))
+    targets = y if null_responses is None else torch.cat([y, _as_tensor(null_responses, dev, dtype)], dim=1)
+    held_out, _ = kfold_predict(gram, targets, folds, alphas)
+    scores = signed_r2(pearson_columns(held_out, targets))
     full = gcv_fit(gram, y, alphas)
     alpha_grid = torch.as_tensor(list(alphas), device=dev, dtype=dtype)
     return LayerScores(
         name=layer.name,
-        score=score.cpu().numpy(),
-        null=null.cpu().numpy(),
+        score=scores[:t].cpu().numpy(),
+        null=scores[t:].cpu().numpy(),
         alpha=alpha_grid[full.alpha_index].cpu().numpy(),
         at_max_alpha=(full.alpha_index == len(alphas) - 1).cpu().numpy(),
-        predictions=predictions.to(torch.float32).cpu().numpy(),
+        predictions=held_out[:, :t].to(torch.float32).cpu().numpy(),
     )
 
 

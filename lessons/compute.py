@@ -26,6 +26,7 @@ from lessons.architectures import Stage, run_stages
 from lessons.compat import import_torchvision
 
 Weights = Literal["pretrained", "random"]
+Fit = Literal["crop", "stretch"]  # how an image is fitted to the input square (see `fit_image`)
 ProgressFn = weights.ProgressFn
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -463,20 +464,36 @@ def normalize(image: np.ndarray, mean: Sequence[float], std: Sequence[float]) ->
     return (chw - mean_arr) / std_arr
 
 
-def prepare_image(image: np.ndarray, spec: ModelSpec) -> np.ndarray:
-    """Resize, centre-crop and normalise one image for `spec`; returns C×H×W float32."""
+def resize_to(image: np.ndarray, size: int) -> np.ndarray:
+    """Resize an H×W(×C) uint8 image to size×size as a whole (antialiased bilinear; the aspect ratio changes)."""
+    if image.shape[:2] == (size, size):
+        return image
+    pil = Image.fromarray(image.squeeze(-1) if image.ndim == 3 and image.shape[2] == 1 else image)
+    out = np.asarray(pil.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=None))
+    return out[:, :, None] if image.ndim == 3 and out.ndim == 2 else out
+
+
+def fit_image(image: np.ndarray, spec: ModelSpec, fit: Fit = "crop") -> np.ndarray:
+    """The uint8 picture the network sees: "crop" resizes the shorter side and cuts the centre square (ImageNet
+    evaluation); "stretch" resizes the whole image to the input size (nothing is cut off; the aspect changes)."""
     image = np.asarray(image)
     if spec.channels == 1 and image.ndim == 3:
         image = np.asarray(Image.fromarray(image[:, :, :3]).convert("L"))
     if spec.channels == 3 and image.ndim == 2:
         image = np.repeat(image[:, :, None], 3, axis=2)
-    cropped = center_crop(resize_shorter_side(image, spec.resize), spec.input_size)
-    return normalize(cropped, spec.mean, spec.std)
+    if fit == "stretch":
+        return resize_to(image, spec.input_size)
+    return center_crop(resize_shorter_side(image, spec.resize), spec.input_size)
 
 
-def prepare_batch(images: Sequence[np.ndarray] | np.ndarray, spec: ModelSpec) -> torch.Tensor:
+def prepare_image(image: np.ndarray, spec: ModelSpec, fit: Fit = "crop") -> np.ndarray:
+    """Resize (and, with fit="crop", centre-crop) and normalise one image for `spec`; returns C×H×W float32."""
+    return normalize(fit_image(image, spec, fit), spec.mean, spec.std)
+
+
+def prepare_batch(images: Sequence[np.ndarray] | np.ndarray, spec: ModelSpec, fit: Fit = "crop") -> torch.Tensor:
     """Preprocess several images into one N×C×H×W float32 CPU tensor."""
-    return torch.from_numpy(np.stack([prepare_image(img, spec) for img in images]))
+    return torch.from_numpy(np.stack([prepare_image(img, spec, fit) for img in images]))
 
 
 # ------------------------------------------------------------------------------------------------ batched inference

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lessons import brain_score, compute, mnist_cnn
+from lessons import brain_score, chance, compute, mnist_cnn
 from lessons.neural_data import AREAS, NeuralBundle
 
 StageProgress = Callable[[str, float, str], None]  # (stage, overall fraction 0–1, message)
@@ -36,7 +36,8 @@ STAGES = ("extraction", "projection", "regression")
 IMAGE_BATCH = 24
 FOLDS = 10
 SEED = 0
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: whole stimuli resized to the input square (no centre crop)
+STIMULUS_FIT: compute.Fit = "stretch"  # as DeepMouseTrap: the whole scene, resized to the network's input square
 _SKIPPED_KINDS = {"norm", "flatten"}
 
 
@@ -112,7 +113,7 @@ def project_layers(loaded: compute.LoadedModel, images: np.ndarray, layers: Sequ
         _report(progress, "extraction", lo + (hi - lo) * step / len(starts),
                 f"Extraction: images {start + 1}–{stop} of {n} through {loaded.spec.title}")
         tick = time.perf_counter()
-        inputs = compute.prepare_batch(list(images[start:stop]), loaded.spec)
+        inputs = compute.prepare_batch(list(images[start:stop]), loaded.spec, fit=STIMULUS_FIT)
         acts = compute.capture(loaded, inputs, layers)
         seconds["extraction"] += time.perf_counter() - tick
         _report(progress, "projection", lo + (hi - lo) * (step + 0.6) / len(starts),
@@ -198,19 +199,26 @@ def layer_grams(bundle: NeuralBundle, model_key: str, weights: compute.Weights =
 # ----------------------------------------------------------------------------------------------------- scoring
 @dataclass(frozen=True)
 class BrainScores:
-    """Per-layer, per-cell results of one model on one set of cells."""
+    """Per-layer, per-cell results of one model on one set of cells, with the shuffled runs that give chance."""
 
     model_key: str
     weights: str
     layers: list[str]
     cells: pd.DataFrame  # the scored cells' rows of the bundle's cell table
     score: np.ndarray  # (layers, cells) signed r² of k-fold held-out predictions
-    null: np.ndarray  # (layers, cells) the same with shuffled stimuli
+    null: np.ndarray  # (layers, shuffles, cells per shuffle) the same for shuffled stimuli
+    null_cells: np.ndarray  # (shuffles, cells per shuffle) which scored cells each shuffle used
     alpha: np.ndarray  # (layers, cells) GCV alpha on all conditions
     at_max_alpha: np.ndarray  # (layers, cells) bool
     predictions: np.ndarray  # (layers, conditions, cells) float32 held-out predictions
     actual: np.ndarray  # (conditions, cells) float32 responses
     seconds: dict[str, float]
+    fdr: float = chance.FDR
+
+    @property
+    def shuffles(self) -> int:
+        """Number of shuffles behind the chance levels."""
+        return int(self.null.shape[1])
 
     @property
     def best_layer_index(self) -> np.ndarray:
@@ -222,21 +230,50 @@ class BrainScores:
         """Each cell's score at its best layer."""
         return self.score.max(axis=0)
 
+    def model_layer_index(self) -> int:
+        """Index of the layer with the highest mean score over cells (the model's layer)."""
+        return int(np.argmax(self.score.mean(axis=1)))
+
     def model_score(self) -> tuple[str, float]:
         """The model's score: the layer with the highest mean score over cells, and that mean."""
-        means = self.score.mean(axis=1)
-        best = int(np.argmax(means))
-        return self.layers[best], float(means[best])
+        best = self.model_layer_index()
+        return self.layers[best], float(self.score[best].mean())
+
+    def null_best_scores(self) -> np.ndarray:
+        """Shuffled cells' best-layer scores (shuffles × cells per shuffle): the selection redone on every shuffle."""
+        return self.null.max(axis=0)
+
+    def null_model_scores(self) -> np.ndarray:
+        """The model score of every shuffle: its best layer's mean over the shuffle's cells."""
+        return self.null.mean(axis=2).max(axis=0)
+
+    def model_verdict(self) -> chance.Verdict:
+        """The model score against the shuffles' model scores (exact permutation test)."""
+        return chance.verdict(self.model_score()[1], self.null_model_scores())
+
+    def cell_p_values(self) -> np.ndarray:
+        """Each cell's best-layer score against the pooled shuffled best-layer scores."""
+        return chance.pooled_p_values(self.best_score, self.null_best_scores())
+
+    def cells_above_chance(self) -> np.ndarray:
+        """Which cells beat chance, with the false-discovery rate controlled (Benjamini–Hochberg)."""
+        return chance.benjamini_hochberg(self.cell_p_values(), self.fdr)
+
+    def layer_chance(self) -> np.ndarray:
+        """Each layer's chance level: the mean shuffled score at that layer (no selection)."""
+        return self.null.mean(axis=(1, 2))
 
     def cell_table(self) -> pd.DataFrame:
-        """One row per cell: metadata, best layer, held-out score, shuffled null, ceiling-normalised score."""
+        """One row per cell: metadata, best layer, held-out score, p-value, verdict, ceiling-normalised score."""
         cols = ["cell_specimen_id", "cortical_area", "cortical_layer", "imaging_depth", "cre_line", "reliability"]
         table = self.cells[cols].copy().reset_index(drop=True)
         best = self.best_layer_index
         idx = np.arange(len(best))
         table["best_layer"] = [self.layers[i] for i in best]
         table["score"] = self.score[best, idx]
-        table["shuffled_null"] = self.null[best, idx]
+        table["score_at_model_layer"] = self.score[self.model_layer_index()]
+        table["p_value"] = self.cell_p_values()
+        table["above_chance"] = self.cells_above_chance()
         table["normalised_score"] = brain_score.ceiling_normalised(table["score"].to_numpy(),
                                                                    table["reliability"].to_numpy())
         table["alpha"] = self.alpha[best, idx]
@@ -244,9 +281,10 @@ class BrainScores:
         return table
 
     def area_layer_table(self) -> pd.DataFrame:
-        """Mean score, shuffled null and their spread by area and layer (long format)."""
+        """Mean score, chance level and their spread by area and layer (long format)."""
         areas = self.cells["cortical_area"].to_numpy()
         depth = layer_depths(self.layers)
+        layer_null = self.layer_chance()
         rows = []
         for area in [a for a in AREAS if (areas == a).any()]:
             mask = areas == area
@@ -254,13 +292,41 @@ class BrainScores:
                 s = self.score[i, mask]
                 rows.append({"area": area, "layer": layer, "layer_index": i, "depth": depth[layer],
                              "score": float(s.mean()), "sem": float(s.std(ddof=1) / np.sqrt(len(s))) if len(s) > 1
-                             else 0.0, "null": float(self.null[i, mask].mean()), "cells": int(mask.sum())})
+                             else 0.0, "null": float(layer_null[i]), "cells": int(mask.sum())})
+        return pd.DataFrame(rows)
+
+    def area_summary(self) -> pd.DataFrame:
+        """Per area: cells, how many beat chance, the mean score at the model's layer and at each cell's own best
+        layer (with the shuffled value of the same selection beside it), the ceiling and the normalised score."""
+        table = self.cell_table()
+        own_best_chance = float(self.null_best_scores().mean()) if self.shuffles else float("nan")
+        rows = []
+        for area in [a for a in AREAS if (table["cortical_area"] == a).any()]:
+            part = table[table["cortical_area"] == area]
+            rows.append({"area": area, "cells": len(part), "above_chance": int(part["above_chance"].sum()),
+                         "share_above_chance": float(part["above_chance"].mean()),
+                         "score_at_model_layer": float(part["score_at_model_layer"].mean()),
+                         "score_at_own_best_layer": float(part["score"].mean()),
+                         "chance_at_own_best_layer": own_best_chance,
+                         "ceiling": float(part["reliability"].mean()),
+                         "normalised": float(part["normalised_score"].median()),
+                         "constant": float(part["constant_prediction"].mean())})
         return pd.DataFrame(rows)
 
     def best_layer_by_area(self) -> dict[str, str]:
         """For each area, the layer with the highest mean score."""
         table = self.area_layer_table()
         return {area: group.loc[group["score"].idxmax(), "layer"] for area, group in table.groupby("area", sort=False)}
+
+    def peak_depth_samples(self, area: str, resamples: int = 200, seed: int = SEED) -> np.ndarray:
+        """Relative depth (0–1) of an area's peak layer in bootstrap resamples of its cells (its uncertainty)."""
+        members = np.flatnonzero(self.cells["cortical_area"].to_numpy() == area)
+        if members.size == 0:
+            return np.empty(0)
+        rng = np.random.default_rng(seed)
+        picks = rng.integers(0, members.size, size=(resamples, members.size))
+        means = self.score[:, members][:, picks].mean(axis=2)  # (layers, resamples)
+        return np.argmax(means, axis=0) / max(len(self.layers) - 1, 1)
 
 
 def select_cells(bundle: NeuralBundle, count: int | None, seed: int = SEED) -> np.ndarray:
@@ -282,40 +348,61 @@ def select_cells(bundle: NeuralBundle, count: int | None, seed: int = SEED) -> n
 
 
 def score_cells(grams: LayerGrams, bundle: NeuralBundle, cell_indices: np.ndarray | None = None, seed: int = SEED,
-                folds: int = FOLDS, progress: StageProgress | None = None, device: str | None = None,
-                span: tuple[float, float] = (0.8, 1.0)) -> BrainScores:
-    """Ridge-regress the chosen cells on every layer: held-out scores, shuffled null, GCV alpha, predictions."""
+                folds: int = FOLDS, shuffles: int = chance.SHUFFLES, progress: StageProgress | None = None,
+                device: str | None = None, span: tuple[float, float] = (0.8, 1.0)) -> BrainScores:
+    """Ridge-regress the chosen cells on every layer: held-out scores, GCV alpha, predictions, and the same for
+    `shuffles` shuffles of the images against the responses (scored in the same solves; see `lessons.chance`)."""
     idx = np.arange(bundle.n_cells) if cell_indices is None else np.asarray(cell_indices)
     y = bundle.responses[idx].T.astype(np.float64)  # conditions × cells
-    n = y.shape[0]
+    n, t = y.shape
     fold_sets = brain_score.kfold_indices(n, min(folds, n), seed)  # few conditions: leave one out
-    null_order = np.random.default_rng(seed + 1).permutation(n)
+    plan = chance.shuffle_plan(n, t, shuffles, seed=seed + 1)
+    shuffled = plan.shuffled_responses(y)
     dev = compute.device(device)
     results = []
     tick = time.perf_counter()
     lo, hi = span
     for i, layer in enumerate(grams.layers):
         _report(progress, "regression", lo + (hi - lo) * i / len(grams.layers),
-                f"Regression: layer {layer} ({i + 1} of {len(grams.layers)}), {len(idx):,} cells × "
-                f"{len(brain_score.ALPHAS)} alphas × {folds} folds")
-        results.append(brain_score.score_layer(grams.grams[i], y, fold_sets, null_order, device=dev))
+                f"Regression: layer {layer} ({i + 1} of {len(grams.layers)}), {t:,} cells + {shuffled.shape[1]:,} "
+                f"shuffled × {len(brain_score.ALPHAS)} alphas × {len(fold_sets)} folds")
+        results.append(brain_score.score_layer(grams.grams[i], y, fold_sets, shuffled, device=dev))
     seconds = dict(grams.seconds)
     seconds["regression"] = time.perf_counter() - tick
     _report(progress, "regression", hi, "Done")
+    null = np.stack([r.null.reshape(plan.shuffles, plan.cells_per_shuffle) for r in results])
     return BrainScores(
         model_key=grams.model_key, weights=grams.weights, layers=list(grams.layers),
         cells=bundle.cells.iloc[idx].reset_index(drop=True),
-        score=np.stack([r.score for r in results]), null=np.stack([r.null for r in results]),
+        score=np.stack([r.score for r in results]), null=null, null_cells=plan.cells,
         alpha=np.stack([r.alpha for r in results]), at_max_alpha=np.stack([r.at_max_alpha for r in results]),
         predictions=np.stack([r.predictions for r in results]), actual=y.astype(np.float32), seconds=seconds)
 
 
+def loo_r2_of_shuffled(grams: LayerGrams, bundle: NeuralBundle, layer: str, cell_indices: np.ndarray | None = None,
+                       seed: int = SEED, device: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The trap the held-out signed score avoids, measured: leave-one-out predictions of *shuffled* responses
+    (no stimulus signal) under GCV ridge; returns each cell's plain r² and its Pearson r."""
+    idx = np.arange(bundle.n_cells) if cell_indices is None else np.asarray(cell_indices)
+    y = bundle.responses[idx].T.astype(np.float64)
+    shuffled = y[np.random.default_rng(seed + 2).permutation(len(y))]
+    dev = compute.device(device)
+    dtype = brain_score.float_dtype(dev)
+    gram = torch.as_tensor(brain_score.scaled_gram(grams.gram(layer)), device=dev, dtype=dtype)
+    target = torch.as_tensor(shuffled, device=dev, dtype=dtype)
+    fit = brain_score.gcv_fit(gram, target)
+    r = brain_score.pearson_columns(fit.loo_predictions, target).cpu().numpy()
+    return r * r, r
+
+
 def run(bundle: NeuralBundle, model_key: str = compute.DEFAULT_MODEL, weights: compute.Weights = "pretrained",
         cell_indices: np.ndarray | None = None, seed: int = SEED, folds: int = FOLDS,
-        progress: StageProgress | None = None, device: str | None = None) -> BrainScores:
-    """The whole pipeline for one model: features of every layer → projection → ridge → scores."""
+        shuffles: int = chance.SHUFFLES, progress: StageProgress | None = None,
+        device: str | None = None) -> BrainScores:
+    """The whole pipeline for one model: features of every layer → projection → ridge → scores and chance."""
     grams = layer_grams(bundle, model_key, weights, seed=seed, progress=progress, device=device)
-    return score_cells(grams, bundle, cell_indices, seed=seed, folds=folds, progress=progress, device=device)
+    return score_cells(grams, bundle, cell_indices, seed=seed, folds=folds, shuffles=shuffles, progress=progress,
+                       device=device)
 
 
 # ------------------------------------------------------------------------------------------------------------- RSA
@@ -328,7 +415,7 @@ class RsaResult:
     area_rdms: dict[str, np.ndarray]
     layer_rdms: dict[str, np.ndarray]
     similarity: np.ndarray  # (areas, layers) Spearman r between upper triangles
-    area_ceiling: dict[str, float]  # Spearman r between the even-trial and odd-trial RDMs of each area
+    area_ceiling: dict[str, float]  # Spearman r between the even- and odd-trial RDMs, Spearman–Brown corrected
 
 
 def rsa(grams: LayerGrams, bundle: NeuralBundle, cell_indices: np.ndarray | None = None,
@@ -345,7 +432,7 @@ def rsa(grams: LayerGrams, bundle: NeuralBundle, cell_indices: np.ndarray | None
         if bundle.has_halves:
             even = brain_score.rdm(bundle.even[members][:, images].T, device=device)
             odd = brain_score.rdm(bundle.odd[members][:, images].T, device=device)
-            ceiling[area] = brain_score.compare_rdms(even, odd)
+            ceiling[area] = float(brain_score.spearman_brown(brain_score.compare_rdms(even, odd)))
     layer_rdms = {}
     for layer, gram in zip(grams.layers, grams.grams):
         g = gram.gram[np.ix_(images, images)]  # re-centre each feature over the images alone (no blank)

@@ -178,7 +178,15 @@ def _zip_members(raw: bytes, label: str) -> dict[str, bytes]:
     return wanted
 
 
+NPY_MAGIC = b"\x93NUMPY"
+
+
 def _load_array(members: dict[str, bytes], name: str) -> np.ndarray:
+    raw = members[name]
+    if not raw.startswith(NPY_MAGIC):
+        start = raw[:16].decode("ascii", errors="replace").strip() or "nothing"
+        raise BundleError(f"{name} is not a NumPy array file (it starts with {start!r}); save each array with "
+                          "numpy.save")
     try:
         array = np.load(io.BytesIO(members[name]), allow_pickle=False)
     except ValueError as error:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lessons import brain_score, compute, cortex_pipeline, neural_data
+from lessons import brain_score, chance, compute, cortex_conclusions, cortex_pipeline, neural_data
 from ui.brain_charts import (ceiling_scatter, heatmap, layer_curves, prediction_profile, response_profile,
                              trained_vs_random)
 from ui.cortex_data import allen_import_panel, decode_bundle_upload, simulated_bundle, stored_allen_bundle
@@ -29,6 +29,14 @@ def cell_scores(bundle_id: str, model_key: str, weights: str, subset: str, _gram
                 _bundle: neural_data.NeuralBundle) -> cortex_pipeline.BrainScores:
     """Held-out scores of a subset of cells on every layer (cached per data, model, weights and subset)."""
     return cortex_pipeline.score_cells(_grams, _bundle, cortex_pipeline.select_cells(_bundle, SUBSETS[subset]))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def loo_trap(bundle_id: str, model_key: str, weights: str, subset: str, layer: str,
+             _grams: cortex_pipeline.LayerGrams, _bundle: neural_data.NeuralBundle) -> tuple[np.ndarray, np.ndarray]:
+    """Plain leave-one-out r² and r of the shuffled responses at one layer (cached)."""
+    return cortex_pipeline.loo_r2_of_shuffled(_grams, _bundle, layer,
+                                              cortex_pipeline.select_cells(_bundle, SUBSETS[subset]))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -86,8 +94,9 @@ if SIM:
         "each cell its own reliability. The photos are crops of the app's own images at the Allen aspect ratio. "
         "Because we built it, we know the answer the networks should find: VISp is the simplest area."
     )
-st.caption(f"{bundle.name}: {bundle.n_cells:,} cells × {bundle.n_images} images"
-           f"{' + blank' if bundle.blank_condition is not None else ''}. {bundle.citation}")
+HAS_BLANK = bundle.blank_condition is not None
+CONDITIONS = cortex_conclusions.conditions_text(bundle.n_images, HAS_BLANK)
+st.caption(f"{bundle.name}: {bundle.n_cells:,} cells; {CONDITIONS}. {bundle.citation}")
 labels = image_labels(bundle)
 images_only = bundle.image_conditions
 
@@ -109,15 +118,23 @@ areas_picked = f[0].multiselect("Areas", present_areas, default=present_areas, k
 layers_picked = f[1].multiselect("Layers", present_layers, default=present_layers, key="mc_layers")
 depth = f[2].slider("Imaging depth (µm)", depth_lo, max(depth_hi, depth_lo + 1), (depth_lo, max(depth_hi, depth_lo + 1)),
                     key="mc_depth")
-min_rel = f[3].slider("Minimum reliability", 0.0, 1.0, 0.0, 0.05, key="mc_min_rel")
+rel_floor = float(np.floor(min(0.0, float(cells["reliability"].min(skipna=True))) * 20) / 20) \
+    if cells["reliability"].notna().any() else 0.0
+min_rel = f[3].slider("Minimum reliability", rel_floor, 1.0, rel_floor, 0.05, key="mc_min_rel",
+                      help="Reliability can be negative: the two halves of the trials disagree more than chance "
+                           "would suggest. Such cells are pure noise for this lesson; they are shown at the lowest "
+                           "setting.")
 mask = (cells["cortical_area"].isin(areas_picked) & cells["cortical_layer"].isin(layers_picked)
-        & cells["imaging_depth"].between(*depth) & (cells["reliability"].fillna(-1) >= min_rel))
+        & cells["imaging_depth"].between(*depth) & (cells["reliability"].fillna(rel_floor) >= min_rel))
 filtered = cells[mask].sort_values("reliability", ascending=False)
 shown_cols = ["cell_specimen_id", "cortical_area", "cortical_layer", "imaging_depth", "cre_line", "reliability"]
 id_header = "simulated cell id" if SIM else "cell_specimen_id"
 st.dataframe(filtered[shown_cols].rename(columns={"cell_specimen_id": id_header}), hide_index=True, height=220,
              width="stretch")
-st.caption(f"{len(filtered):,} of {len(cells):,}{' simulated' if SIM else ''} cells match; most reliable first.")
+negative = int((filtered["reliability"] < 0).sum())
+st.caption(f"{len(filtered):,} of {len(cells):,}{' simulated' if SIM else ''} cells match; most reliable first"
+           + (f"; {negative:,} of them have a negative reliability (their trial halves disagree)." if negative
+              else "."))
 if filtered.empty:
     st.warning("No cell matches these filters; widen them to see a response profile.")
 else:
@@ -133,7 +150,7 @@ else:
     left.altair_chart(response_profile(response, [labels[c] for c in images_only],
                                        f"Cell {cell_id}{TAG}: mean dF/F per image"), width="stretch")
     blank_text = (f" To the grey blank: {bundle.responses[row, bundle.blank_condition]:.3f}."
-                  if bundle.blank_condition is not None else "")
+                  if HAS_BLANK else "")
     right.markdown(f"**{info['cortical_area']}, layer {info['cortical_layer']}**, {info['imaging_depth']:.0f} µm, "
                    f"{info['cre_line']}; reliability **{info['reliability']:.2f}**.{blank_text}")
     order = np.argsort(-response)
@@ -145,11 +162,13 @@ else:
 
 # --------------------------------------------------------------------------------------------- 2 · the network
 st.header("2 · From pixels to predictions")
+N_COND = bundle.n_conditions
 st.markdown(
-    "Every image (and the grey blank) goes through the network **once**, and the activations of every layer are "
-    "kept. A first layer has hundreds of thousands of numbers per image — far more than 119 images can "
-    "constrain — so each layer is squeezed by a **sparse random projection** to 4,096 numbers, the "
-    "Johnson–Lindenstrauss dimension at which distances between 119 points survive within 10 %. Then, for every "
+    f"Every one of the {CONDITIONS} goes through the network **once**, and the activations of every layer are "
+    f"kept. A first layer has hundreds of thousands of numbers per image — far more than {N_COND} conditions can "
+    f"constrain — so each layer is squeezed by a **sparse random projection** to at most "
+    f"{brain_score.jl_dim(N_COND):,} numbers, the Johnson–Lindenstrauss dimension at which distances between "
+    f"{N_COND} points survive within 10 %. Then, for every "
     "cell and every layer, a **ridge regression** (a linear readout with a penalty that keeps its weights small) "
     "learns to predict the cell's responses; the penalty's strength is chosen per cell from seven values by "
     "generalised cross-validation. A linear readout is the fair referee: it can only use what the layer already "
@@ -165,10 +184,10 @@ weights = c[1].radio("Weights", list(WEIGHT_LABELS), key="mc_weights", format_fu
 subset = c[2].radio("Cells to score", list(SUBSETS), key="mc_subset", format_func=SUBSET_LABELS.get,
                     horizontal=True)
 st.caption(
-    "Speed trade-off: the network pass and the projection cost the same for any number of cells (a few seconds, "
-    "once per network; kept on disk afterwards). The regression grows with the cells: 250 cells take about a "
-    "second, all of them several seconds per network on a laptop — and the page scores both the trained network "
-    "and its random twin."
+    "Speed trade-off: the network pass and the projection cost the same for any number of cells (once per "
+    "network; kept on disk afterwards). The regression grows with the cells, and measuring chance adds about "
+    f"twice its cost ({chance.SHUFFLES} shuffles of a sample of the cells) — for the trained network and for its "
+    "random twin. The times of this run are shown when it finishes."
 )
 spec = compute.spec_for(model_key)
 pretrained_ok = compute.availability(model_key).ok
@@ -180,6 +199,16 @@ if not pretrained_ok:
 loaded = load_with_progress(model_key, weights)
 if loaded is None:
     st.stop()
+seen_left, seen_right, _ = st.columns([2, 2, 3])
+example = bundle.stimuli[0]
+seen_left.image(example, caption=f"A stimulus as shown to the mouse (here {example.shape[1]}×{example.shape[0]} px)",
+                width=240)
+seen_right.image(compute.fit_image(example, spec, cortex_pipeline.STIMULUS_FIT),
+                 caption=f"What the network sees: the whole picture resized to {spec.input_size}×{spec.input_size}",
+                 width=190)
+st.caption("As in DeepMouseTrap, the whole stimulus is squeezed into the network's square input: nothing is cut "
+           "off, so a neuron whose receptive field lies near the screen's edge still sees its part of the picture. "
+           "(Photos on the other lessons are centre-cropped, the way ImageNet networks are evaluated.)")
 layers = cortex_pipeline.brain_layers(loaded)
 init_from_url("mc_layer", layers, layers[len(layers) // 2])
 layer = st.selectbox("Layer for the close-ups below", layers, key="mc_layer",
@@ -201,7 +230,7 @@ with st.status(f"Running the pipeline on {spec.title}…", expanded=True) as sta
 
         grams[w] = cortex_pipeline.layer_grams(bundle, model_key, w, progress=report, span=(0.0, 0.8))
         report("regression", 0.85, f"Regression: {SUBSET_LABELS[subset]} × {len(layers)} layers × 7 alphas × "
-                                   "10 folds (+ the shuffled null)")
+                                   f"10 folds (+ {chance.SHUFFLES} shuffles for chance)")
         results[w] = cell_scores(bundle.fingerprint, model_key, w, subset, grams[w], bundle)
     seconds = results[weights].seconds
     bar.progress(1.0, text="done")
@@ -215,38 +244,53 @@ cell_table = result.cell_table()
 # -------------------------------------------------------------------------------------------------- 3 · results
 st.header("3 · Which layer predicts which area?")
 best_layer, best_value = result.model_score()
+verdict = result.model_verdict()
+above = cell_table["above_chance"].to_numpy()
 m = st.columns(4)
 m[0].metric("Model score", f"{best_value:.3f}",
             help=f"{spec.title}{TAG}: mean held-out signed r² over cells at its best layer.")
 m[1].metric("Best layer", best_layer)
-m[2].metric("Shuffled-stimulus null", f"{cell_table['shuffled_null'].mean():.3f}",
-            help="The same pipeline with the images shuffled relative to the responses: chance level.")
-m[3].metric("Cells above null", f"{(cell_table['score'] > cell_table['shuffled_null'] + 0.05).mean():.0%}",
-            help="Share of cells whose best-layer score beats their own shuffled score by more than 0.05.")
+m[2].metric("Chance (shuffled)", f"{verdict.chance_level:.3f}",
+            help=f"The model score of the same pipeline on {result.shuffles} shuffles of the images against the "
+                 "responses, each choosing its own best layer: the mean over shuffles "
+                 f"(95th percentile {verdict.chance_95:.3f}).")
+m[3].metric("Cells above chance", f"{above.mean():.0%}",
+            help="Share of cells whose best-layer score beats the shuffled best-layer scores, with the "
+                 f"false-discovery rate held at {result.fdr:.0%} (Benjamini–Hochberg).")
+say = st.success if verdict.above_chance else st.warning
+say(cortex_conclusions.model_verdict_sentence(loaded.title, verdict, best_layer, result.shuffles, SIM))
+st.markdown(cortex_conclusions.cells_sentence(int(above.sum()), len(above), result.fdr))
 st.altair_chart(layer_curves(table, layers, f"Held-out score by layer and area — {loaded.title}{TAG}",
                              highlight=layer), width="stretch")
 peaks = result.best_layer_by_area()
+signal_cells = cell_table.groupby("cortical_area")["above_chance"].sum().to_dict()
 st.markdown(
-    "Solid lines: mean score of each area's cells at each layer; dashed: the same with shuffled stimuli (chance). "
-    "Peak layers here: " + ", ".join(f"**{a}** → {peaks[a]}" for a in peaks) + ". "
-    + ("In the simulation VISp cells are built from small, fine, position-specific edge detectors and the higher "
-       "areas from larger, coarser, pooled ones, so VISp should peak at an earlier layer."
-       if SIM else "In DeepMouseTrap the differences between areas were small and intermediate layers did best.")
+    "Solid lines: mean score of each area's cells at each layer; dashed grey: the same layer's mean score on "
+    "shuffled images (chance, before any layer is picked). "
+    + cortex_conclusions.peaks_sentence(peaks, {a: result.peak_depth_samples(a) for a in peaks}, signal_cells,
+                                        verdict.above_chance, SIM)
 )
-with st.expander("How the score is computed — and a trap it avoids"):
+with st.expander("How the score and chance are computed — and two traps they avoid"):
+    plain_r2, loo_r = loo_trap(bundle.fingerprint, model_key, weights, subset, best_layer, grams[weights], bundle)
     st.markdown(
-        "* **Held out, never in-sample.** The 119 conditions are split into 10 folds; the readout is fitted on 9 "
-        "and predicts the 10th, until every condition has a prediction it was not trained on. The penalty is "
+        f"* **Held out, never in-sample.** The {N_COND} conditions are split into 10 folds; the readout is fitted "
+        "on 9 and predicts the 10th, until every condition has a prediction it was not trained on. The penalty is "
         "chosen by generalised cross-validation *inside* each training fold.\n"
         "* **Signed r².** The score is the squared correlation between predicted and measured responses, with the "
         "sign of the correlation kept (r·|r|). Why the sign? With strong shrinkage the readout predicts little more "
         "than the mean of the *training* responses — and leaving out an image with a high response lowers that "
         "mean, leaving out a low one raises it. Leave-one-out predictions then **anti-correlate** with the truth, "
-        "and a plain r² of them looks impressive for pure noise (0.3 and more, with r strongly negative). The "
-        "signed score of such a cell is negative instead.\n"
-        "* **Chance level, shown.** The whole pipeline is rerun with the images shuffled against the responses; "
-        "that dashed null sits beside every result. Cells whose chosen penalty is the largest one "
-        "(`constant_prediction` in the table) effectively predict a constant.\n"
+        "and a plain r² of them can look like signal. "
+        + cortex_conclusions.loo_trap_sentence(plain_r2, loo_r) + "\n"
+        f"* **Chance, through the same selection.** A cell's best-layer score is the best of {len(layers)} "
+        "layers, so even pure noise gets a positive-looking best score. Chance is therefore measured by running "
+        f"the whole pipeline — every layer, and the choice of the best one — on {result.shuffles} shuffles of the "
+        "images against the responses. Each cell's p-value is its rank among all shuffled best-layer scores "
+        "(pooled over cells); the cells called above chance are chosen with Benjamini–Hochberg, so at most "
+        f"{result.fdr:.0%} of them are expected to be false discoveries. The model score is compared with the "
+        "model scores of the shuffles (p = (1 + shuffles scoring at least as high) / (1 + shuffles)).\n"
+        "* **Constant readouts.** Cells whose chosen penalty is the largest one (`constant_prediction` in the "
+        "table) effectively predict a constant.\n"
         "* **One scale per layer.** Ridge penalties depend on the size of the features, so each layer's projected "
         "features are rescaled by one number (average variance 1) before the same alpha grid is applied.")
 
@@ -255,13 +299,11 @@ st.header("4 · What did training buy?")
 if len(results) == 2:
     st.altair_chart(trained_vs_random({w: results[w].area_layer_table() for w in ("pretrained", "random")}, layers,
                                       f"{spec.title}: trained vs random weights{TAG}"), width="stretch")
-    pre, rnd = results["pretrained"].model_score()[1], results["random"].model_score()[1]
-    st.markdown(
-        f"Best-layer score: trained **{pre:.3f}**, random **{rnd:.3f}**. A random network is not useless — random "
-        "filters still measure local contrast — but the features learned from ImageNet predict visual cortex "
-        "better, which is the central observation of this line of research. The same architecture, different "
-        "numbers in its filters: the difference is what learning from natural images bought."
-    )
+    pre, rnd = results["pretrained"], results["random"]
+    difference = cortex_conclusions.paired_difference(pre.score[pre.model_layer_index()],
+                                                      rnd.score[rnd.model_layer_index()])
+    st.markdown(cortex_conclusions.training_sentence(pre.model_score()[1], rnd.model_score()[1],
+                                                     pre.model_verdict(), rnd.model_verdict(), difference))
 else:
     st.info("Only the random twin can be scored until the trained weights are downloaded.")
 
@@ -275,15 +317,23 @@ st.markdown(
     "predicted as well as their noise allows."
 )
 st.altair_chart(ceiling_scatter(cell_table, f"Best-layer score vs noise ceiling{TAG}"), width="stretch")
-by_area = cell_table.groupby("cortical_area").agg(
-    cells=("score", "size"), score=("score", "mean"), ceiling=("reliability", "mean"),
-    normalised=("normalised_score", "median"), constant=("constant_prediction", "mean")).reindex(
-    [a for a in neural_data.AREAS if a in set(cell_table["cortical_area"])])
+by_area = result.area_summary().set_index("area")
 by_area.index.name = f"area{TAG}"
-st.dataframe(by_area.style.format({"score": "{:.3f}", "ceiling": "{:.2f}", "normalised": "{:.2f}",
-                                   "constant": "{:.0%}"}), width="stretch")
-st.caption("normalised: median of score ÷ ceiling over cells with a ceiling of at least 0.1; constant: share "
-              "of cells whose best readout is nearly constant (largest penalty won).")
+by_area = by_area.drop(columns=["share_above_chance", "chance_at_own_best_layer"]).rename(columns={
+    "above_chance": "above chance", "score_at_model_layer": f"score at {best_layer}",
+    "score_at_own_best_layer": "score at own best layer", "normalised": "normalised (median)",
+    "constant": "constant readout"})
+st.dataframe(by_area.style.format({f"score at {best_layer}": "{:.3f}", "score at own best layer": "{:.3f}",
+                                   "ceiling": "{:.2f}",
+                                   "normalised (median)": "{:.2f}", "constant readout": "{:.0%}"}), width="stretch")
+st.caption(
+    f"Score at {best_layer}: every cell read out from the model's best layer — averaged over all "
+    f"{len(cell_table):,} cells it is the headline model score ({best_value:.3f}). Score at own best layer: each cell "
+    "at the layer that suits it best, which is always higher — partly because picking the best of "
+    f"{len(layers)} layers flatters noise too: shuffled images score {result.null_best_scores().mean():.3f} on "
+    "average after the same pick. Normalised: median of score ÷ ceiling over cells with a "
+    "ceiling of at least 0.1. Constant readout: share of cells whose best readout is nearly constant (largest "
+    "penalty won).")
 
 # -------------------------------------------------------------------------------------------- 6 · one neuron
 st.header("6 · One neuron, up close")
@@ -303,17 +353,22 @@ predicted = result.predictions[li][images_only, col]
 row_info = cell_table.iloc[col]
 st.altair_chart(prediction_profile(actual, predicted, [labels[c] for c in images_only],
                                    f"Cell {view_cell}{TAG} ({row_info['cortical_area']}) from {layer}: signed r² "
-                                   f"{result.score[li, col]:.3f} (null {result.null[li, col]:.3f})"),
+                                   f"{result.score[li, col]:.3f} (chance at this layer "
+                                   f"{result.layer_chance()[li]:.3f})"),
                 width="stretch")
-st.caption(f"Its best layer is {row_info['best_layer']} (signed r² {row_info['score']:.3f}; noise ceiling "
-           f"{row_info['reliability']:.2f}). Every predicted point comes from a readout that never saw that image.")
+cell_words = "above chance" if row_info["above_chance"] else "not above chance"
+st.caption(f"Its best layer is {row_info['best_layer']} (signed r² {row_info['score']:.3f}, "
+           f"{chance.format_p(row_info['p_value'])}: {cell_words} after the false-discovery control; noise "
+           f"ceiling {row_info['reliability']:.2f}). Every predicted point comes from a readout that never saw that "
+           "image.")
 
 # --------------------------------------------------------------------------------------------------- 7 · RSA
 st.header("7 · Representational similarity")
 st.markdown(
     "A second, readout-free comparison. For an area, take the pattern of responses its cells give to each image "
     "and ask how *different* every pair of images looks to them: 1 − the correlation of the two patterns. That "
-    "118 × 118 **representational dissimilarity matrix** (RDM) is a fingerprint of the area; a layer has one "
+    f"{len(images_only)} × {len(images_only)} **representational dissimilarity matrix** (RDM) is a fingerprint of "
+    "the area; a layer has one "
     "too. Two RDMs are compared by the rank correlation of their entries — no fitting at all."
 )
 rsa = similarity(bundle.fingerprint, model_key, weights, subset, grams[weights], bundle)
@@ -323,10 +378,11 @@ else:
     init_from_url("mc_area", rsa.areas, rsa.areas[0])
     area = st.selectbox("Area", rsa.areas, key="mc_area")
     st.altair_chart(heatmap(rsa.similarity, rsa.areas, rsa.layers, f"RDM similarity, areas × layers{TAG}",
-                            "Spearman r", scheme="blues", size=32 * len(rsa.areas)), width="stretch")
+                            "Spearman r", scheme="blues", size=max(36 * len(rsa.areas), 110)), width="stretch")
     ceil_text = ", ".join(f"{a} {v:.2f}" for a, v in rsa.area_ceiling.items())
-    st.caption("Cells with reliability ≥ 0.5. Split-half ceiling of each area's RDM (even vs odd trials): "
-               + (ceil_text or "no trial halves in this bundle") + ".")
+    st.caption("Cells with reliability ≥ 0.5. Ceiling of each area's RDM: the Spearman r between its even-trial "
+               "and odd-trial RDMs, Spearman–Brown corrected to all trials (a layer cannot match an area better "
+               "than the area matches itself): " + (ceil_text or "no trial halves in this bundle") + ".")
     r1, r2 = st.columns(2)
     r1.altair_chart(heatmap(rsa.area_rdms[area], labels[: len(images_only)], labels[: len(images_only)],
                             f"{area} RDM{TAG}", "1 − r", scheme="viridis", size=300, labels=False), width="content")
@@ -344,6 +400,7 @@ export.insert(0, "data", "simulated" if SIM else bundle.source)
 file_name = f"{'simulated_' if SIM else ''}mouse_cortex_scores_{model_key}_{weights}.csv"
 st.download_button(f"Download per-cell scores ({len(export):,} cells, CSV)", export.to_csv(index=False),
                    file_name=file_name, mime="text/csv", key="mc_download")
-st.caption(f"`{file_name}`: area, layer, depth, Cre line, reliability, best layer, held-out score, shuffled "
-           "null, normalised score, chosen alpha and the constant-prediction flag for each cell.")
-mirror_to_url("mc_model", "mc_weights", "mc_layer", "mc_area")
+st.caption(f"`{file_name}`: area, layer, depth, Cre line, reliability, best layer, held-out score, score at the "
+           "model's layer, p-value against the shuffled best-layer scores, the above-chance call (false-discovery "
+           "rate 5 %), normalised score, chosen alpha and the constant-prediction flag for each cell.")
+mirror_to_url("mc_model", "mc_weights", "mc_subset", "mc_layer", "mc_area")

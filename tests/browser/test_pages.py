@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 PAGES = [("/", HOME_TITLE), *(("/" + lesson.url_path, lesson.title) for lesson in LESSONS)]
 MAIN = '[data-testid="stMain"]'
 LOG_TAIL_CHARS = 4000
+SCREENSHOT_WIDTHS = (1400, 430)
 
 
 def explain(server: AppServer, problem: str) -> str:
@@ -36,8 +37,12 @@ def test_page_renders(app_server: AppServer, page: Page, path: str, title: str) 
     check_rendered(app_server, page, load, title)
     body = page.locator(MAIN).inner_text().replace(title, "", 1).strip()
     assert body, explain(app_server, f"{path}: the main area shows nothing but the title")
-    shot = save_screenshot(page, screenshot_dir() / f"{path.strip('/') or 'home'}.png")
-    assert shot.exists() and shot.stat().st_size > 5_000, f"screenshot {shot} missing or nearly empty"
+    name = path.strip("/") or "home"
+    for width in SCREENSHOT_WIDTHS:  # a laptop and a phone: both are looked at before a page change lands
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(400)  # charts re-measure their container
+        shot = save_screenshot(page, screenshot_dir() / f"{name}-{width}.png")
+        assert shot.exists() and shot.stat().st_size > 5_000, f"screenshot {shot} missing or nearly empty"
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.url_path for lesson in LESSONS])

@@ -108,7 +108,7 @@ def test_pure_noise_inflates_squared_loo_r_but_not_the_signed_held_out_score():
     r_loo = bs.pearson_columns(fit.loo_predictions, torch.from_numpy(y)).numpy()
     assert np.mean(r_loo**2) > 0.2 and np.mean(r_loo) < -0.3  # the artefact: strongly anti-correlated
     folds = bs.kfold_indices(119, 10, 0)
-    scores = bs.score_layer(layer, y, folds, rng.permutation(119), device=CPU)
+    scores = bs.score_layer(layer, y, folds, y[rng.permutation(119)], device=CPU)
     assert abs(scores.score.mean() - scores.null.mean()) < 0.03
     assert scores.score.mean() < 0.02
     assert scores.at_max_alpha.mean() > 0.5  # most noise cells shrink to a constant prediction
@@ -120,7 +120,7 @@ def test_signal_is_scored_far_above_the_shuffled_null():
     x = (latent @ rng.normal(size=(8, 800)) + rng.normal(size=(119, 800)) * 0.5).astype(np.float32)
     y = latent @ rng.normal(size=(8, 30)) + rng.normal(size=(119, 30)) * 0.5
     scores = bs.score_layer(bs.gram_of("x", torch.from_numpy(x)), y, bs.kfold_indices(119, 10, 0),
-                            rng.permutation(119), device=CPU)
+                            y[rng.permutation(119)], device=CPU)
     assert scores.score.mean() > 0.5 and scores.null.mean() < 0.05
     assert scores.predictions.shape == (119, 30)
 
@@ -130,8 +130,8 @@ def test_scores_do_not_depend_on_the_layers_overall_scale():
     x = rng.normal(size=(119, 300)).astype(np.float32)
     y = x[:, :3] @ rng.normal(size=(3, 10)) + rng.normal(size=(119, 10))
     folds, order = bs.kfold_indices(119, 10, 0), rng.permutation(119)
-    a = bs.score_layer(bs.gram_of("a", torch.from_numpy(x)), y, folds, order, device=CPU)
-    b = bs.score_layer(bs.gram_of("b", torch.from_numpy(x * 1e-4)), y, folds, order, device=CPU)
+    a = bs.score_layer(bs.gram_of("a", torch.from_numpy(x)), y, folds, y[order], device=CPU)
+    b = bs.score_layer(bs.gram_of("b", torch.from_numpy(x * 1e-4)), y, folds, y[order], device=CPU)
     np.testing.assert_allclose(a.score, b.score, atol=1e-6)
 
 

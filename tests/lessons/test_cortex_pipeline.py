@@ -3,6 +3,8 @@ random ones on VISp, results are reproducible and far above the shuffled null.""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -77,11 +79,16 @@ def test_pretrained_beats_random_on_visp(results):
     assert visp_score(results["pretrained"]) > visp_score(results["random"]) + 0.02
 
 
-def test_scores_are_far_above_the_shuffled_null(results):
-    table = results["pretrained"].cell_table()
+def test_scores_are_far_above_chance_through_the_same_selection(results):
+    result = results["pretrained"]
+    table = result.cell_table()
     assert table["score"].mean() > 0.1
-    assert table["shuffled_null"].mean() < 0.03
-    assert table["score"].mean() - table["shuffled_null"].mean() > 0.1
+    assert result.null_best_scores().mean() < 0.03  # shuffled cells, each at its own best layer
+    assert table["score"].mean() - result.null_best_scores().mean() > 0.1
+    verdict = result.model_verdict()
+    assert verdict.above_chance and verdict.p == pytest.approx(1 / (result.shuffles + 1))
+    assert verdict.words.startswith("above chance")
+    assert table["above_chance"].mean() > 0.5  # reliable cells: most of them are called above chance
 
 
 def test_scores_are_reproducible_for_a_fixed_seed(bundle, grams, reliable, results):
@@ -97,13 +104,21 @@ def test_tables(results):
     table = result.cell_table()
     assert list(table.columns[:6]) == ["cell_specimen_id", "cortical_area", "cortical_layer", "imaging_depth",
                                        "cre_line", "reliability"]
-    assert {"best_layer", "score", "shuffled_null", "normalised_score", "alpha", "constant_prediction"} <= set(table)
+    assert {"best_layer", "score", "score_at_model_layer", "p_value", "above_chance", "normalised_score", "alpha",
+            "constant_prediction"} <= set(table)
+    assert table["p_value"].between(0, 1).all()
+    assert table["score_at_model_layer"].mean() == pytest.approx(result.model_score()[1])
     assert set(table["best_layer"]) <= set(result.layers)
     long = result.area_layer_table()
     assert len(long) == 6 * len(result.layers) and long["depth"].between(0, 1).all()
     layer, value = result.model_score()
     assert layer in result.layers and value == pytest.approx(result.score.mean(axis=1).max())
     assert result.predictions.shape == (len(result.layers), 119, len(table))
+    summary = result.area_summary()
+    assert list(summary["area"]) == list(dict.fromkeys(long["area"]))
+    weighted = (summary["score_at_model_layer"] * summary["cells"]).sum() / summary["cells"].sum()
+    assert weighted == pytest.approx(value)  # the per-area table adds up to the headline
+    assert (summary["score_at_own_best_layer"] >= summary["score_at_model_layer"]).all()
 
 
 def test_select_cells_is_proportional_and_reproducible(bundle):
@@ -122,3 +137,31 @@ def test_rsa(bundle, grams, reliable):
     assert result.layer_rdms["blocks.5"].shape == (118, 118)
     assert result.area_ceiling["VISp"] > 0.2
     assert result.similarity.max() > 0.1
+
+
+def _no_signal(bundle, cells, kind, seed):
+    """The chosen cells with responses that carry no stimulus signal: permuted against the images, or noise."""
+    part = bundle.subset(cells)
+    rng = np.random.default_rng(seed)
+    if kind == "permuted":
+        responses = part.responses[:, rng.permutation(part.n_conditions)]
+    else:
+        responses = rng.normal(size=part.responses.shape).astype(part.responses.dtype)
+    return dataclasses.replace(part, responses=responses)
+
+
+@pytest.mark.parametrize(("kind", "seed"), [("permuted", 0), ("permuted", 1), ("gaussian", 2)])
+def test_no_signal_bundles_are_called_no_better_than_chance(bundle, grams, kind, seed):
+    cells = cp.select_cells(bundle, 250, seed=seed)
+    silent = _no_signal(bundle, cells, kind, seed)
+    for weights in ("pretrained", "random"):
+        result = cp.score_cells(grams[weights], silent)
+        assert not result.model_verdict().above_chance
+        assert result.model_verdict().words.startswith("no better than chance")
+        assert result.cells_above_chance().mean() <= 0.10
+
+
+def test_more_shuffles_give_finer_p_values(bundle, grams, reliable):
+    few = cp.score_cells(grams["pretrained"], bundle, reliable[:60], shuffles=5)
+    assert few.shuffles == 5 and few.model_verdict().p == pytest.approx(1 / 6)
+    assert not few.model_verdict().above_chance  # 5 shuffles can never reach p ≤ 0.05: honest, not "above"

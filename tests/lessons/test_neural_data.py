@@ -121,6 +121,8 @@ MALFORMED = {
     "NaN responses": ({"responses.npy": npy(np.where(np.eye(5, 7) > 0, np.nan, 0.0))}, "NaN"),
     "pickled responses": ({"responses.npy": npy(np.array([{"a": 1}] * 35, dtype=object).reshape(5, 7))},
                           "Python objects"),
+    "text saved as .npy": ({"responses.npy": b"0.1,0.2,0.3\n0.4,0.5,0.6\n"}, "is not a NumPy array file"),
+    "npz saved as .npy": ({"responses.npy": b"PK\x03\x04" + bytes(40)}, "is not a NumPy array file"),
     "condition count": ({"responses.npy": npy(np.zeros((5, 9), np.float32))}, "9 conditions"),
     "one half only": ({"responses_odd.npy": None}, "only one of"),
     "half of wrong shape": ({"responses_even.npy": npy(np.zeros((5, 6), np.float32))}, "has shape"),

@@ -63,8 +63,9 @@ def test_true_generating_features_predict_far_above_shuffled_stimuli(sim, area):
                            & (bundle.cells["reliability"] > 0.5).to_numpy())[:150]
     layer = brain_score.gram_of(area, torch.from_numpy(sim.basis[area]))
     rng = np.random.default_rng(0)
-    result = brain_score.score_layer(layer, bundle.responses[cells].T, brain_score.kfold_indices(119, 10, 0),
-                                     rng.permutation(119), device="cpu")
+    y = bundle.responses[cells].T
+    result = brain_score.score_layer(layer, y, brain_score.kfold_indices(119, 10, 0), y[rng.permutation(119)],
+                                     device="cpu")
     assert result.null.mean() < 0.02
     assert result.score.mean() - result.null.mean() > 0.1  # the whole area's subunits: hundreds to 60,000 features
 
@@ -79,7 +80,8 @@ def test_each_cells_own_generating_features_predict_it_well(sim):
         features = sim.generating_features(cell)
         assert np.allclose(features @ np.linalg.lstsq(features, sim.drive[cell], rcond=None)[0], sim.drive[cell])
         layer = brain_score.gram_of("own", torch.from_numpy(features))
-        result = brain_score.score_layer(layer, bundle.responses[[cell]].T, folds, order, device="cpu")
+        y = bundle.responses[[cell]].T
+        result = brain_score.score_layer(layer, y, folds, y[order], device="cpu")
         scores.append(result.score[0])
         nulls.append(result.null[0])
     assert np.mean(scores) > 0.5 and np.mean(nulls) < 0.05

@@ -50,7 +50,10 @@ def test_default_view_runs_the_pipeline_and_labels_the_simulation(page):
     assert _param(page, "mc_layer") == page.selectbox(key="mc_layer").value
     assert _param(page, "mc_area") == page.selectbox(key="mc_area").value
     labels = [m.label for m in page.metric]
-    assert "Model score" in labels and "Shuffled-stimulus null" in labels
+    assert "Model score" in labels and "Chance (shuffled)" in labels
+    assert any("above chance" in b.value for b in page.success)  # the simulated cortex carries real signal
+    above = next(m for m in page.metric if m.label == "Cells above chance").value
+    assert int(above.rstrip("%")) > 20
     assert any("Pipeline done" in s.label for s in page.get("status"))
     assert any("simulated_mouse_cortex_scores_efficientnet_lite0_pretrained.csv" in c.value for c in page.caption)
 
@@ -100,6 +103,30 @@ def test_shared_view_is_restored_from_the_url():
     assert at.selectbox(key="mc_layer").value == "blocks.3"
     assert at.selectbox(key="mc_area").value == "VISl"
     assert at.selectbox(key="mc_model").value == "efficientnet_lite0"
+
+
+def test_no_signal_data_is_called_no_better_than_chance(monkeypatch):
+    import dataclasses
+
+    import numpy as np
+
+    from lessons import simulated_cortex
+    from ui import cortex_data
+
+    real = simulated_cortex.load_or_build()
+    order = np.random.default_rng(7).permutation(real.n_conditions)
+    silent = dataclasses.replace(real, responses=real.responses[:, order])  # images shuffled against responses
+    monkeypatch.setattr(cortex_data, "simulated_bundle", lambda: silent)
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    at.switch_page(PAGE).run()
+    _ok(at)
+    assert any("no better than chance" in w.value for w in at.warning)
+    assert not any("above chance (" in b.value for b in at.success)
+    above = next(m for m in at.metric if m.label == "Cells above chance").value
+    assert int(above.rstrip("%")) <= 10
+    text = " ".join(m.value for m in at.markdown)
+    assert "Peak layers are not described" in text
+    assert "predict these cells better" not in text
 
 
 def test_offline_import_fails_fast_with_a_message(page, monkeypatch):
