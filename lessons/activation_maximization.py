@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -203,3 +204,154 @@ def digit_readings(model: torch.nn.Module, images: np.ndarray) -> np.ndarray:
     """Class probabilities (B, 10) that a digit CNN gives (B, 28, 28[, 1]) images in [0, 1]."""
     u8 = (np.clip(np.asarray(images, dtype=np.float32), 0, 1) * 255).round().astype(np.uint8).reshape(-1, 28, 28)
     return mnist_cnn.predict_digits(model, u8)
+
+
+# ------------------------------------------------------------------------------------------ sentences from the scores
+#: A diverse batch shows "other facets" when it keeps at least this share of the plain runs' rise above the start.
+FACET_SHARE = 0.5
+#: Independent starts this alike (mean cosine similarity of their features) landed on one optimum: mode collapse.
+MODE_COLLAPSE_SIMILARITY = 0.9
+#: Two prior runs whose activations differ by less than this share of the no-prior activation count as a tie.
+PRIOR_TIE = 0.02
+
+
+def unit_scores(loaded: LoadedModel, unit: Unit, images: np.ndarray) -> np.ndarray:
+    """The unit's own activation for (B, H, W, C) images in [0, 1] (no diversity term, no prior penalties)."""
+    return render_mod.score(loaded, objective_for(loaded, unit), images)
+
+
+def start_score(loaded: LoadedModel, request: Request) -> float:
+    """The unit's mean activation for the images a request starts from (before any step)."""
+    start = Request(request.unit, request.method, replace(request.settings, steps=0, snapshots=()))
+    return float(np.mean(unit_scores(loaded, request.unit, run(loaded, start).images)))
+
+
+def real_image_summary(optimised: float, best: float, best_name: str) -> str:
+    """Whether the optimised image drives the unit more than the best real image, and what that means."""
+    if optimised > best:
+        return (f"The optimised image drives the unit to **{optimised:.3g}**, more than the best real image here "
+                f"(**{best:.3g}**, {best_name}). Real images are a tiny corner of image space; optimisation can leave "
+                "it, which is why it finds stronger stimuli — and why priors are needed to stay near it.")
+    return (f"The optimised image drives the unit to **{optimised:.3g}**, less than the best real image here "
+            f"(**{best:.3g}**, {best_name}). The textbook expects optimisation to beat every real image, since it "
+            "may leave the corner of image space that photos occupy; here it has not. Would more steps, or weaker "
+            "priors, get there?")
+
+
+def evolution_summary(probability: float, class_name: str, generations: int) -> str:
+    """What an evolved class image shows: a fooling image when the network is sure of it, else a question."""
+    reference = ("Nguyen, Yosinski & Clune (2015) bred images that a network calls a class with high confidence "
+                 "while a person sees noise, and called them **fooling images**")
+    if probability >= 0.5:
+        return (f"Evolution never saw a gradient, only the network's scores, yet after {generations} generations "
+                f"the network is {probability:.0%} sure this image is {class_name}. {reference}. If this one looks "
+                "like noise to you, it is one: p(y | x) alone is not a picture of the class — the prior p(x) is "
+                "missing.")
+    return (f"After {generations} generations the network is only {probability:.0%} sure this image is {class_name}: "
+            f"not (yet) a fooling image. {reference}. Would more generations get there?")
+
+
+def diversity_summary(plain: Sequence[float], diverse: Sequence[float], start: float, similar: float,
+                      spread: float, layer: str) -> str:
+    """Whether a diversity batch still drives the unit (other facets) or the diversity term overwhelmed it.
+
+    Rule: the plain runs raise the unit from `start` to mean(plain); the diverse images show other facets when they
+    keep at least FACET_SHARE of that rise; at or below the start (or negative where the plain runs are positive),
+    the diversity term overwhelmed the objective; in between, it is left as a question.
+    """
+    plain_mean, diverse_mean = float(np.mean(plain)), float(np.mean(diverse))
+    alike = (f"Similarity of the images' features at `{layer}` (1 = the same): **{similar:.2f}** for independent "
+             f"starts, **{spread:.2f}** with the diversity term")
+    alike += ", which pulled the batch apart. " if spread < similar else ", which did not make them less alike. "
+    if similar >= MODE_COLLAPSE_SIMILARITY:
+        alike += (f"The independent starts landed on nearly the same features (similarity ≥ "
+                  f"{MODE_COLLAPSE_SIMILARITY:g}): *mode collapse*. ")
+    else:
+        alike += (f"The independent starts already differ (similarity below {MODE_COLLAPSE_SIMILARITY:g}), so there "
+                  "was little mode collapse to undo. ")
+    levels = (f"The unit's activation: {start:.3g} at the start, {plain_mean:.3g} on average after the plain runs, "
+              f"{diverse_mean:.3g} for the diverse batch. ")
+    rise = plain_mean - start
+    if rise <= 0:
+        return alike + levels + ("The plain runs did not climb above their start, so there is nothing to compare "
+                                 "yet: would more steps help?")
+    kept = (diverse_mean - start) / rise
+    rule = f"(rule: other facets when a batch keeps at least {FACET_SHARE:.0%} of the plain runs' rise above the start)"
+    if diverse_mean <= start or (plain_mean > 0 > diverse_mean):
+        return alike + levels + ("The diversity term overwhelmed the objective: these images drive the unit no more "
+                                 "than where they started, so they are not facets the unit likes. Lower the "
+                                 f"diversity weight {rule}.")
+    if kept >= FACET_SHARE:
+        return alike + levels + (f"The diverse images keep {kept:.0%} of the rise, so they still drive the unit: "
+                                 "other facets it responds to (Nguyen et al. 2016, Olah et al. 2017) " + rule + ".")
+    return alike + levels + (f"The diverse images keep only {kept:.0%} of the rise {rule}: are they other facets "
+                             "the unit likes, or is the diversity term winning? Try a lower weight and compare.")
+
+
+def prior_summary(scores: dict[str, float], baseline: str = "no prior") -> str:
+    """Which prior on its own scored highest, which beat no prior, and that a score is not interpretability.
+
+    A prior counts as above or below no prior only when it differs from it by more than PRIOR_TIE of its size.
+    """
+    best = max(scores, key=scores.get)
+    base = scores[baseline]
+    tie = PRIOR_TIE * abs(base)
+    others = {name: value for name, value in scores.items() if name != baseline}
+    above = [name for name, value in others.items() if value > base + tie]
+    same = [name for name, value in others.items() if abs(value - base) <= tie]
+    text = f"Highest activation: **{best}** ({scores[best]:.3g}); with no prior {base:.3g}. "
+    within = f"within {PRIOR_TIE:.0%} of no prior: {', '.join(same)}. " if same else ""
+    if above:
+        text += (f"The textbook expects each prior to cost a little activation, yet {len(above)} of {len(others)} "
+                 f"scored more than {PRIOR_TIE:.0%} above no prior here ({', '.join(above)}): a prior can also help "
+                 "the optimiser out of a poor start. " + within[:1].upper() + within[1:])
+    elif same:
+        text += (f"None scored more than {PRIOR_TIE:.0%} above no prior, roughly as the textbook expects (each prior "
+                 "costs a little activation); " + within)
+    else:
+        text += ("Every prior scored below no prior, as the textbook expects: each trades some activation for a "
+                 "more natural image. ")
+    return text + "Either way, a higher score is not a more interpretable image: judge the pictures."
+
+
+@dataclass(frozen=True)
+class DigitRun:
+    """One optimised digit image, read three ways: by the network it was made for, by a second CNN, by pixels."""
+
+    score: float  # the class logit in the network it was made for
+    own_probability: float  # that network's probability for the target digit
+    judge_digit: int  # what an independently trained digit CNN reads it as
+    judge_probability: float  # that CNN's probability for the target digit
+    distance: float  # pixel distance to the nearest real digit
+
+
+def generator_summary(digit: int, pixel: DigitRun, generated: DigitRun) -> str:
+    """Pixels vs the generator prior for one digit class, from the scores, the second CNN and the pixel distances."""
+    gap = generated.score - pixel.score
+    if abs(gap) <= 0.05 * max(abs(pixel.score), abs(generated.score)):
+        scored = "about the same"
+    else:
+        scored = f"{'the generator' if gap > 0 else 'pixel space'} higher by {abs(gap):.3g}"
+    text = (f"The digit CNN scores **{digit}** at {pixel.score:.3g} for the pixel image and {generated.score:.3g} for "
+            f"the generator's ({scored}); it is {pixel.own_probability:.0%} (pixels) and "
+            f"{generated.own_probability:.0%} (generator) sure of it. ")
+    pixel_ok, generated_ok = pixel.judge_digit == digit, generated.judge_digit == digit
+    if generated_ok and not pixel_ok:
+        text += (f"The second digit CNN reads the generator's image as {digit} but the pixel image as "
+                 f"{pixel.judge_digit}: the pixel-space result fools the network it was made for more than it "
+                 "convinces another one. ")
+    elif pixel_ok and generated_ok:
+        text += (f"The second digit CNN reads both as {digit} ({pixel.judge_probability:.0%} for pixels, "
+                 f"{generated.judge_probability:.0%} for the generator): here the pixel image convinces another "
+                 "network too. ")
+    elif pixel_ok:
+        text += (f"The second digit CNN reads the pixel image as {digit} but the generator's as "
+                 f"{generated.judge_digit}: here the generator's image convinces another network less. ")
+    else:
+        text += (f"The second digit CNN reads neither as {digit} (pixels: {pixel.judge_digit}, generator: "
+                 f"{generated.judge_digit}): neither convinces another network. ")
+    nearer = "nearer to" if generated.distance < pixel.distance else "no nearer to"
+    text += (f"The generator's image lies {nearer} a real digit than the pixel image (distance "
+             f"{generated.distance:.1f} vs {pixel.distance:.1f}). Its decoder, a small VAE trained here on the 5,000 "
+             "MNIST digits, can only draw digit-like images — a learned p(x) (Nguyen et al. 2016).")
+    return text

@@ -496,3 +496,163 @@ def photo_rotation_sweep(loaded: compute.LoadedModel, image: np.ndarray,
     upright = int(probs[0].argmax())
     ranks = (probs > probs[:, upright:upright + 1]).sum(axis=1)
     return PhotoSweep(grid, probs.argmax(axis=1), probs[:, upright], ranks)
+
+
+# ------------------------------------------------------------------------------------------------ reading the results
+#: Chance top-1 on ten digit classes.
+CHANCE = 0.1
+
+
+def percent(value: float) -> str:
+    """An accuracy as on screen: one decimal, e.g. 97.2% (none for a whole number, e.g. 10%)."""
+    return f"{value:.1%}".replace(".0%", "%")
+
+
+def points(difference: float, signed: bool = True) -> str:
+    """A difference of two accuracies in percentage points, e.g. +55 points."""
+    number = f"{difference * 100:{'+' if signed else ''}.0f}".replace("-", "−")
+    return f"{number} {'point' if number.lstrip('+−') == '1' else 'points'}"
+
+
+def accuracy_margin(first: float, second: float, n: int) -> float:
+    """Two standard errors of the difference of two accuracies measured on n images each: smaller is not measurable."""
+    variance = (first * (1 - first) + second * (1 - second)) / max(n, 1)
+    return 2 * math.sqrt(variance)
+
+
+def at_chance(accuracy: float, n: int, chance: float = CHANCE) -> bool:
+    """Whether an accuracy on n images is within two standard errors of chance."""
+    return abs(accuracy - chance) <= 2 * math.sqrt(chance * (1 - chance) / max(n, 1))
+
+
+def _compare(first: float, second: float, n: int) -> int:
+    """+1 when `first` is measurably above `second`, −1 when measurably below, 0 when within the margin."""
+    difference = first - second
+    if abs(difference) <= accuracy_margin(first, second, n):
+        return 0
+    return 1 if difference > 0 else -1
+
+
+def curve_summary(title: str, unit: str, amounts: Sequence[float], top1: Sequence[float], n: int,
+                  rotation: tuple[Sequence[float], Sequence[float]] | None = None, chance: float = CHANCE) -> str:
+    """What one accuracy curve shows: how far top-1 falls, where it is lowest, chance, and how it compares with
+    rotation's curve (`rotation` = its amounts and top-1; None when this curve is rotation)."""
+    amounts, top1 = np.asarray(amounts, dtype=float), np.asarray(top1, dtype=float)
+    lowest = int(np.argmin(top1))
+    where = f"{amounts[lowest]:g} {unit}"
+    if _compare(top1[0], top1[lowest], n) <= 0:
+        text = (f"{title}: top-1 stays within {points(top1[0] - top1[lowest], signed=False)} of clean "
+                f"({percent(top1[0])}) at every amount shown — a change this network barely notices.")
+    else:
+        text = f"{title}: top-1 falls from {percent(top1[0])} (clean) to {percent(top1[lowest])} at {where}"
+        guessing = at_chance(top1[lowest], n, chance)
+        text += f" — no better than guessing (chance is {percent(chance)})." if guessing else "."
+        rises = [i for i in range(1, len(top1)) if _compare(top1[i], top1[i - 1], n) > 0]
+        if lowest < len(top1) - 1 and _compare(top1[-1], top1[lowest], n) > 0:
+            text += (f" It is lowest there, not at the largest amount: at {amounts[-1]:g} {unit} it is back up to "
+                     f"{percent(top1[-1])}. Why would a bigger change be easier? Look at the examples at both amounts.")
+        elif rises:
+            text += f" It does not fall steadily: it rises again at {amounts[rises[0]]:g} {unit}."
+        else:
+            text += " Every step of the change lowers the score or leaves it within the noise."
+    if rotation is not None:
+        rotation_top1 = np.asarray(rotation[1], dtype=float)
+        worst = int(np.argmin(rotation_top1))
+        order = _compare(top1[lowest], rotation_top1[worst], n)
+        verb = {1: "hurts less than", 0: "hurts about as much as", -1: "hurts more than"}[order]
+        text += (f" At the amounts shown it {verb} rotation, whose worst is {percent(rotation_top1[worst])} "
+                 f"(at {rotation[0][worst]:g} degrees).")
+    return text
+
+
+def gap_outcome(standard_clean: float, standard_shifted: float, augmented_shifted: float, n: int) -> str:
+    """How augmentation changed accuracy on shifted digits: "closed", "widened", "same", "chance" or "no gap"."""
+    if at_chance(standard_shifted, n) and at_chance(augmented_shifted, n):
+        return "chance"
+    if _compare(standard_clean, standard_shifted, n) <= 0:
+        return "no gap"
+    return {1: "closed", 0: "same", -1: "widened"}[_compare(augmented_shifted, standard_shifted, n)]
+
+
+def gap_cell(standard_clean: float, standard_shifted: float, augmented_shifted: float, n: int) -> str:
+    """The table cell for one shift: the change in points on shifted digits and what it did to the standard gap."""
+    change = augmented_shifted - standard_shifted
+    gap = standard_clean - standard_shifted
+    outcome = gap_outcome(standard_clean, standard_shifted, augmented_shifted, n)
+    if outcome == "closed":
+        share = "all" if change >= gap else f"{change / gap:.0%}"
+        return f"{points(change)}: closes {share} of the {points(gap, signed=False).replace(' points', '-point')} gap"
+    return points(change) + {"widened": ": the gap widens", "same": ": no measurable change",
+                             "chance": ": both at chance", "no gap": ": no gap to close"}[outcome]
+
+
+def augmentation_summary(rows: dict[str, tuple[float, float, float]], trained_on: str, max_degrees: float,
+                         n: int) -> str:
+    """Which gaps rotation augmentation closed, widened or left alone, from each shift's (standard clean, standard
+    shifted, augmented shifted) top-1 at its largest amount; `trained_on` is the shift training varied."""
+    groups: dict[str, list[str]] = {"closed": [], "widened": [], "same": [], "chance": [], "no gap": []}
+    outcomes = {name: gap_outcome(*numbers, n) for name, numbers in rows.items()}
+    for name, (_, shifted, augmented) in rows.items():
+        groups[outcomes[name]].append(f"{name.lower()} ({points(augmented - shifted)})")
+    sentences = {"closed": "closed the gap for {}", "widened": "widened it for {}",
+                 "same": "made no measurable difference for {}", "no gap": "had no gap to close for {}",
+                 "chance": "left both networks at chance for {}"}
+    said = [template.format(", ".join(groups[key])) for key, template in sentences.items() if groups[key]]
+    text = (f"On the most changed digits (top-1, augmented minus standard), the CNN trained on rotations up to "
+            f"±{max_degrees:g}° {'; '.join(said)}.")
+    helped_other = [name.lower() for name, outcome in outcomes.items() if outcome == "closed" and name != trained_on]
+    trained_closed = outcomes.get(trained_on) == "closed"
+    if trained_closed and not helped_other:
+        return text + (" That is the textbook expectation: augmentation buys robustness only to the change it was "
+                       "shown; every change training never varied stays as hard or gets harder.")
+    if not trained_closed:
+        text += f" The textbook expects the {trained_on.lower()} gap to close; here it did not."
+    if helped_other:
+        text += (" The textbook expects help only with the change training varied; here it also helped with "
+                 f"{', '.join(helped_other)}.")
+    return text
+
+
+def clean_cost_summary(standard_clean: float, augmented_clean: float, max_degrees: float, n: int,
+                       standard_matrix: np.ndarray, augmented_matrix: np.ndarray) -> str:
+    """What augmentation cost on clean, upright digits, and how much of it is 6 and 9 read as each other."""
+    order = _compare(standard_clean, augmented_clean, n)
+    scores = f"{percent(standard_clean)} → {percent(augmented_clean)}"
+    if order < 0:
+        return (f"Augmentation even raised clean accuracy ({scores}): learning every angle did not crowd out "
+                "upright digits.")
+    if order == 0:
+        return (f"Augmentation cost no measurable clean accuracy ({scores}, within "
+                f"{points(accuracy_margin(standard_clean, augmented_clean, n), signed=False)}).")
+    extra = round((standard_clean - augmented_clean) * n)
+    text = (f"Augmentation cost **{points(standard_clean - augmented_clean, signed=False)}** on clean, upright "
+            f"digits ({scores}; {extra} more of the {n:,} wrong). The same small network, trained for the same "
+            f"epochs, must now recognise every digit at every angle up to ±{max_degrees:g}°: part of its "
+            "capacity goes on invariance instead of on telling upright digits apart.")
+    six_nine = [int(m[6, 9] + m[9, 6]) for m in (standard_matrix, augmented_matrix)]
+    counts = f"{six_nine[1]} times (standard CNN: {six_nine[0]})"
+    mixed = "it mixes up clean 6s and 9s"
+    if max_degrees < 150:
+        return text + f" At ±{max_degrees:g}° a 6 never turns into a 9; {mixed} {counts}."
+    if six_nine[1] > six_nine[0]:
+        return text + (f" Turned by 180° a 6 *is* a 9, so the two become ambiguous: {mixed} "
+                       f"{counts}, {six_nine[1] - six_nine[0]} of the {extra} extra errors.")
+    return text + (f" A 6 turned by 180° is a 9, yet 6↔9 mix-ups are not where the cost went here: "
+                   f"{mixed} {counts}.")
+
+
+def photo_summary(upright_name: str, angles: Sequence[float], guesses: Sequence[str], ranks: Sequence[int],
+                  probabilities: Sequence[float]) -> str:
+    """Whether the ImageNet network keeps its upright answer as the photo turns (angles[0] is the upright photo)."""
+    turned = list(range(1, len(angles)))
+    lost = [i for i in turned if ranks[i] > 0]
+    worst = min(turned, key=lambda i: probabilities[i])
+    lowest = (f"its probability is lowest at {angles[worst]:g}° ({probabilities[worst]:.0%}, upright "
+              f"{probabilities[0]:.0%})")
+    if not lost:
+        return (f"The network keeps **{upright_name}** as its first answer at all {len(turned)} turned angles; "
+                f"{lowest}. Does this subject look much the same at every angle? Try a photo with a clear up "
+                "and down.")
+    first = lost[0]
+    return (f"The network drops **{upright_name}** from first place at {len(lost)} of {len(turned)} turned angles "
+            f"(first at {angles[first]:g}°, where it says {guesses[first]}); {lowest}.")

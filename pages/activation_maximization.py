@@ -208,13 +208,11 @@ if target == "class":
     prob = float(am.class_probabilities(loaded, result.images[:1])[0, unit.index])
     st.markdown(f"The network is **{prob:.1%}** sure this image is **{names[unit.index]}**.")
     if method == "evolution":
-        st.info("Evolution never sees a gradient, only the network's scores, yet it can breed images the network "
-                "calls a class with high confidence while a person sees noise: Nguyen, Yosinski & Clune (2015) "
-                "called these **fooling images**. They show that p(y | x) alone is not a picture of the class — "
-                "the prior p(x) is missing.")
+        st.info(am.evolution_summary(prob, names[unit.index], result.steps_done))
 elif method == "evolution":
-    st.caption("Evolution (Nguyen, Yosinski & Clune 2015) keeps the best images of each generation and mutates them; "
-               "with no gradient it climbs slowly, and nothing keeps its images natural.")
+    st.caption("Evolution (Nguyen, Yosinski & Clune 2015) keeps the best images of each generation and mutates them, "
+               "and nothing keeps its images natural. With no gradient, does it climb faster or slower than "
+               "gradient ascent? Run the same unit with a gradient method and compare the two objective curves.")
 
 # ------------------------------------------------------------------------------------------------------ real images
 st.header("2 · Compare")
@@ -237,11 +235,7 @@ if extra_images:
 top = am.top_images(loaded, unit, list(real_names), real_images, k=5)
 st.image(_show(np.stack([t[1] for t in top])), width=128, clamp=True,
          caption=[f"{name}: {value:.3g}" for name, _, value in top])
-best = top[0][2]
-verdict = "more than" if float(result.scores[0]) > best else "less than"
-st.markdown(f"The optimised image drives the unit to **{float(result.scores[0]):.3g}**, {verdict} the best real "
-            f"image here (**{best:.3g}**, {top[0][0]}). Real images are a tiny corner of image space; optimisation "
-            "can leave it, which is why it finds stronger stimuli — and why priors are needed to stay near it.")
+st.markdown(am.real_image_summary(float(result.scores[0]), top[0][2], top[0][0]))
 
 st.subheader("(a) · (c) · (d) More runs")
 st.caption("(a) several random starts, and one batch with a diversity term; (c) the same unit in the network's "
@@ -263,13 +257,13 @@ similar = am.feature_similarity(loaded, div_layer, seed_images)
 if diversity > 0 and method != "evolution":
     batch_request = am.Request(unit, method, dataclasses.replace(plain, batch=4), float(diversity))
     batch = run_with_progress(model, batch_request, "Batch of four with diversity", live=False)
+    diverse_scores = am.unit_scores(loaded, unit, batch.images)
     st.image(_show(batch.images), width=128, clamp=True,
-             caption=[f"diverse {n + 1}: {float(v):.3g}" for n, v in enumerate(batch.scores)])
+             caption=[f"diverse {n + 1}: {float(v):.3g}" for n, v in enumerate(diverse_scores)])
+    st.caption("Under each image: the unit's own activation, without the diversity term the batch also maximised.")
     spread = am.feature_similarity(loaded, div_layer, batch.images)
-    st.markdown(f"Similarity of the images' features at `{div_layer}` (1 = the same): **{similar:.2f}** for "
-                f"independent starts, **{spread:.2f}** with the diversity term. Independent runs often fall into "
-                "the same optimum (*mode collapse*); penalising similarity inside a batch shows other facets the "
-                "unit also responds to (Nguyen et al. 2016, Olah et al. 2017).")
+    st.markdown(am.diversity_summary([float(r.scores[0]) for r in seed_runs], diverse_scores,
+                                     am.start_score(loaded, batch_request), similar, spread, div_layer))
 else:
     st.markdown(f"Similarity of the images' features at `{div_layer}` (1 = the same): **{similar:.2f}**. "
                 "Set a diversity weight above 0 to see a batch pushed towards different facets.")
@@ -278,11 +272,14 @@ twin_model = TWINS[choice][:2]
 st.subheader(f"(c) The same unit in {TWINS[choice][2]}")
 twin = run_with_progress(twin_model, dataclasses.replace(request, settings=plain), "Twin", live=False)
 tcols = st.columns(2)
-tcols[0].image(_show(result.images[:1]), width=160, clamp=True, caption=f"{MODELS[choice][2]}")
+tcols[0].image(_show(result.images[:1]), width=160, clamp=True,
+               caption=f"{MODELS[choice][2]}: {float(result.scores[0]):.3g}")
 tcols[1].image(_show(twin.images[:1]), width=160, clamp=True,
                caption=f"{TWINS[choice][2]}: {float(twin.scores[0]):.3g}")
 st.markdown("Same architecture, same unit, same optimiser. Whatever structure the trained network's image has came "
-            "from learning; with random weights, what remains is what the architecture alone prefers.")
+            "from learning; with random weights, what remains is what the architecture alone prefers. The two "
+            "activations live on different scales (different weights), so compare the pictures, not the numbers: "
+            "which one shows structure you could name?")
 
 if gradient_method:
     st.subheader("(d) Each prior on its own")
@@ -297,8 +294,7 @@ if gradient_method:
             for name, v in variants.items()}
     st.image(_show(np.stack([r.images[0] for r in runs.values()])), width=128, clamp=True,
              caption=[f"{name}: {float(r.scores[0]):.3g}" for name, r in runs.items()])
-    st.caption("Each prior trades a little activation for a more natural image: the activation under each picture "
-               "is usually highest with no prior at all.")
+    st.markdown(am.prior_summary({name: float(r.scores[0]) for name, r in runs.items()}))
 
 if choice == "digits" and target == "class":
     st.subheader("(e) Pixels vs a generator prior")
@@ -308,14 +304,15 @@ if choice == "digits" and target == "class":
     with st.spinner("Preparing a second digit CNN for an independent reading (trained once, then cached)…"):
         judge = am.second_opinion_reader()
     gcols = st.columns(2)
+    read: list[am.DigitRun] = []
     for col, (title, r) in zip(gcols, (("Pixel space", pixel_run), ("Generator prior", gen_run))):
         idx, dist, nearest = am.nearest_real_digit(r.images[0])
         reading = am.digit_readings(judge, r.images[:1])[0]
+        own = float(am.class_probabilities(loaded, r.images[:1])[0, unit.index])
+        read.append(am.DigitRun(float(r.scores[0]), own, int(reading.argmax()), float(reading[unit.index]), dist))
         col.markdown(f"**{title}**")
         col.image([_show(r.images[:1])[0], nearest / 255.0], width=112, clamp=True,
-                  caption=["optimised", f"nearest real digit (distance {dist:.1f})"])
+                  caption=[f"optimised: {float(r.scores[0]):.3g}", f"nearest real digit (distance {dist:.1f})"])
         col.caption(f"A second digit CNN, trained separately, reads it as **{int(reading.argmax())}** "
                     f"({float(reading.max()):.0%}).")
-    st.markdown("Both images excite the class; the generator's is a digit. Its decoder, a small VAE trained here on "
-                "the 5,000 MNIST digits, can only draw digit-like images — a learned p(x) (Nguyen et al. 2016). "
-                "Pixel-space results fool the network they were made for more than they convince another one.")
+    st.markdown(am.generator_summary(unit.index, *read))

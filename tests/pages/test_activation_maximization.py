@@ -54,6 +54,15 @@ def test_run_then_every_comparison_on_the_pretrained_model():
     assert sum(c.startswith("diverse ") for c in captions) == 4
     assert any(c.startswith("total variation:") for c in captions)
     assert "with the diversity term" in _text(at)
+    assert any(verdict in _text(at) for verdict in ("overwhelmed the objective", "other facets it responds to",
+                                                      "keep only", "did not climb above their start"))
+    # The sentence under (d) names the prior whose caption shows the highest activation.
+    priors = ("no prior", "jitter/scale/rotate", "total variation", "L2 decay", "blur every", "centre bias",
+              "mean-image start")
+    shown = {c.rsplit(": ", 1)[0]: float(c.rsplit(": ", 1)[1]) for c in captions if c.startswith(priors)}
+    best = max(shown.values())
+    if list(shown.values()).count(best) == 1:
+        assert f"Highest activation: **{max(shown, key=shown.get)}**" in _text(at)
 
 
 def test_shared_link_restores_a_neuron_in_the_random_twin_and_ignores_bad_values():
@@ -79,7 +88,12 @@ def test_digits_generator_prior_and_its_comparison_with_pixels():
     _ok(at)
     assert any(s.value.startswith("(e)") for s in at.subheader)
     assert any("nearest real digit" in c for c in _captions(at))
-    assert sum("trained separately, reads it as" in c.value for c in at.caption) == 2
+    readings = [int(c.value.split("reads it as **")[1][0]) for c in at.caption if "reads it as" in c.value]
+    assert len(readings) == 2
+    pixel_ok, generator_ok = (reading == 3 for reading in readings)
+    expected = {(False, True): "fools the network it was made for", (True, True): "reads both as 3",
+                (True, False): "convinces another network less", (False, False): "reads neither as 3"}
+    assert expected[(pixel_ok, generator_ok)] in _text(at)
 
 
 def test_evolution_on_a_class_explains_fooling_images():

@@ -43,6 +43,11 @@ def test_default_view_and_main_controls(page, monkeypatch):
     page.checkbox(key="augment").check().run()
     no_exception(page)
     assert page.dataframe and "augmented" in page.markdown[-1].value
+    assert "Augmentation" in page.markdown[-1].value and "textbook" in page.markdown[-1].value
+    gap_column = page.dataframe[0].value["augmented vs standard on changed digits"]
+    assert all(cell.split(" point")[0][0] in "+−" for cell in gap_column)  # points, never a negative "gap closed"
+    assert not any("closes −" in cell for cell in gap_column)
+    assert any(m.value.startswith("**Standard CNN.** Rotation: top-1") for m in page.markdown)
 
 
 def test_cifar10_offline_says_so_quickly(page, monkeypatch):
