@@ -143,3 +143,71 @@ def tolerance(image: np.ndarray, row: int, col: int, size: int, kind: str, amoun
         edges.append(correlation(base_edges, moved_edges))
         hogs.append(correlation(base_hog, moved_hog))
     return Tolerance(np.asarray(amounts, dtype=np.float64), np.asarray(pixels), np.asarray(edges), np.asarray(hogs))
+
+
+def _move(kind: str, amount: float) -> tuple[str, str]:
+    """The move in words, with and without its size: ("a 2-pixel shift", "shift") or ("a 10° turn", "turn")."""
+    if kind == "shift":
+        return f"a {amount:g}-pixel shift", "shift"
+    if kind == "rotation":
+        return f"a {amount:g}° turn", "turn"
+    raise ValueError("kind must be 'shift' or 'rotation'")
+
+
+def _as_shown(value: float) -> float:
+    """A similarity rounded as the page prints it (two decimals), so comparisons agree with what is read."""
+    return float(f"{value:.2f}") + 0.0  # + 0.0 turns −0.00 into 0.00
+
+
+def _hog_against_pixels(noun: str, hog_value: float, pixels: float) -> str:
+    """HOG against the raw pixels that template matching compares."""
+    if hog_value > pixels:
+        return (f"**HOG tolerated the {noun} better than raw pixels** (what template matching compares): it kept "
+                f"**{hog_value - pixels:.2f}** more correlation ({hog_value:.2f} vs {pixels:.2f}), as the textbook "
+                "expects on detailed patches.")
+    if hog_value < pixels:
+        return (f"**HOG did not tolerate the {noun} better than raw pixels** (what template matching compares): "
+                f"the raw pixels kept **{pixels - hog_value:.2f}** more correlation ({pixels:.2f} vs "
+                f"{hog_value:.2f}). The textbook expects HOG to win on detailed patches, raw pixels on smooth ones: "
+                "is this template smooth or detailed?")
+    return (f"**HOG and raw pixels tolerated the {noun} equally** (both {hog_value:.2f}): neither won, although "
+            "the textbook expects HOG to win on detailed patches.")
+
+
+def _hog_against_edges(hog_value: float, edges: float) -> str:
+    """HOG against the edge map it is built from."""
+    if hog_value > edges:
+        return (f"HOG kept **{hog_value - edges:.2f}** more than the edge map it is built from ({hog_value:.2f} vs "
+                f"{edges:.2f}): pooling the edges into cells and direction bins won tolerance back, as expected.")
+    if hog_value < edges:
+        return (f"HOG kept **{edges - hog_value:.2f}** less than the edge map it is built from ({hog_value:.2f} vs "
+                f"{edges:.2f}): pooling into cells and direction bins did not win tolerance back here, against the "
+                "textbook expectation.")
+    return (f"HOG kept exactly as much as the edge map it is built from (both {hog_value:.2f}): pooling won no "
+            "tolerance back here, against the textbook expectation.")
+
+
+def _most_fragile(shown: dict[str, float]) -> str:
+    """Which representation dropped most, against the expectation that it is the edge map."""
+    lowest = min(shown.values())
+    names = [name for name, value in shown.items() if value == lowest]
+    others = [name for name in names if name != "edge map"]
+    if "edge map" in names:
+        tied = f", tied with {' and '.join(others)}" if others else ""
+        return f"The edge map dropped most{tied} ({lowest:.2f}), as the textbook expects."
+    return (f"The edge map was not the most fragile here, against the textbook expectation: "
+            f"{' and '.join(names)} dropped most ({lowest:.2f}).")
+
+
+def tolerance_summary(kind: str, amount: float, pixels: float, edges: float, hog_similarity: float) -> str:
+    """The similarities after one move, and what they say: HOG against raw pixels and against its edge map, and
+    which dropped most, each next to the textbook expectation (markdown)."""
+    move, noun = _move(kind, amount)
+    shown = {"raw pixels": _as_shown(pixels), "edge map": _as_shown(edges), "HOG": _as_shown(hog_similarity)}
+    p, e, h = shown["raw pixels"], shown["edge map"], shown["HOG"]
+    return "\n\n".join([
+        f"After {move}: raw pixels **{p:.2f}**, edge map **{e:.2f}**, HOG **{h:.2f}** (1 = unchanged).",
+        _hog_against_pixels(noun, h, p),
+        _hog_against_edges(h, e),
+        _most_fragile(shown),
+    ])

@@ -21,7 +21,6 @@ PRESET_TITLES: dict[str, str] = {
     "circles": "Circle inside a ring",
     "spiral": "Two spirals",
 }
-LINEARLY_SEPARABLE: frozenset[str] = frozenset({"separable"})
 CLASS_NAMES: tuple[str, str] = ("A", "B")
 DEFAULT_POINTS = 200
 DECIMALS = 2  # hand-placed points are rounded to this many decimals, so a link reproduces them exactly

@@ -210,3 +210,32 @@ def distinctive_spot(image: np.ndarray, size: int, candidates: int = 6,
     if best is None:
         return (h - size) // 2, (w - size) // 2
     return best[1], best[2]
+
+
+def _degrees(angle: float) -> str:
+    """An angle as the rotation slider shows it: whole degrees, signed."""
+    return f"{angle:g}°"
+
+
+def rotation_summary(angles: np.ndarray, found: np.ndarray, peaks: np.ndarray, scale: float) -> str:
+    """The rotation sweep in words: the smallest turn whose best match lands in the wrong place, or that none does."""
+    angles = np.asarray(angles, dtype=np.float64)
+    found = np.asarray(found, dtype=bool)
+    peaks = np.asarray(peaks, dtype=np.float64)
+    if angles.size == 0 or not angles.shape == found.shape == peaks.shape:
+        raise ValueError("the sweep needs one angle, one found flag and one best score per angle")
+    at_scale = f"At scale {scale:g}"
+    wrong = angles[~found]
+    if wrong.size == 0:
+        worst = int(np.argmin(peaks))
+        return (f"{at_scale}, this template's best match stays in the right place at every rotation shown "
+                f"({_degrees(angles.min())} to {_degrees(angles.max())}), although its best score falls to "
+                f"**{peaks[worst]:.3f}** at {_degrees(angles[worst])}. Does a smaller or more detailed template hold "
+                "up as well?")
+    first = np.min(np.abs(wrong))
+    named = " and ".join(_degrees(a) for a in np.sort(wrong[np.abs(wrong) == first]))
+    count = f"wrong at {wrong.size} of the {angles.size} angles shown"
+    if first == 0:
+        return f"{at_scale}, this template's best match lands in the wrong place even without rotation ({count})."
+    return (f"{at_scale}, this template's best match first lands in the wrong place at {named} of rotation "
+            f"({count}).")

@@ -393,8 +393,9 @@ else:
                      "the kernel's next jump would run off the edge, so they are never read.")
     if geometry.out == n:
         notes.append("Output size = input size: this padding is called *same* padding.")
-    elif p == 0:
-        notes.append("Without padding (*valid* convolution) every layer shrinks the map by k − 1.")
+    elif p == 0 and s == 1:
+        notes.append(f"Without padding (*valid* convolution) every layer shrinks the map by "
+                     f"{'k − 1' if d == 1 else 'd·(k − 1)'} = {geometry.span - 1}.")
     if s > 1:
         notes.append(f"Stride {s} keeps about one position in {s} along each axis — the cheap way CNNs shrink maps.")
     if d > 1:
@@ -495,12 +496,9 @@ else:
             metrics[1].metric("Best match", "right place" if found else "wrong place")
             swept = sweep(picked.image_id, tpl_row, tpl_col, tpl_size, float(scale), gray)
             st.vega_lite_chart(spec=charts.rotation_spec(swept, float(angle), best.score), width="stretch")
-        wrong = swept.angles[~swept.found]
         st.markdown(
-            (f"At scale {scale:g}, this template's best match first lands in the wrong place at "
-             f"{int(np.min(np.abs(wrong)))}° of rotation. " if len(wrong) else
-             "This template survives every rotation shown — try a smaller or more detailed one. ")
-            + "Real objects also bend, open and turn in depth, so a detector needs patterns that tolerate small "
+            template_matching.rotation_summary(swept.angles, swept.found, swept.peak, float(scale))
+            + " Real objects also bend, open and turn in depth, so a detector needs patterns that tolerate small "
             "changes instead of demanding an exact pixel match."
         )
 
@@ -512,7 +510,7 @@ st.markdown(
     "cut the image into small cells, and in each cell build a histogram: how much edge strength points in each "
     "direction. Neighbouring cells are grouped into blocks and normalised, so lighting matters less. Small shifts "
     "and turns move an edge within its cell or into a neighbouring bin, so the histogram should change little — "
-    "*Why binning helps* below measures how little."
+    "*Why binning helps* below measures how much."
 )
 hog_controls = st.columns(3)
 orientations = hog_controls[0].slider("Orientation bins", 4, 18, 9, key="conv_hog_bins")
@@ -558,6 +556,14 @@ else:
             "turn — then measure how similar it still is to itself, three ways: its raw pixels, its edge map, and "
             "its HOG descriptor (this section's settings)."
         )
+        st.markdown(
+            "**What the textbook expects.** The edge map is the most fragile, because edges are thin and a small "
+            "move slides them off each other; HOG is made from those very edges, yet pooling them into cells and "
+            "direction bins wins most of the tolerance back. Raw pixels can look tolerant on smooth patches, because "
+            "blurry blobs still overlap after a small move — but smooth blobs are also what makes a template match "
+            "in many wrong places. On detailed patches (texture, fur, writing) HOG is expected to beat the raw "
+            "pixels too. The numbers with the chart say what this template actually does."
+        )
         kind = st.radio("Move by", ["shift", "rotation"], horizontal=True, key="conv_tol_kind",
                         format_func={"shift": "Shifting right", "rotation": "Rotating"}.get)
         tol = tolerance_of(picked.image_id, tpl_row, tpl_col, tpl_size, kind, orientations, pixels_per_cell,
@@ -565,17 +571,8 @@ else:
         tol_chart, tol_text = st.columns([3, 2], gap="medium")
         tol_chart.vega_lite_chart(spec=charts.tolerance_spec(tol, kind), width="stretch")
         probe = 2  # 2 pixels of shift, or 10° of rotation
-        unit = "a 2-pixel shift" if kind == "shift" else "a 10° turn"
-        tol_text.markdown(
-            f"After {unit}: raw pixels **{tol.pixels[probe]:.2f}**, edge map **{tol.edges[probe]:.2f}**, HOG "
-            f"**{tol.hog[probe]:.2f}**.\n\n"
-            "Which of the three drops most, and which least? The textbook expectation: the edge map is the most "
-            "fragile, because edges are thin and a small move slides them off each other; HOG is made from those "
-            "very edges, yet pooling them into cells and direction bins wins most of the tolerance back. Raw pixels "
-            "can look tolerant on smooth patches, because blurry blobs still overlap after a small move — but smooth "
-            "blobs are also what makes a template match in many wrong places. On detailed patches (texture, fur, "
-            "writing) HOG is expected to beat the raw pixels too. Does this template bear that out?"
-        )
+        tol_text.markdown(hog.tolerance_summary(kind, float(tol.amounts[probe]), float(tol.pixels[probe]),
+                                                float(tol.edges[probe]), float(tol.hog[probe])))
 
 # ------------------------------------------------------------------------------------------------ towards CNNs
 st.header("8 · From parts to deep networks")

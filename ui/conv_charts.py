@@ -380,7 +380,7 @@ def _rotation_base() -> dict:
     line = base.mark_line(color="#adb5bd")
     dots = base.mark_circle(size=70, opacity=1).encode(
         color=alt.Color("best match:N", scale=alt.Scale(domain=_FOUND, range=["#2f9e44", "#e03131"]),
-                        legend=alt.Legend(orient="bottom", title=None)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=0, columns=2)),  # fits a phone
         tooltip=[alt.Tooltip("angle:Q", format=".0f"), alt.Tooltip("score:Q", format=".3f"), "best match:N"])
     now = alt.Chart(alt.NamedData("now")).mark_point(shape="diamond", size=170, color="#1971c2", filled=True).encode(
         x="angle:Q", y="score:Q", tooltip=[alt.Tooltip("angle:Q", title="this angle"),
@@ -419,12 +419,12 @@ _DESCRIPTIONS = ["raw pixels", "edge map (Sobel magnitude)", "HOG"]
 def _tolerance_base(kind: str) -> dict:
     unit = "shift (pixels)" if kind == "shift" else "rotation (degrees)"
     return _spec(alt.Chart(alt.NamedData("curves")).mark_line(point=True).encode(
-        x=alt.X("amount:Q", title=unit),
+        x=alt.X("amount:Q", title=unit, axis=alt.Axis(tickMinStep=1)),  # whole pixels and degrees only
         y=alt.Y("similarity:Q", title="correlation with the unmoved patch",
                 scale=alt.Scale(domain=[-0.2, 1], clamp=True)),
         color=alt.Color("description:N", scale=alt.Scale(domain=_DESCRIPTIONS, range=["#868e96", "#1971c2",
                                                                                       "#f08c00"]),
-                        legend=alt.Legend(orient="bottom", title=None)),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=0, columns=2)),  # fits a phone
         tooltip=["description:N", alt.Tooltip("amount:Q"), alt.Tooltip("similarity:Q", format=".3f")],
     ).properties(height=220, title=f"Similarity after a {kind}"))
 

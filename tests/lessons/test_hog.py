@@ -91,3 +91,36 @@ def test_tolerance_on_a_photo_under_rotation(camera):
     assert np.all(turned.hog[1:3] > turned.edges[1:3] + 0.1)  # a few degrees: HOG keeps much more than edges
     with pytest.raises(ValueError):
         hog.tolerance(camera, 0, 0, 32, "zoom", np.array([1]))
+
+
+# ------------------------------------------------------------------------------------------ tolerance in words
+def test_tolerance_summary_when_hog_wins_as_the_textbook_expects():
+    text = hog.tolerance_summary("shift", 2, pixels=0.72, edges=0.47, hog_similarity=0.88)
+    assert text.startswith("After a 2-pixel shift: raw pixels **0.72**, edge map **0.47**, HOG **0.88**")
+    assert "**HOG tolerated the shift better than raw pixels**" in text
+    assert "kept **0.16** more correlation (0.88 vs 0.72)" in text
+    assert "HOG kept **0.41** more than the edge map it is built from (0.88 vs 0.47)" in text
+    assert "The edge map dropped most (0.47), as the textbook expects." in text
+    assert "did not" not in text and "against the textbook" not in text
+
+
+def test_tolerance_summary_says_so_when_hog_does_not_win():
+    text = hog.tolerance_summary("rotation", 10, pixels=0.79, edges=0.81, hog_similarity=0.67)
+    assert text.startswith("After a 10° turn: raw pixels **0.79**, edge map **0.81**, HOG **0.67**")
+    assert "**HOG did not tolerate the turn better than raw pixels**" in text
+    assert "the raw pixels kept **0.12** more correlation (0.79 vs 0.67)" in text
+    assert "HOG kept **0.14** less than the edge map" in text and "did not win tolerance back" in text
+    assert "The edge map was not the most fragile here, against the textbook expectation" in text
+    assert "HOG dropped most (0.67)" in text
+    assert "tolerated the turn better" not in text
+
+
+def test_tolerance_summary_compares_the_numbers_as_shown():
+    # 0.801 and 0.799 both show as 0.80: a tie on screen is a tie in the text
+    text = hog.tolerance_summary("shift", 2, pixels=0.801, edges=0.799, hog_similarity=0.7996)
+    assert "**HOG and raw pixels tolerated the shift equally** (both 0.80)" in text
+    assert "HOG kept exactly as much as the edge map it is built from (both 0.80)" in text
+    assert "The edge map dropped most, tied with raw pixels and HOG (0.80)" in text
+    assert "-0.00" not in hog.tolerance_summary("shift", 2, -0.001, 0.5, 0.5)
+    with pytest.raises(ValueError, match="shift"):
+        hog.tolerance_summary("zoom", 2, 0.5, 0.5, 0.5)

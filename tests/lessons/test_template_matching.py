@@ -136,3 +136,38 @@ def test_default_spot_survives_flat_images():
     half[:, 40:] = _texture((60, 40))
     row, col = tm.distinctive_spot(half, 20)
     assert tm.extract(half, row, col, 20).std() > 0.05  # it picks the textured side
+
+
+# ------------------------------------------------------------------------------------------- the sweep in words
+SWEEP_ANGLES = np.array([-60, -45, -30, -20, -10, -5, 0, 5, 10, 20, 30, 45, 60])
+
+
+def test_rotation_summary_says_so_when_the_match_never_fails():
+    peaks = 1 - np.abs(SWEEP_ANGLES) / 200
+    text = tm.rotation_summary(SWEEP_ANGLES, np.ones(13, bool), peaks, 1.0)
+    assert "stays in the right place at every rotation shown (-60° to 60°)" in text
+    assert "falls to **0.700** at -60°" in text  # the lowest best score, named with its angle
+    assert "wrong place" not in text
+
+
+def test_rotation_summary_names_the_smallest_failing_angle_with_its_sign():
+    found = np.abs(SWEEP_ANGLES) < 20
+    found[SWEEP_ANGLES == 20] = True  # fails at −20° but not at +20°
+    text = tm.rotation_summary(SWEEP_ANGLES, found, np.ones(13), 1.2)
+    assert text.startswith("At scale 1.2, this template's best match first lands in the wrong place at -20° of")
+    assert "(wrong at 7 of the 13 angles shown)" in text
+    assert "every rotation" not in text
+    both = tm.rotation_summary(SWEEP_ANGLES, np.abs(SWEEP_ANGLES) < 10, np.ones(13), 1.0)
+    assert "at -10° and 10° of rotation (wrong at 10 of the 13" in both
+
+
+def test_rotation_summary_when_scaling_alone_loses_the_place():
+    text = tm.rotation_summary(SWEEP_ANGLES, np.zeros(13, bool), np.full(13, 0.5), 1.5)
+    assert "wrong place even without rotation (wrong at 13 of the 13 angles shown)" in text
+
+
+def test_rotation_summary_refuses_a_mismatched_sweep():
+    with pytest.raises(ValueError, match="one angle"):
+        tm.rotation_summary(SWEEP_ANGLES, np.ones(3, bool), np.ones(13), 1.0)
+    with pytest.raises(ValueError, match="one angle"):
+        tm.rotation_summary(np.array([]), np.array([], bool), np.array([]), 1.0)

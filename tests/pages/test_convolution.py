@@ -12,7 +12,7 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from lessons import convolution, kernels
+from lessons import convolution, hog, kernels, template_matching
 from ui import conv_charts as charts
 from tests.pages.apptest import APP, image_captions, no_exception
 
@@ -299,6 +299,16 @@ def test_sandbox_formula_drawing_and_invalid_combinations(page):
     assert not page.error
 
 
+def test_valid_convolution_note_states_the_shrinkage_the_formula_gives(page):
+    page.slider(key="conv_sb_p").set_value(0).run()
+    assert "shrinks the map by k − 1 = 2" in _markdown(page) and page.latex[0].value.rstrip("$\n ").endswith("= 5")
+    page.slider(key="conv_sb_d").set_value(2).run()
+    assert "shrinks the map by d·(k − 1) = 4" in _markdown(page)
+    assert page.latex[0].value.rstrip("$\n ").endswith("= 3")  # 7 − 4
+    page.slider(key="conv_sb_s").set_value(2).run()
+    assert "shrinks the map" not in _markdown(page)  # with a stride the output is not n minus a constant
+
+
 # ---------------------------------------------------------------------------------------------- template matching
 def test_template_and_failure_controls(page):
     matches_text = next(m.value for m in page.markdown if m.value.startswith("1. row"))
@@ -326,6 +336,20 @@ def test_template_and_failure_controls(page):
     page.slider(key="conv_scale").set_value(1.4).run()
     no_exception(page)
     assert page.metric[1].value in ("right place", "wrong place")
+    assert _sweep_sentence(page, 1.4) in _markdown(page)
+
+
+def _sweep_sentence(at: AppTest, scale: float) -> str:
+    """The rotation verdict recomputed from the sweep chart's own data."""
+    shown = _dataset(_charts(at)[4], "sweep")
+    return template_matching.rotation_summary(shown["angle"].to_numpy(), (shown["best match"] == "at the true place")
+                                              .to_numpy(), shown["score"].to_numpy(), scale)
+
+
+def test_rotation_verdict_follows_the_sweep_shown(page):
+    text = _markdown(page)
+    assert _sweep_sentence(page, 1.0) in text
+    assert "first lands in the wrong place at -20° of rotation" in text  # the camera's default template
 
 
 def test_flat_template_is_explained(monkeypatch):
@@ -367,10 +391,26 @@ def test_hog_controls(page):
     assert "Cell (2, 3)" in image_captions(page)
     curves = _dataset(_charts(page)[6], "curves")
     assert set(curves["description"]) == {"raw pixels", "edge map (Sobel magnitude)", "HOG"}
+    assert _tolerance_sentence(page, "shift", 2) in _markdown(page)
     page.radio(key="conv_tol_kind").set_value("rotation").run()
     no_exception(page)
     assert "After a 10° turn" in _markdown(page)
     assert _dataset(_charts(page)[6], "curves")["amount"].max() == 45
+    assert _tolerance_sentence(page, "rotation", 10) in _markdown(page)
+
+
+def _tolerance_sentence(at: AppTest, kind: str, amount: float) -> str:
+    """The tolerance verdict recomputed from the curves the chart shows, at the amount the text reports."""
+    curves = _dataset(_charts(at)[6], "curves")
+    at_amount = curves[curves["amount"] == amount].set_index("description")["similarity"]
+    return hog.tolerance_summary(kind, amount, at_amount["raw pixels"], at_amount["edge map (Sobel magnitude)"],
+                                 at_amount["HOG"])
+
+
+def test_hog_verdict_on_the_default_photo_is_honest_about_rotation(page):
+    page.radio(key="conv_tol_kind").set_value("rotation").run()
+    text = _markdown(page)
+    assert "**HOG did not tolerate the turn better than raw pixels**" in text  # camera: 0.79 pixels vs 0.67 HOG
 
 
 # ------------------------------------------------------------------------------------------------------------ URL
