@@ -1,11 +1,14 @@
 """The activation atlas's compute: sampled activations, cell directions, batched feature inversion, attribution.
 
-Recipe after Carter et al. 2019 ("Exploring Neural Networks with Activation Atlases"): one activation vector per
-image at a random spatial position, a 2-D layout (lessons/atlas_layout.py), a grid of cell averages, and an icon
-per cell grown by feature inversion with the shared engine (lessons/optvis), every cell of a chunk in one batch.
+After Carter et al. 2019 ("Exploring Neural Networks with Activation Atlases"): one activation vector per image at a
+random spatial position, a 2-D layout (lessons/atlas_layout.py), a grid of cell averages, an icon per cell grown by
+feature inversion with the shared engine (lessons/optvis), every cell of a chunk in one batch, and each cell's class
+attribution (activation × gradient averaged per cell, or this app's filled-map evidence).
 """
 
 from __future__ import annotations
+
+import threading
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,22 +34,71 @@ def atlas_layers(loaded: LoadedModel) -> list[str]:
     return [name for name, shape in loaded.output_shapes.items() if len(shape) == 3]
 
 
+def layer_maps(loaded: LoadedModel, images: np.ndarray, layer: str, progress: ProgressFn | None = None) -> np.ndarray:
+    """Feature maps (N, C, H, W) of `layer` for images (N, S, S, C) uint8 already at the size they are fed at."""
+    x = torch.from_numpy(np.asarray(images, np.float32) / 255.0).permute(0, 3, 1, 2)
+    mean = torch.tensor(loaded.spec.mean).view(1, -1, 1, 1)
+    std = torch.tensor(loaded.spec.std).view(1, -1, 1, 1)
+    x = ((x - mean) / std).contiguous()
+    return compute.capture(loaded, x, [layer], progress=progress)[layer]
+
+
+def sample_positions(maps: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """One random spatial position per feature map: (vectors at those positions (N, C), positions (N, 2))."""
+    rng = np.random.default_rng(seed)
+    n, _, h, w = maps.shape
+    pos = np.stack([rng.integers(h, size=n), rng.integers(w, size=n)], axis=1)
+    vectors = maps[np.arange(n), :, pos[:, 0], pos[:, 1]]
+    return vectors.astype(np.float32), pos
+
+
 def sampled_activations(loaded: LoadedModel, images: np.ndarray, layer: str, seed: int = 0,
                         progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One activation vector per image at a random spatial position of `layer`: (vectors (N, C), positions (N, 2)).
 
     `images` are (N, S, S, C) uint8 already at the size they are fed at (no resizing or centre-cropping here).
     """
-    x = torch.from_numpy(np.asarray(images, np.float32) / 255.0).permute(0, 3, 1, 2)
-    mean = torch.tensor(loaded.spec.mean).view(1, -1, 1, 1)
-    std = torch.tensor(loaded.spec.std).view(1, -1, 1, 1)
-    x = ((x - mean) / std).contiguous()
-    maps = compute.capture(loaded, x, [layer], progress=progress)[layer]  # (N, C, H, W)
-    rng = np.random.default_rng(seed)
-    n, _, h, w = maps.shape
-    pos = np.stack([rng.integers(h, size=n), rng.integers(w, size=n)], axis=1)
-    vectors = maps[np.arange(n), :, pos[:, 0], pos[:, 1]]
-    return vectors.astype(np.float32), pos
+    return sample_positions(layer_maps(loaded, images, layer, progress), seed)
+
+
+def _rest_of_network(loaded: LoadedModel, layer: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The stages after `layer`, as one function from its feature maps to the logits."""
+    rest = loaded.stages[loaded.layer_names.index(layer) + 1:]
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        for stage in rest:
+            x = stage.run(x)
+        return x
+    return run
+
+
+_FORWARD_AD_LOCK = threading.Lock()
+
+
+def gradient_attribution(loaded: LoadedModel, layer: str, maps: np.ndarray, positions: np.ndarray,
+                         batch: int = 64, progress: ProgressFn | None = None) -> np.ndarray:
+    """Carter et al.'s attribution (N, classes): activation × gradient of every class logit with respect to the
+    activation vector at each image's sampled position, in the image's own feature map.
+
+    a·∇s is the derivative of the logits along a (placed at the sampled position only), so all classes come from
+    one forward pass with forward-mode differentiation (`torch.func.jvp`) instead of one backward pass per class.
+    Exact, unlike a finite difference (which the network's ReLU kinks and float32 rounding would spoil).
+    """
+    run = _rest_of_network(loaded, layer)
+    n = len(maps)
+    parts = []
+    for start in range(0, n, batch):
+        h = torch.from_numpy(np.ascontiguousarray(maps[start:start + batch], np.float32))
+        rows = torch.arange(len(h))
+        pos = torch.from_numpy(np.asarray(positions[start:start + batch]))
+        along = torch.zeros_like(h)
+        along[rows, :, pos[:, 0], pos[:, 1]] = h[rows, :, pos[:, 0], pos[:, 1]]
+        with _FORWARD_AD_LOCK, torch.no_grad():  # forward-mode levels are process-wide: one user at a time
+            _, derivative = torch.func.jvp(run, (h.to(loaded.device),), (along.to(loaded.device),))
+        parts.append(derivative.float().cpu().numpy())
+        if progress is not None:
+            progress(min(start + batch, n) / n, f"{min(start + batch, n):,} of {n:,} points")
+    return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
 
 
 def cell_directions(acts: np.ndarray, means: np.ndarray, whitened: bool = True) -> np.ndarray:
@@ -113,17 +165,13 @@ def invert_cells(loaded: LoadedModel, layer: str, directions: np.ndarray, settin
 
 
 def cell_logit_attribution(loaded: LoadedModel, layer: str, means: np.ndarray, baseline: np.ndarray) -> np.ndarray:
-    """Class evidence (K, classes) of each cell's mean activation: the rest of the network's logits for a feature
-    map filled with that vector, minus its logits for a map filled with `baseline` (the mean of all points)."""
+    """This app's class evidence (K, classes) of each cell's mean activation: the rest of the network's logits for a
+    feature map filled with that vector, minus its logits for a map filled with `baseline` (the mean of all points)."""
     shape = loaded.output_shapes[layer]
-    after = loaded.layer_names.index(layer) + 1
-    rest = loaded.stages[after:]
     vectors = np.concatenate([np.asarray(means, np.float32), np.asarray(baseline, np.float32)[None]])
     x = torch.from_numpy(vectors)[:, :, None, None].expand(-1, -1, shape[1], shape[2]).contiguous().to(loaded.device)
     with torch.inference_mode():
-        for stage in rest:
-            x = stage.run(x)
-    out = x.float().cpu().numpy()
+        out = _rest_of_network(loaded, layer)(x).float().cpu().numpy()
     return out[:-1] - out[-1:]
 
 
@@ -157,3 +205,50 @@ def class_share(attribution: np.ndarray, class_index: int) -> np.ndarray:
     col = attribution[:, class_index]
     lo, hi = float(col.min()), float(col.max())
     return (col - lo) / (hi - lo) if hi > lo else np.ones_like(col)
+
+
+def class_regions(evidence: np.ndarray, kept: np.ndarray, grid: int, fraction: float = 0.5) -> list[int]:
+    """Sizes (in cells, largest first) of the connected groups of kept cells whose evidence for a class is at least
+    `fraction` of its largest positive value; side-by-side cells (not diagonal) connect. Empty if none is positive."""
+    from scipy import ndimage  # noqa: PLC0415
+
+    evidence = np.asarray(evidence, dtype=np.float64)
+    if len(evidence) == 0 or evidence.max() <= 0:
+        return []
+    strong = np.zeros((grid, grid), bool)
+    picked = np.asarray(kept)[evidence >= fraction * evidence.max()]
+    strong[picked[:, 0], picked[:, 1]] = True
+    labels, found = ndimage.label(strong)
+    return sorted(np.bincount(labels.ravel())[1:].tolist(), reverse=True) if found else []
+
+
+def class_region_summary(label: str, sizes: list[int]) -> str:
+    """A sentence: does the class live in one place of the atlas, several, or nowhere?"""
+    if not sizes:
+        return f"No cell raises the logit of **{label}** here: this atlas holds no positive evidence for it."
+    cells = sum(sizes)
+    strong = f"The {cells} cell{'s' if cells > 1 else ''} with at least half of the strongest evidence for **{label}**"
+    if len(sizes) == 1:
+        return (f"{strong} form one connected region: in this atlas the class lives in one place (the usual expectation, "
+                "several visual routes to one class, does not hold here).")
+    return (f"{strong} form **{len(sizes)} separate regions** ({', '.join(map(str, sizes))} cells): several "
+            "visual routes (parts, textures, contexts) lead to the same answer. Do their icons look different?")
+
+
+def shared_cells(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Kept cells whose evidence is positive for both classes, strongest shared evidence (the smaller one) first."""
+    both = np.minimum(np.asarray(first, np.float64), np.asarray(second, np.float64))
+    hits = np.flatnonzero(both > 0)
+    return hits[np.argsort(-both[hits], kind="stable")]
+
+
+def shared_cells_summary(first_label: str, second_label: str, shared: np.ndarray, kept: np.ndarray) -> str:
+    """A sentence: how many cells raise both classes' logits, and where the strongest one is."""
+    if first_label == second_label:
+        return "Pick two different classes to compare."
+    if len(shared) == 0:
+        return (f"No cell raises both **{first_label}** and **{second_label}**: in this atlas the two classes use "
+                "separate cells, so the middle strip shows the cells that come closest.")
+    row, col = np.asarray(kept)[shared[0]]
+    return (f"**{len(shared)} of {len(kept)} cells** raise both **{first_label}** and **{second_label}**; the "
+            f"strongest shared cell is row {row + 1}, column {col + 1}. Is that where the two could be confused?")

@@ -43,7 +43,8 @@ def whitening_matrix(acts: np.ndarray, shrink: float = 0.01) -> np.ndarray:
 def layout(acts: np.ndarray, method: str = "umap", n_neighbors: int = DEFAULT_NEIGHBORS,
            min_dist: float = DEFAULT_MIN_DIST, perplexity: float = DEFAULT_PERPLEXITY, seed: int = 0,
            whitened: bool = True, n_epochs: int = DEFAULT_UMAP_EPOCHS) -> np.ndarray:
-    """2-D positions (N, 2) of activation vectors, by cosine distance after whitening: UMAP or t-SNE (init PCA)."""
+    """2-D positions (N, 2) of activation vectors by cosine distance (of the whitened vectors when `whitened`, this
+    app's variant; of the raw ones otherwise, as Carter et al.): UMAP or t-SNE (init PCA)."""
     x = whiten(acts) if whitened else np.asarray(acts, dtype=np.float32)
     n = len(x)
     if n < 4:
@@ -118,9 +119,21 @@ def grid_cells(xy01: np.ndarray, acts: np.ndarray, grid: int, min_count: int = 5
     return Cells(grid, flat, counts.reshape(grid, grid), kept.astype(int), means.astype(np.float32), int(min_count))
 
 
-def trustworthiness(acts: np.ndarray, xy: np.ndarray, n_neighbors: int = 10) -> float:
-    """How well the layout keeps each point's nearest neighbours (cosine, whitened) in 2-D: 1 = perfectly."""
+def cell_average(cells: Cells, values: np.ndarray) -> np.ndarray:
+    """Mean of per-point values (N, D) over the points of each kept cell: (K, D)."""
+    values = np.asarray(values, dtype=np.float64)
+    sums = np.zeros((cells.grid * cells.grid, values.shape[1]))
+    np.add.at(sums, cells.assignment, values)
+    flat = cells.kept[:, 0] * cells.grid + cells.kept[:, 1]
+    counts = cells.counts.ravel()[flat]
+    return (sums[flat] / np.maximum(counts, 1)[:, None]).astype(np.float32)
+
+
+def trustworthiness(acts: np.ndarray, xy: np.ndarray, n_neighbors: int = 10, whitened: bool = True) -> float:
+    """How well the layout keeps each point's nearest neighbours (cosine, in the space the layout was made from:
+    whitened or raw) in 2-D: 1 = perfectly."""
     from sklearn.manifold import trustworthiness as sk_trust  # noqa: PLC0415
 
     k = int(min(n_neighbors, (len(xy) - 1) // 2))
-    return float(sk_trust(whiten(acts), np.asarray(xy), n_neighbors=max(k, 1), metric="cosine"))
+    space = whiten(acts) if whitened else np.asarray(acts, dtype=np.float32)
+    return float(sk_trust(space, np.asarray(xy), n_neighbors=max(k, 1), metric="cosine"))

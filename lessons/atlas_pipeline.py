@@ -17,8 +17,29 @@ from lessons.compute import LoadedModel
 
 ProgressFn = Callable[[float, str], None]
 STAGES = ("images", "activations", "layout", "icons", "attribution")
-# share of the progress bar each stage gets (roughly its share of the time on a CPU)
-_WEIGHTS = {"images": 0.08, "activations": 0.35, "layout": 0.15, "icons": 0.38, "attribution": 0.04}
+# share of the progress bar each stage gets (roughly its share of the time on a CPU, published recipe)
+_WEIGHTS = {"images": 0.06, "activations": 0.28, "layout": 0.12, "icons": 0.34, "attribution": 0.20}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the activations are laid out and how cells are attributed to classes, with the layout's presets."""
+
+    title: str
+    whitened: bool  # whiten the activations before the layout
+    n_neighbors: int  # UMAP preset
+    min_dist: float  # UMAP preset
+    attribution: str  # "gradient": activation × gradient per point, averaged per cell; "filled_map": the app's
+
+
+RECIPES: dict[str, Recipe] = {
+    "carter": Recipe("Carter et al. (published): raw activations, UMAP n_neighbors 50, min_dist 0.05, "
+                     "activation × gradient", whitened=False, n_neighbors=50, min_dist=0.05, attribution="gradient"),
+    "app": Recipe("This app's variant: whitened before the layout, UMAP n_neighbors 20, min_dist 0.01, "
+                  "filled-map logit evidence", whitened=True, n_neighbors=atlas_layout.DEFAULT_NEIGHBORS,
+                  min_dist=atlas_layout.DEFAULT_MIN_DIST, attribution="filled_map"),
+}
+DEFAULT_RECIPE = "carter"
 
 
 @dataclass(frozen=True)
@@ -31,12 +52,13 @@ class AtlasSettings:
     grid: int = 10
     min_count: int = 5
     method: str = "umap"
-    n_neighbors: int = atlas_layout.DEFAULT_NEIGHBORS
-    min_dist: float = atlas_layout.DEFAULT_MIN_DIST
+    n_neighbors: int = RECIPES[DEFAULT_RECIPE].n_neighbors
+    min_dist: float = RECIPES[DEFAULT_RECIPE].min_dist
     steps: int = atlas.ICON_SETTINGS.steps
     chunk: int = atlas.CHUNK
     seed: int = 0
     uploads_digest: str = ""  # identifies the uploaded pictures mixed into the crops ("" = none)
+    recipe: str = DEFAULT_RECIPE  # a key of RECIPES: whitening before the layout and the kind of attribution
 
 
 @dataclass(frozen=True)
@@ -49,7 +71,7 @@ class Atlas:
     xy: np.ndarray  # (N, 2) in [0, 1]² after percentile clipping
     cells: atlas_layout.Cells
     icons: atlas.Icons
-    attribution: np.ndarray  # (K, classes) logit evidence of every kept cell's mean
+    attribution: np.ndarray  # (K, classes) class attribution of every kept cell, by the settings' recipe
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -87,6 +109,9 @@ def _stage_reporter(progress: ProgressFn | None, stage: str) -> ProgressFn:
 def build(loaded: LoadedModel, settings: AtlasSettings, extra: list[tuple[str, np.ndarray]] | None = None,
           progress: ProgressFn | None = None) -> Atlas:
     """Build the atlas for `settings` on a loaded (shared, read-only) model, reporting progress in [0, 1]."""
+    if settings.recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {settings.recipe!r}; use one of {tuple(RECIPES)}")
+    recipe = RECIPES[settings.recipe]
     seconds: dict[str, float] = {}
 
     start = time.perf_counter()
@@ -96,14 +121,15 @@ def build(loaded: LoadedModel, settings: AtlasSettings, extra: list[tuple[str, n
 
     start = time.perf_counter()
     report = _stage_reporter(progress, "activations")
-    acts, _ = atlas.sampled_activations(loaded, sources.images, settings.layer, settings.seed,
-                                        progress=lambda f, m: report(f, f"Activations of {settings.layer}: {m}"))
+    maps = atlas.layer_maps(loaded, sources.images, settings.layer,
+                            progress=lambda f, m: report(f, f"Activations of {settings.layer}: {m}"))
+    acts, positions = atlas.sample_positions(maps, settings.seed)
     seconds["activations"] = time.perf_counter() - start
 
     start = time.perf_counter()
     _stage_reporter(progress, "layout")(0.0, f"Laying out {len(acts):,} points ({settings.method.upper()})…")
     xy = atlas_layout.normalise(atlas_layout.layout(acts, settings.method, settings.n_neighbors, settings.min_dist,
-                                                    seed=settings.seed))
+                                                    seed=settings.seed, whitened=recipe.whitened))
     cells = atlas_layout.grid_cells(xy, acts, settings.grid, settings.min_count)
     seconds["layout"] = time.perf_counter() - start
 
@@ -115,8 +141,14 @@ def build(loaded: LoadedModel, settings: AtlasSettings, extra: list[tuple[str, n
     seconds["icons"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    _stage_reporter(progress, "attribution")(0.0, "Attributing every cell to the classes…")
-    attribution = atlas.cell_logit_attribution(loaded, settings.layer, cells.means, acts.mean(axis=0))
+    report = _stage_reporter(progress, "attribution")
+    report(0.0, "Attributing every cell to the classes…")
+    if recipe.attribution == "gradient":
+        per_point = atlas.gradient_attribution(loaded, settings.layer, maps, positions,
+                                               progress=lambda f, m: report(f, f"Activation × gradient: {m}"))
+        attribution = atlas_layout.cell_average(cells, per_point)
+    else:
+        attribution = atlas.cell_logit_attribution(loaded, settings.layer, cells.means, acts.mean(axis=0))
     seconds["attribution"] = time.perf_counter() - start
     if progress is not None:
         progress(1.0, "Atlas ready")
@@ -150,3 +182,23 @@ def source_share(result: Atlas, k: int) -> list[tuple[str, int]]:
     values, counts = np.unique(origins, return_counts=True)
     order = np.argsort(-counts, kind="stable")
     return [(result.sources.names[values[i]], int(counts[i])) for i in order]
+
+
+def cost_summary(seconds: dict[str, float]) -> str:
+    """A sentence naming the stage that took longest and its share of the whole build."""
+    total = sum(seconds.values())
+    slowest = max(seconds, key=seconds.get)
+    share = seconds[slowest] / total if total > 0 else 0.0
+    return (f"This one took {total:.0f} s; the longest stage was **{slowest}** ({seconds[slowest]:.1f} s, "
+            f"{share:.0%} of the time).")
+
+
+def neighbours_summary(trust: dict[int, float]) -> str:
+    """A sentence: which n_neighbors keeps neighbourhoods best (trustworthiness), or that they tie at 3 decimals."""
+    shown = {k: round(v, 3) for k, v in trust.items()}
+    best = max(shown, key=shown.get)
+    worst = min(shown, key=shown.get)
+    if shown[best] == shown[worst]:
+        return f"All {len(shown)} layouts keep neighbourhoods equally well to three decimals ({shown[best]:.3f})."
+    return (f"n_neighbors = {best} keeps neighbourhoods best here ({shown[best]:.3f}), n_neighbors = {worst} worst "
+            f"({shown[worst]:.3f}). Do the regions move, merge or split between the three?")

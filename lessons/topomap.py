@@ -58,16 +58,25 @@ def topomaps(coords: np.ndarray, values: np.ndarray, grid: int = GRID) -> np.nda
     return np.moveaxis(maps.reshape(grid, grid, -1), -1, 0)
 
 
-def _normalised(maps: np.ndarray) -> np.ndarray:
-    """Maps in float on [0, 1] with symmetric limits per map; outside the hull becomes the neutral 0.5."""
+def layer_limit(maps: np.ndarray) -> float:
+    """The one symmetric colour limit of a layer's class maps: their largest absolute finite value (1 if none)."""
+    values = np.abs(np.asarray(maps, dtype=np.float64))
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def rendered(maps: np.ndarray, limit: float | None = None) -> np.ndarray:
+    """The maps as drawn, in float on [0, 1]: one symmetric scale [−limit, limit] for all of them (by default the
+    layer's `layer_limit`, as in Krug et al. and on the page), 0.5 = zero; outside the hull is the neutral 0.5."""
+    limit = layer_limit(maps) if limit is None else float(limit)
     m = np.nan_to_num(np.asarray(maps, dtype=np.float64), nan=0.0)
-    limit = np.abs(m).max(axis=(-2, -1), keepdims=True)
-    return 0.5 + 0.5 * m / np.where(limit > 0, limit, 1.0)
+    return np.clip(0.5 + 0.5 * m / limit, 0.0, 1.0)
 
 
 def blur_errors(maps: np.ndarray, levels: int = 10) -> np.ndarray:
-    """Mean squared error (float, no wrap-around) after Gaussian blur of sigma 2k+2, k = 0…levels-1."""
-    m = _normalised(maps)
+    """Mean squared error (float, no wrap-around) of the rendered maps (one scale for all, see `rendered`) after
+    Gaussian blur of sigma 2k+2, k = 0…levels-1."""
+    m = rendered(maps)
     return np.array([np.mean((ndimage.gaussian_filter(m, sigma=(0, 2 * k + 2, 2 * k + 2)) - m) ** 2)
                      for k in range(levels)])
 
@@ -79,8 +88,9 @@ def auc(errors: np.ndarray) -> float:
 
 
 def resample_errors(maps: np.ndarray, levels: int = 10) -> np.ndarray:
-    """Mean squared error (float) after shrinking each map to 55−5k pixels and scaling it back, k = 0…levels-1."""
-    m = _normalised(maps)
+    """Mean squared error (float) of the rendered maps (one scale for all, see `rendered`) after shrinking each map
+    to 55−5k pixels and scaling it back, k = 0…levels-1."""
+    m = rendered(maps)
     size = m.shape[-1]
     errors = []
     for k in range(levels):
@@ -93,8 +103,9 @@ def resample_errors(maps: np.ndarray, levels: int = 10) -> np.ndarray:
 
 def components(maps: np.ndarray, level: float = 0.1, min_size: int = 10) -> tuple[float, float]:
     """Krug et al.'s blob count: connected regions of each map above +level or below −level (as a fraction of the
-    map's symmetric limit, i.e. visibly red or blue), at least `min_size` pixels; (mean count, mean size in px)."""
-    m = _normalised(maps) - 0.5
+    layer's one symmetric limit, i.e. visibly red or blue as drawn), at least `min_size` pixels; (mean count, mean
+    size in px)."""
+    m = rendered(maps) - 0.5
     counts, sizes = [], []
     for one in m.reshape(-1, *m.shape[-2:]):
         total_count, total_size = 0, 0
@@ -147,3 +158,74 @@ def top_images(activations: np.ndarray, unit: int, k: int = 6) -> np.ndarray:
     k = min(k, len(values))
     best = np.argpartition(-values, k - 1)[:k]
     return best[np.argsort(-values[best], kind="stable")]
+
+
+def _cosine_similarities(profiles: np.ndarray, unit: int) -> np.ndarray:
+    """Cosine similarity of every unit's profile with one unit's profile (0 for an all-zero profile)."""
+    x = np.asarray(profiles, dtype=np.float64)
+    norms = np.linalg.norm(x, axis=1)
+    unit_vectors = np.divide(x, norms[:, None], out=np.zeros_like(x), where=norms[:, None] > 1e-12)
+    return unit_vectors @ unit_vectors[unit]
+
+
+def nearest_neighbour(coords: np.ndarray, profiles: np.ndarray, unit: int) -> tuple[int, float, float]:
+    """The unit closest to `unit` on the sheet, its profile's cosine similarity with `unit`, and the mean similarity
+    of `unit` with all other units (what a neighbour picked at random would give)."""
+    xy = np.asarray(coords, dtype=np.float64)
+    gaps = np.linalg.norm(xy - xy[unit], axis=1)
+    gaps[unit] = np.inf
+    neighbour = int(np.argmin(gaps))
+    similarity = _cosine_similarities(profiles, unit)
+    others = np.delete(similarity, unit)
+    return neighbour, float(similarity[neighbour]), float(others.mean())
+
+
+def neighbour_summary(unit: int, neighbour: int, similarity: float, mean_similarity: float) -> str:
+    """A sentence comparing a unit's nearest neighbour on the sheet with an average unit, by profile similarity."""
+    numbers = (f"Its nearest neighbour on the sheet, unit {neighbour}, has a profile cosine similarity of "
+               f"**{similarity:.2f}** with unit {unit}; the other units have **{mean_similarity:.2f}** on average")
+    if round(similarity, 2) > round(mean_similarity, 2):
+        verdict = "here the neighbour is more alike than an average unit, as a topographic map should make it."
+    else:
+        verdict = ("here the neighbour is *not* more alike than an average unit: at this spot the layout did not "
+                   "put similar units side by side.")
+    return f"{numbers}: {verdict}"
+
+
+def _rms_gap(pooled: np.ndarray, first: np.ndarray, second: np.ndarray) -> float:
+    """Root mean square over units of the difference between two groups' mean activations."""
+    return float(np.sqrt(np.mean((pooled[first].mean(axis=0) - pooled[second].mean(axis=0)) ** 2)))
+
+
+def group_gap(activations: np.ndarray, first: np.ndarray, second: np.ndarray, shuffles: int = 200,
+              seed: int = 0) -> tuple[float, np.ndarray]:
+    """How far apart two groups' mean unit patterns are (RMS over units), and the same for `shuffles` random splits
+    of their images into groups of the same sizes (chance)."""
+    acts = np.asarray(activations, dtype=np.float64)
+    pooled = acts.mean(axis=(2, 3)) if acts.ndim == 4 else acts
+    first, second = np.asarray(first), np.asarray(second)
+    observed = _rms_gap(pooled, first, second)
+    together = np.concatenate([first, second])
+    rng = np.random.default_rng(seed)
+    chance = np.empty(shuffles)
+    for i in range(shuffles):
+        mixed = rng.permutation(together)
+        chance[i] = _rms_gap(pooled, mixed[:len(first)], mixed[len(first):])
+    return observed, chance
+
+
+def group_gap_summary(observed: float, chance: np.ndarray, n_wrong: int) -> str:
+    """A sentence: is the gap between the correct and the misclassified images' unit patterns beyond chance?"""
+    top = float(np.percentile(chance, 95))
+    beaten = float(np.mean(chance >= observed))
+    numbers = (f"The correct and the {n_wrong} misclassified images differ by **{observed:.3f}** per unit (RMS of "
+               f"the mean activations); random splits of the same images into groups of the same sizes differ by "
+               f"{float(np.mean(chance)):.3f} on average, and by {top:.3f} or less in 95 % of {len(chance)} splits "
+               f"(chance)")
+    if observed > top:
+        verdict = ("the gap is larger than chance: the layer already responded differently to the images the "
+                   "network gets wrong.")
+    else:
+        verdict = (f"{beaten:.0%} of random splits differ at least as much, so this gap is within chance: with these "
+                   "images the maps cannot show that the layer responds differently to the wrong ones.")
+    return f"{numbers} — {verdict}"

@@ -37,8 +37,9 @@ def decoded_uploads(digest: str, _files: list[tuple[str, bytes]]) -> atlas_sourc
 def alternative_layout(settings: atlas_pipeline.AtlasSettings, n_neighbors: int, min_dist: float,
                        _acts: np.ndarray) -> tuple[np.ndarray, float]:
     """The same activations laid out with other UMAP settings, and how well it keeps neighbours (cached)."""
-    xy = atlas_layout.layout(_acts, "umap", n_neighbors, min_dist, seed=settings.seed)
-    return atlas_layout.normalise(xy), atlas_layout.trustworthiness(_acts, xy)
+    whitened = atlas_pipeline.RECIPES[settings.recipe].whitened
+    xy = atlas_layout.layout(_acts, "umap", n_neighbors, min_dist, seed=settings.seed, whitened=whitened)
+    return atlas_layout.normalise(xy), atlas_layout.trustworthiness(_acts, xy, whitened=whitened)
 
 
 def class_label(names: tuple[str, ...], digits: bool) -> Callable[[int], str]:
@@ -53,12 +54,16 @@ st.markdown(
     "the activations of real images look like, all at once?** Their recipe, the *activation atlas*:\n\n"
     "1. Run many images through the network and keep **one activation vector per image**, at a random position "
     "of the layer's feature map.\n"
-    "2. Lay the vectors out in 2-D so that similar vectors land close together (UMAP on cosine distance, after "
-    "whitening).\n"
+    "2. Lay the raw vectors out in 2-D so that similar vectors land close together (UMAP on cosine distance; "
+    "Lucid's atlas used n_neighbors ≈ 50, min_dist ≈ 0.05).\n"
     "3. Put a grid over the layout, **average the vectors in each cell**, drop the cells with too few points.\n"
     "4. For every cell, grow an image that produces that average by **feature inversion** — the same engine as "
-    "the activation-maximisation lesson, with a direction objective — and place it in its cell.\n\n"
-    "The result is a map of the concepts this layer represents, arranged by similarity."
+    "the activation-maximisation lesson, with a direction objective — and place it in its cell.\n"
+    "5. Label the cells with classes: **activation × gradient** of each class logit, averaged over the cell's "
+    "points.\n\n"
+    "This app also offers its own variant (**not** part of the published recipe): whiten the activations before "
+    "UMAP, so that a few loud channels cannot decide the layout alone, and score a cell by the logits of a feature "
+    "map filled with its average. Pick either under *Recipe* below."
 )
 
 # ------------------------------------------------------------------------------------------------------ choices
@@ -79,6 +84,12 @@ with st.container(border=True):
     n_images = row[2].slider("Images", 300, 4000, step=100, key="atlas_images",
                              help="Random crops (position, scale, mirror) of the 14 shipped photos and your uploads"
                                   if not digits else "Drawn at random from the 5,000 shipped digits.")
+    init_from_url("atlas_recipe", list(atlas_pipeline.RECIPES), atlas_pipeline.DEFAULT_RECIPE)
+    recipe_key = st.radio("Recipe", list(atlas_pipeline.RECIPES), key="atlas_recipe",
+                          format_func=lambda k: atlas_pipeline.RECIPES[k].title,
+                          help="Switching the recipe resets n_neighbors and min_dist to its presets.")
+    recipe = atlas_pipeline.RECIPES[recipe_key]
+    forget_when_changed("atlas_recipe_of", recipe_key, "atlas_neighbors", "atlas_min_dist")
     row = st.columns([2, 2, 2, 2])
     init_number_from_url("atlas_grid", 10, 8, 20, integer=True)
     grid = row[0].slider("Grid (cells per side)", 8, 20, key="atlas_grid")
@@ -86,13 +97,13 @@ with st.container(border=True):
     min_count = row[0].slider("Drop cells with fewer points than", 1, 30, key="atlas_min_count")
     init_from_url("atlas_method", list(METHODS), "umap")
     method = row[1].radio("Layout", list(METHODS), key="atlas_method", format_func=METHODS.get)
-    init_number_from_url("atlas_neighbors", atlas_layout.DEFAULT_NEIGHBORS, 2, 100, integer=True)
+    init_number_from_url("atlas_neighbors", recipe.n_neighbors, 2, 100, integer=True)
     n_neighbors = row[2].slider("UMAP n_neighbors", 2, 100, key="atlas_neighbors", disabled=method != "umap",
                                 help="How many neighbours shape each point's place: small = local detail, "
                                      "large = global structure.")
     if st.session_state.get("atlas_min_dist") not in MIN_DISTS:
         raw = st.query_params.get("atlas_min_dist")
-        st.session_state["atlas_min_dist"] = float(raw) if raw in [str(v) for v in MIN_DISTS] else 0.01
+        st.session_state["atlas_min_dist"] = float(raw) if raw in [str(v) for v in MIN_DISTS] else recipe.min_dist
     min_dist = row[2].select_slider("UMAP min_dist", MIN_DISTS, key="atlas_min_dist", disabled=method != "umap",
                                     help="How tightly points may pack: 0 = dense clumps, 0.5 = evenly spread.")
     init_number_from_url("atlas_steps", 64, 8, 256, integer=True)
@@ -116,18 +127,19 @@ with st.container(border=True):
             else:
                 digest = ""
 mirror_to_url("atlas_network", "atlas_layer", "atlas_images", "atlas_grid", "atlas_method", "atlas_neighbors",
-              "atlas_min_dist", "atlas_steps")
+              "atlas_min_dist", "atlas_steps", "atlas_recipe")
 settings = atlas_pipeline.AtlasSettings(model_key=model_key, layer=layer, n_images=n_images, grid=grid,
                                         min_count=min_count, method=method, n_neighbors=n_neighbors,
-                                        min_dist=float(min_dist), steps=steps, seed=seed, uploads_digest=digest)
+                                        min_dist=float(min_dist), steps=steps, seed=seed, uploads_digest=digest,
+                                        recipe=recipe_key)
 names = compute.class_names(loaded.spec)
 label_of = class_label(names, digits)
 
 result: atlas_pipeline.Atlas | None = STORE.get(settings)
 if result is None:
-    st.markdown(f"About **{grid * grid // 2}–{grid * grid} icons** to grow with {steps} steps each. On this "
-                f"computer ({compute.resolve_device(None).type.upper()}) the default atlas takes under a "
-                "minute; an atlas built once is kept, so coming back to the same settings is instant — for "
+    st.markdown(f"Up to **{grid * grid} icons** (one per cell with enough points) to grow with {steps} steps "
+                f"each, on this computer's {compute.resolve_device(None).type.upper()}; the progress bar shows "
+                "every stage. An atlas built once is kept, so coming back to the same settings is instant — for "
                 "everyone using this app.")
     if st.button("Build the atlas", type="primary", key="atlas_build"):
         with st.status("Building the atlas…", expanded=True) as box:
@@ -175,8 +187,10 @@ if result is not None:
     cols[0].metric("Points in this cell", int(cells.counts[row, col]))
     strongest = np.argsort(-result.attribution[chosen])[:5]
     top = [(label_of(int(c)), float(result.attribution[chosen, c])) for c in strongest]
-    cols[1].markdown("**Strongest classes** (how much this cell's average raises each logit over the average of "
-                     "all points):")
+    evidence_meaning = ("activation × gradient of each logit, averaged over the cell's points"
+                        if atlas_pipeline.RECIPES[result.settings.recipe].attribution == "gradient" else
+                        "how much this cell's average raises each logit over the average of all points")
+    cols[1].markdown(f"**Strongest classes** ({evidence_meaning}):")
     cols[1].dataframe(evidence_table(top).style.format({"logit evidence": "{:+.2f}"}), hide_index=True,
                       width="stretch")
     share = atlas_pipeline.source_share(result, chosen)
@@ -186,7 +200,8 @@ if result is not None:
                   caption=f"Real {'crops' if not digits else 'digits'} whose activation fell in this cell "
                           f"({min(12, len(members))} of {len(members)})")
     cols[2].markdown("Compare the icon with the real images: the icon shows what the cell's *average* activation "
-                     "looks like to the network — often a texture or part that the real images share.")
+                     "looks like to the network. Do the real images share a texture or a part that you can see in "
+                     "the icon?")
 
     # ------------------------------------------------------------------------------------------ classes on the map
     st.header("3 · Where does a class live?")
@@ -200,9 +215,9 @@ if result is not None:
     left, right = st.columns([3, 2])
     left.image(framed_mosaic(shaded, grid), width="stretch",
                caption=f"Cells faded by how strongly they speak for {label_of(focus)}.")
-    right.markdown(f"Bright cells push the network towards **{label_of(focus)}**. A class rarely lives in one "
-                   "place: the atlas shows the different visual routes to the same answer (parts, textures, "
-                   "contexts).")
+    regions = atlas.class_regions(result.attribution[:, focus], cells.kept, grid)
+    right.markdown(f"Bright cells push the network towards **{label_of(focus)}**. "
+                   + atlas.class_region_summary(label_of(focus), regions))
 
     st.subheader("Two classes side by side")
     st.markdown("Carter et al. used this view to find a failure: the cells for *great white shark* sat next to "
@@ -220,12 +235,14 @@ if result is not None:
                                                 highlight=atlas.class_share(result.attribution, c)), grid),
                      width="stretch", caption=label_of(c))
     favour_first, favour_second = atlas_pipeline.compare_classes(result, first, second)
-    both = np.argsort(-np.minimum(atlas.class_share(result.attribution, first),
-                                  atlas.class_share(result.attribution, second)))[:4]
+    shared = atlas.shared_cells(result.attribution[:, first], result.attribution[:, second])
+    st.markdown(atlas.shared_cells_summary(label_of(first), label_of(second), shared, cells.kept))
+    both = shared[:4] if len(shared) else np.argsort(-np.minimum(atlas.class_share(result.attribution, first),
+                                                                 atlas.class_share(result.attribution, second)))[:4]
     strips = st.columns(3)
     for column, picked, title in zip(strips, (favour_first, both, favour_second),
                                      (f"most {label_of(first)} rather than {label_of(second)}",
-                                      "strong for both (where confusions start)",
+                                      "raise both logits" if len(shared) else "closest to serving both",
                                       f"most {label_of(second)} rather than {label_of(first)}")):
         column.image(montage((result.icons.images[picked] * 255).astype(np.uint8), 96), caption=title,
                      width="stretch")
@@ -235,21 +252,23 @@ if result is not None:
     st.markdown(
         "- **Composition is lost.** One random position per image, averaged within a cell: the atlas knows that "
         "*eyes* and *fur* exist, not that a face has two eyes above a nose.\n"
-        f"- **It is expensive.** This one took {result.total_seconds:.0f} s: {timing}. Every icon is an "
-        "optimisation of its own; the app grows all icons of a chunk in one batch, which is several times faster "
-        "than one at a time.\n"
+        f"- **It is expensive.** {atlas_pipeline.cost_summary(result.seconds)} Every icon is an optimisation of "
+        "its own; the app grows all icons of a chunk in one batch (`python -m bench atlas` times that against one "
+        "cell at a time).\n"
         "- **The picture depends on the layout's knobs.** UMAP's `n_neighbors` and `min_dist` (and the seed) "
-        "move cells around, merge or split regions. Change them above and rebuild, or compare layouts of the same "
+        "can move cells around, merge or split regions. Change them above and rebuild, or compare layouts of the same "
         "activations here:"
     )
     if st.toggle("Lay the same activations out with three n_neighbors values", key="atlas_sensitivity",
                  help="Three UMAP runs on the same points; about as long as the layout step above, three times."):
         cols = st.columns(3)
+        kept_by: dict[int, float] = {}
         for column, k in zip(cols, (5, 20, 50)):
-            xy, trust = alternative_layout(settings, k, float(min_dist), result.activations)
+            xy, kept_by[k] = alternative_layout(settings, k, float(min_dist), result.activations)
             column.altair_chart(layout_scatter(xy, sources, grid, title=f"n_neighbors = {k}", height=260),
                                 width="stretch")
-            column.caption(f"Neighbourhoods kept (trustworthiness): {trust:.3f}")
+            column.caption(f"Neighbourhoods kept (trustworthiness): {kept_by[k]:.3f}")
+        st.markdown(atlas_pipeline.neighbours_summary(kept_by))
     st.markdown("The atlas is a good map for **exploring** a layer and a poor one for **proving** anything: check "
                 "what you find with attribution on real images, or with a controlled experiment like the "
                 "baseball patch.")

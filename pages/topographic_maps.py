@@ -12,7 +12,7 @@ from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.state import forget_when_changed, init_from_url, init_number_from_url, mirror_to_url
 from ui.images import montage
-from ui.topomap_charts import colour_bar, map_rgba, quality_bars, symmetric_limit, unit_scatter
+from ui.topomap_charts import colour_bar, map_rgba, quality_bars, unit_scatter
 
 route_through_app()
 LESSON = lesson_by_path("pages/topographic_maps.py")
@@ -175,7 +175,7 @@ result = topomaps_of(source_key, mode, correct_only, method, metric, seed, refin
 
 # ------------------------------------------------------------------------------------------------- the maps
 st.header("1 · The brain scan: one map per class")
-limit = symmetric_limit(result.maps)
+limit = topomap.layer_limit(result.maps)
 show_maps(result.maps, result.order, names, limit)
 left, right = st.columns([1, 2])
 left.image(colour_bar(), caption=f"blue −{limit:.3g} · white 0 · red +{limit:.3g}", width="stretch")
@@ -213,8 +213,10 @@ unit = int(right.number_input("Unit", 0, source.units - 1, key="topo_unit"))
 top = topomap.top_images(source.activations, unit, 8)
 right.image(montage(source.images[top], 56), caption=f"The 8 images that drive unit {unit} hardest",
             width="stretch")
-right.markdown(f"Unit {unit} prefers **{preferred[unit]}**. Neighbours on the sheet have similar profiles, so "
-               "their top images tend to look alike — try two units that sit close together, then two far apart.")
+neighbour, similarity, mean_similarity = topomap.nearest_neighbour(result.coords, class_profiles, unit)
+right.markdown(f"Unit {unit} prefers **{preferred[unit]}**. "
+               + topomap.neighbour_summary(unit, neighbour, similarity, mean_similarity)
+               + f" Do the top images of unit {unit} and unit {neighbour} look alike? Try two units far apart too.")
 right.dataframe(pd.DataFrame({"class": names, "class-mean activation": class_profiles[unit]}),
                 hide_index=True, height=200, width="stretch")
 
@@ -237,16 +239,17 @@ else:
                    "Pick another digit, or use more digits per class.")
     else:
         pair_maps = topomap.topomaps(result.coords, pair)
-        pair_limit = symmetric_limit(pair_maps)
+        pair_limit = topomap.layer_limit(pair_maps)
         cols = st.columns([1, 1, 2])
         cols[0].image(map_rgba(pair_maps[0], pair_limit), width="stretch",
                       caption=f"{len(groups[0])} correctly classified {names[error_class]}s")
         cols[1].image(map_rgba(pair_maps[1], pair_limit), width="stretch",
                       caption=f"{len(groups[1])} misclassified {names[error_class]}s")
         mistaken = np.bincount(source.predictions[groups[1]], minlength=len(names))
+        observed, chance = topomap.group_gap(source.activations, groups[0], groups[1], seed=seed)
         cols[2].markdown(
-            "Same layout, same colour scale. Where the two maps differ, the layer already responded differently "
-            "to the images the network would get wrong. The wrong ones were read as: "
+            "Same layout, same colour scale. " + topomap.group_gap_summary(observed, chance, len(groups[1]))
+            + " The wrong ones were read as: "
             + ", ".join(f"**{names[c]}** ×{mistaken[c]}" for c in np.argsort(-mistaken) if mistaken[c]) + "."
         )
         cols[2].image(montage(source.images[groups[1][:8]], 40), caption="Some of the misclassified digits",
@@ -257,7 +260,10 @@ st.header("4 · Which layout makes the most brain-like map?")
 st.markdown(
     "\"Smooth and blobby\" can be measured, as in the paper: shrink each map and scale it back, or blur it, and "
     "measure how much it changes — a smooth map changes little (**low area under the error curve** over 10 levels). "
-    "Count the visibly red or blue blobs: few, large blobs look like fMRI; many small ones look like noise."
+    "Count the visibly red or blue blobs: few, large blobs look like fMRI; many small ones look like noise. As in "
+    "the paper, every number is measured on the maps as drawn, with **one colour scale for all class maps of the "
+    "layer** — so a class whose map is nearly flat counts as nearly flat, not as noise blown up to full colour. The "
+    "last row places the units at random (shuffled among the PCA positions): that is chance."
 )
 if st.toggle("Compare all six layouts on these units", key="topo_compare",
              help="UMAP compiles code the first time it runs in a server (about 15 s)."):
@@ -271,9 +277,7 @@ if st.toggle("Compare all six layouts on these units", key="topo_compare",
     left.altair_chart(quality_bars(table, "resample_auc", "Down/up-sampling error (lower = smoother)"),
                       width="stretch")
     right.altair_chart(quality_bars(table, "blur_auc", "Blur error (lower = smoother)"), width="stretch")
-    best = table["blur_auc"].idxmin()
-    st.caption(f"Smoothest here by blur error: **{best}**. The ranking changes with the layer, the distance and the "
-               "seed — try it.")
+    st.markdown(topomap_pipeline.ranking_summary(table.to_dict(orient="index")))
 else:
     st.caption("Switch on to lay out the same units with every method and score each map set.")
 
@@ -283,7 +287,7 @@ st.markdown(
     "- **The layout is ours, not the network's.** The network computes the same thing whichever way we arrange its "
     "units; a different method or seed gives a different picture of the same layer. The smoothness scores help "
     "choose, but they reward smoothness, not truth.\n"
-    "- **Colour is relative.** Class means minus their average show what sets a class apart; raw means would be "
+    "- **Colour is relative.** Class means minus their average show what sets a class apart; raw means can be "
     "dominated by units that fire for everything.\n"
     "- **Real cortex is topographic for physical reasons** (wiring cost, development); these maps are drawn after "
     "the fact. Topographic networks that learn their layout exist, and are a research topic of their own.\n"

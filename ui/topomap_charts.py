@@ -15,12 +15,6 @@ from PIL import Image
 BLANK = (255, 255, 255, 0)  # outside the units' hull: transparent
 
 
-def symmetric_limit(maps: np.ndarray) -> float:
-    """One symmetric colour limit for a set of maps (their largest absolute finite value), so maps compare."""
-    finite = np.abs(np.asarray(maps)[np.isfinite(maps)])
-    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
-
-
 def map_rgba(one_map: np.ndarray, limit: float, upscale: int = 2) -> np.ndarray:
     """A 2-D map as an RGBA uint8 image in the `bwr` colormap on [−limit, limit]; NaN (outside the hull) is clear.
 

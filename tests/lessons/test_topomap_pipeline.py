@@ -27,7 +27,8 @@ def test_compare_layouts_scores_every_requested_method():
     profiles = np.random.default_rng(1).normal(size=(30, 10))
     seen = []
     rows = topomap_pipeline.compare_layouts(profiles, ("pca", "graph", "force"), progress=lambda f, m: seen.append(f))
-    assert [r["layout"] for r in rows] == [topomap_layouts.LAYOUTS[m] for m in ("pca", "graph", "force")]
+    assert [r["layout"] for r in rows] == [topomap_layouts.LAYOUTS[m] for m in ("pca", "graph", "force")] + [
+        topomap_pipeline.CHANCE]
     for row in rows:
         assert row["resample_auc"] > 0 and row["blur_auc"] > 0 and row["components"] >= 1 and row["seconds"] > 0
     assert seen[-1] == 1.0
@@ -42,3 +43,11 @@ def test_trained_mlp_maps_are_smoother_than_a_random_layout_of_the_same_units():
     shuffled = np.random.default_rng(0).permutation(len(profiles))
     scrambled = topomap.topomaps(laid_out.coords[shuffled], profiles)  # same positions, units shuffled among them
     assert topomap.quality(laid_out.maps)["blur_auc"] < topomap.quality(scrambled)["blur_auc"]
+
+
+def test_the_trained_pca_layout_beats_the_chance_row_and_the_sentence_says_so():
+    model, _ = mnist_mlp.load_or_train()
+    profiles = topomap_sources.unit_profiles(topomap_sources.digit_activations(model, "relu1", per_class=30))
+    rows = {row["layout"]: row for row in topomap_pipeline.compare_layouts(profiles, ("pca",))}
+    assert rows["PCA"]["blur_auc"] < rows[topomap_pipeline.CHANCE]["blur_auc"]
+    assert "Every layout is smoother than the random placement" in topomap_pipeline.ranking_summary(rows)

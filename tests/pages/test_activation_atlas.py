@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -32,6 +33,10 @@ def test_build_a_small_atlas_then_explore_it(page):
     no_exception(page)
     assert [h.value for h in page.header] == BUILT
     assert page.query_params["atlas_grid"] in ("8", ["8"])
+    assert page.query_params["atlas_recipe"] in ("carter", ["carter"])
+    text = " ".join(m.value for m in page.markdown)
+    assert "activation × gradient" in text and "longest stage was" in text
+    assert "separate regions" in text or "one connected region" in text or "no positive evidence" in text
     cells = page.selectbox(key="atlas_cell")
     assert len(cells.options) >= 3 and "points" in cells.options[0]
     cells.select_index(2).run()
@@ -42,7 +47,11 @@ def test_build_a_small_atlas_then_explore_it(page):
     no_exception(page)
     page.toggle(key="atlas_sensitivity").set_value(True).run()
     no_exception(page)
-    assert sum("trustworthiness" in c.value for c in page.caption) == 3
+    trust = [float(c.value.rsplit(" ", 1)[-1]) for c in page.caption if "trustworthiness" in c.value]
+    assert len(trust) == 3
+    text = " ".join(m.value for m in page.markdown)
+    best = (5, 20, 50)[int(np.argmax(trust))]
+    assert f"n_neighbors = {best} keeps neighbourhoods best" in text or "equally well" in text
     # the same settings again: served from the shared store, no button press needed
     again = AppTest.from_file(APP, default_timeout=300).run()
     again.switch_page(PAGE).run()
@@ -59,3 +68,13 @@ def test_the_digit_network_builds_an_atlas_of_digits(page):
     no_exception(page)
     assert [h.value for h in page.header] == BUILT
     assert all(option.startswith("digit ") for option in page.selectbox(key="atlas_class").options)
+
+
+def test_the_recipe_presets_the_umap_knobs_and_keys_the_store(page):
+    assert page.radio(key="atlas_recipe").value == "carter"
+    assert (page.slider(key="atlas_neighbors").value, page.select_slider(key="atlas_min_dist").value) == (50, 0.05)
+    page.radio(key="atlas_recipe").set_value("app").run()
+    no_exception(page)
+    assert (page.slider(key="atlas_neighbors").value, page.select_slider(key="atlas_min_dist").value) == (20, 0.01)
+    assert page.query_params["atlas_recipe"] in ("app", ["app"])
+    assert "not** part of the published recipe" in " ".join(m.value for m in page.markdown)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lessons import topomap_layouts
+from lessons import topomap_layouts, topomap_pipeline
 from tests.pages.apptest import image_captions, no_exception, open_lesson
 
 PAGE = "pages/topographic_maps.py"
@@ -38,8 +38,12 @@ def test_digit_mlp_maps_every_layout_and_the_comparison(page):
     page.toggle(key="topo_compare").set_value(True).run()
     no_exception(page)
     table = page.dataframe[-1].value
-    assert list(table.index) == list(topomap_layouts.LAYOUTS.values())
+    assert list(table.index) == [*topomap_layouts.LAYOUTS.values(), topomap_pipeline.CHANCE]
     assert (table["blur AUC"] > 0).all()
+    layouts = table.drop(index=topomap_pipeline.CHANCE)
+    text = " ".join(m.value for m in page.markdown)
+    assert f"**{layouts['blur AUC'].idxmin()}**" in text and "random placement" in text
+    assert "profile cosine similarity" in text and "(chance)" in text
 
 
 def test_digit_cnn_and_the_photo_network(page):
