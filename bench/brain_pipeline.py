@@ -5,7 +5,8 @@ EfficientNet-Lite0, in this one process, after a warm-up pass:
 
 * **project**: `cortex_pipeline` — images in batches through `compute.capture`, each batch projected at once by the
   seeded sparse projection (torch), then per layer only the Gram matrix; 10-fold held-out scores with GCV inside
-  every training fold, the shuffled-stimulus null and a GCV fit on all images, for all cells at once.
+  every training fold, chance from 20 shuffles that redo the best-layer choice (`lessons.chance`) and a GCV fit on
+  all images, for all cells at once.
 * **DeepMouseTrap style**: all layers' activations of all images captured at once, scikit-learn's
   `SparseRandomProjection` (same JL dimension, density 1/√D) fitted per layer, and one
   `RidgeCV(alphas, alpha_per_target=True, store_cv_results=True)` per layer, scored from its leave-one-out errors.
@@ -82,7 +83,7 @@ def deepmousetrap_path(bundle, loaded) -> tuple[dict[str, float], np.ndarray]:
     seconds = {}
     tick = time.perf_counter()
     layers = cortex_pipeline.brain_layers(loaded)
-    inputs = compute.prepare_batch(list(bundle.condition_images()), loaded.spec)
+    inputs = compute.prepare_batch(list(bundle.condition_images()), loaded.spec, fit=cortex_pipeline.STIMULUS_FIT)
     acts = compute.capture(loaded, inputs, layers)
     seconds["extraction"] = time.perf_counter() - tick
     y = bundle.responses.T.astype(np.float64)

@@ -16,8 +16,8 @@ The rule the cortex lesson states on its page:
 * **The model score** (the best layer's mean over cells) is compared with the same statistic of every shuffle:
   p = (1 + #shuffles ≥ observed) / (1 + K), an exact permutation test.
 
-Each shuffle scores a random subset of the cells (a fixed budget of shuffled cells in all), so K shuffles cost a
-small multiple of the unshuffled run. A shuffle's model score is then a mean over fewer cells than the real one: it
+Each shuffle scores a random subset of the cells (with the default K, twice as many shuffled cells as real ones in
+all), so the K shuffles cost a small multiple of the unshuffled run. A shuffle's model score is then a mean over fewer cells than the real one: it
 varies more, which makes the model-level test conservative (it can only miss a real effect, never invent one).
 Pure numpy; no Streamlit.
 """
@@ -62,10 +62,11 @@ class ShufflePlan:
 
 def cells_per_shuffle(n_cells: int, shuffles: int, budget: float = NULL_BUDGET,
                       min_cells: int = MIN_NULL_CELLS) -> int:
-    """How many cells each shuffle scores: `budget` × the cells in all, spread over the shuffles."""
+    """How many cells each shuffle scores: `budget` × the cells, spread over the default number of shuffles (or
+    over fewer, when fewer are asked for). More shuffles than the default cost proportionally more."""
     if shuffles <= 0 or n_cells <= 0:
         return 0
-    return int(min(n_cells, max(min_cells, math.ceil(budget * n_cells / shuffles))))
+    return int(min(n_cells, max(min_cells, math.ceil(budget * n_cells / min(shuffles, SHUFFLES)))))
 
 
 def shuffle_plan(n_conditions: int, n_cells: int, shuffles: int = SHUFFLES, seed: int = 0,

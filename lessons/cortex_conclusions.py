@@ -141,6 +141,36 @@ def loo_trap_sentence(plain_r2: np.ndarray, r: np.ndarray) -> str:
     return measured + " Here the trap is small, but it grows with stronger shrinkage and fewer images."
 
 
+def ceiling_sentence(reliability: np.ndarray, above: np.ndarray) -> str:
+    """How the cells above chance relate to their noise ceilings (reliable cells should be the predictable ones)."""
+    reliability, above = np.asarray(reliability, dtype=np.float64), np.asarray(above, dtype=bool)
+    if not above.any():
+        return ("No cell beats chance here, so the ceiling cannot be compared with what the model reaches: every "
+                "point is drawn faint.")
+    if above.all():
+        return "Every scored cell beats chance (solid points)."
+    hi, lo = float(np.nanmedian(reliability[above])), float(np.nanmedian(reliability[~above]))
+    relation = ("more reliable" if hi > lo + 0.05 else "less reliable" if hi < lo - 0.05 else
+                "about as reliable")
+    return (f"Solid points beat chance ({int(above.sum()):,} cells), faint ones do not. The cells above chance are "
+            f"{relation} than the rest (median ceiling {hi:.2f} against {lo:.2f})"
+            + (": a noisy cell leaves a readout little to predict." if relation == "more reliable" else
+               " — not what the noise ceiling would lead you to expect; what else could make a cell predictable?"))
+
+
+def rsa_sentence(area: str, layer: str, match: float, shuffled: np.ndarray, ceiling: float | None) -> str:
+    """Whether an area's RDM matches a layer's better than with the images relabelled at random (Mantel test)."""
+    verdict = chance.verdict(match, shuffled)
+    text = (f"{area} vs {layer}: Spearman r = {match:.3f}, {verdict.words} — with the images relabelled at random "
+            f"{len(shuffled)} times the match was {verdict.chance_level:+.3f} on average "
+            f"(95th percentile {verdict.chance_95:+.3f}).")
+    if ceiling is not None and np.isfinite(ceiling):
+        text += (f" The area's own ceiling is {ceiling:.2f}, so this layer reaches "
+                 f"{match / ceiling:.0%} of it." if ceiling > 0.05 else
+                 f" The area's own ceiling is only {ceiling:.2f}: its RDM is mostly noise.")
+    return text
+
+
 def conditions_text(n_images: int, has_blank: bool) -> str:
     """'118 images and a blank (119 conditions)' or '50 images (50 conditions)', from the bundle."""
     if has_blank:

@@ -21,14 +21,17 @@ DATA_LABELS = {"simulated": "Simulated cortex (offline)", "upload": "Your bundle
                "allen": "Real Allen data (download)"}
 SUBSETS = {"250": 250, "1000": 1000, "all": None}
 SUBSET_LABELS = {"250": "250 cells", "1000": "1,000 cells", "all": "all cells"}
+SHUFFLE_CHOICES = [str(k) for k in (chance.SHUFFLES, 50, 100)]
 
 
 # ------------------------------------------------------------------------------------------------------ caching
 @st.cache_data(max_entries=8, show_spinner=False)
-def cell_scores(bundle_id: str, model_key: str, weights: str, subset: str, _grams: cortex_pipeline.LayerGrams,
-                _bundle: neural_data.NeuralBundle) -> cortex_pipeline.BrainScores:
-    """Held-out scores of a subset of cells on every layer (cached per data, model, weights and subset)."""
-    return cortex_pipeline.score_cells(_grams, _bundle, cortex_pipeline.select_cells(_bundle, SUBSETS[subset]))
+def cell_scores(bundle_id: str, model_key: str, weights: str, subset: str, shuffles: int,
+                _grams: cortex_pipeline.LayerGrams, _bundle: neural_data.NeuralBundle) -> cortex_pipeline.BrainScores:
+    """Held-out scores and chance of a subset of cells on every layer (cached per data, model, weights, subset and
+    number of shuffles)."""
+    return cortex_pipeline.score_cells(_grams, _bundle, cortex_pipeline.select_cells(_bundle, SUBSETS[subset]),
+                                       shuffles=shuffles)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -46,6 +49,13 @@ def similarity(bundle_id: str, model_key: str, weights: str, subset: str, _grams
     idx = cortex_pipeline.select_cells(_bundle, SUBSETS[subset])
     reliable = idx[_bundle.cells["reliability"].to_numpy()[idx] >= 0.5]
     return cortex_pipeline.rsa(_grams, _bundle, reliable if len(reliable) >= 12 else idx)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def rdm_null(bundle_id: str, model_key: str, weights: str, subset: str, area: str, layer: str,
+             _area_rdm: np.ndarray, _layer_rdm: np.ndarray) -> np.ndarray:
+    """RDM matches with the area's images relabelled at random (cached)."""
+    return brain_score.shuffled_rdm_matches(_area_rdm, _layer_rdm, shuffles=200)
 
 
 def image_labels(bundle: neural_data.NeuralBundle) -> list[str]:
@@ -178,15 +188,20 @@ model_keys = compute.model_keys("imagenet")
 init_from_url("mc_model", model_keys, compute.DEFAULT_MODEL)
 init_from_url("mc_weights", list(WEIGHT_LABELS), "pretrained")
 init_from_url("mc_subset", list(SUBSETS), "250")
-c = st.columns([2, 2, 2])
+init_from_url("mc_shuffles", SHUFFLE_CHOICES, SHUFFLE_CHOICES[0])
+c = st.columns([2, 2, 2, 1])
 model_key = c[0].selectbox("Network", model_keys, key="mc_model", format_func=lambda k: compute.spec_for(k).title)
 weights = c[1].radio("Weights", list(WEIGHT_LABELS), key="mc_weights", format_func=WEIGHT_LABELS.get)
 subset = c[2].radio("Cells to score", list(SUBSETS), key="mc_subset", format_func=SUBSET_LABELS.get,
                     horizontal=True)
+shuffles = int(c[3].selectbox("Shuffles for chance", SHUFFLE_CHOICES, key="mc_shuffles",
+                              help="How many times the images are shuffled against the responses to measure "
+                                   "chance. More shuffles give finer p-values (the smallest is 1 / (shuffles + 1)) "
+                                   "and cost more time."))
 st.caption(
     "Speed trade-off: the network pass and the projection cost the same for any number of cells (once per "
     "network; kept on disk afterwards). The regression grows with the cells, and measuring chance adds about "
-    f"twice its cost ({chance.SHUFFLES} shuffles of a sample of the cells) — for the trained network and for its "
+    "twice its cost (the shuffles score a sample of the cells) — for the trained network and for its "
     "random twin. The times of this run are shown when it finishes."
 )
 spec = compute.spec_for(model_key)
@@ -230,8 +245,8 @@ with st.status(f"Running the pipeline on {spec.title}…", expanded=True) as sta
 
         grams[w] = cortex_pipeline.layer_grams(bundle, model_key, w, progress=report, span=(0.0, 0.8))
         report("regression", 0.85, f"Regression: {SUBSET_LABELS[subset]} × {len(layers)} layers × 7 alphas × "
-                                   f"10 folds (+ {chance.SHUFFLES} shuffles for chance)")
-        results[w] = cell_scores(bundle.fingerprint, model_key, w, subset, grams[w], bundle)
+                                   f"10 folds (+ {shuffles} shuffles for chance)")
+        results[w] = cell_scores(bundle.fingerprint, model_key, w, subset, shuffles, grams[w], bundle)
     seconds = results[weights].seconds
     bar.progress(1.0, text="done")
     status.update(label=f"Pipeline done — extraction {seconds.get('extraction', 0):.1f} s, projection "
@@ -317,6 +332,8 @@ st.markdown(
     "predicted as well as their noise allows."
 )
 st.altair_chart(ceiling_scatter(cell_table, f"Best-layer score vs noise ceiling{TAG}"), width="stretch")
+st.markdown(cortex_conclusions.ceiling_sentence(cell_table["reliability"].to_numpy(),
+                                                cell_table["above_chance"].to_numpy()))
 by_area = result.area_summary().set_index("area")
 by_area.index.name = f"area{TAG}"
 by_area = by_area.drop(columns=["share_above_chance", "chance_at_own_best_layer"]).rename(columns={
@@ -389,7 +406,10 @@ else:
     r2.altair_chart(heatmap(rsa.layer_rdms[layer], labels[: len(images_only)], labels[: len(images_only)],
                             f"{layer} RDM", "1 − r", scheme="viridis", size=300, labels=False), width="content")
     match = rsa.similarity[rsa.areas.index(area), rsa.layers.index(layer)]
-    st.caption(f"{area} vs {layer}: Spearman r = {match:.3f}. The images are in the bundle's order.")
+    shuffled = rdm_null(bundle.fingerprint, model_key, weights, subset, area, layer, rsa.area_rdms[area],
+                        rsa.layer_rdms[layer])
+    st.markdown(cortex_conclusions.rsa_sentence(area, layer, match, shuffled, rsa.area_ceiling.get(area)))
+    st.caption("The images are in the bundle's order.")
 
 # ------------------------------------------------------------------------------------------------ 8 · download
 st.header("8 · Take the numbers with you")
@@ -403,4 +423,4 @@ st.download_button(f"Download per-cell scores ({len(export):,} cells, CSV)", exp
 st.caption(f"`{file_name}`: area, layer, depth, Cre line, reliability, best layer, held-out score, score at the "
            "model's layer, p-value against the shuffled best-layer scores, the above-chance call (false-discovery "
            "rate 5 %), normalised score, chosen alpha and the constant-prediction flag for each cell.")
-mirror_to_url("mc_model", "mc_weights", "mc_subset", "mc_layer", "mc_area")
+mirror_to_url("mc_model", "mc_weights", "mc_subset", "mc_shuffles", "mc_layer", "mc_area")

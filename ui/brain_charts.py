@@ -79,13 +79,18 @@ def trained_vs_random(tables: dict[str, pd.DataFrame], layers: Sequence[str], ti
 def ceiling_scatter(cells: pd.DataFrame, title: str) -> alt.Chart:
     """Each cell's best held-out score against its split-half reliability; the diagonal is the noise ceiling."""
     frame = cells[["cell_specimen_id", "cortical_area", "reliability", "score", "best_layer"]].copy()
-    points = alt.Chart(frame).mark_circle(size=18, opacity=0.55).encode(
+    frame["chance"] = np.where(cells["above_chance"], "above chance", "not above chance") \
+        if "above_chance" in cells else "not tested"
+    points = alt.Chart(frame).mark_circle(size=18).encode(
+        opacity=alt.Opacity("chance:N", scale=alt.Scale(domain=["above chance", "not above chance", "not tested"],
+                                                        range=[0.8, 0.18, 0.55]),
+                            legend=alt.Legend(title=None, orient="bottom")),
         x=alt.X("reliability:Q", title="noise ceiling (split-half reliability)",
                 scale=alt.Scale(domain=[-0.2, 1], clamp=True)),
         y=alt.Y("score:Q", title="score at best layer (signed r²)"),
         color=alt.Color("cortical_area:N", scale=_area_scale(frame["cortical_area"]), legend=alt.Legend(title="area")),
         tooltip=["cell_specimen_id", "cortical_area", "best_layer", alt.Tooltip("reliability:Q", format=".2f"),
-                 alt.Tooltip("score:Q", format=".3f")])
+                 alt.Tooltip("score:Q", format=".3f"), "chance"])
     diagonal = alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})).mark_line(
         color="#495057", strokeDash=[4, 4]).encode(x="x:Q", y="y:Q")
     return (diagonal + points).properties(title=alt.TitleParams(title, anchor="start"), height=300)

@@ -54,6 +54,8 @@ def test_shuffle_plan_is_reproducible_and_within_budget():
     assert shuffled.shape == (119, 20 * plan.cells_per_shuffle)
     np.testing.assert_array_equal(shuffled[:, 0], y[plan.orders[0], plan.cells[0, 0]])
     assert chance.cells_per_shuffle(5, 20) == 5  # few cells: every shuffle scores all of them
+    assert chance.cells_per_shuffle(1000, 100) == chance.cells_per_shuffle(1000, 20) == 100  # more shuffles cost more
+    assert chance.cells_per_shuffle(1000, 5) == 400
     assert chance.shuffle_plan(119, 10, shuffles=0).shuffled_responses(y[:, :10]).shape == (119, 0)
 
 

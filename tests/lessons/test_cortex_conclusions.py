@@ -68,3 +68,17 @@ def test_loo_trap_sentence_reports_the_measured_artefact():
 def test_conditions_text_reads_the_bundle():
     assert cc.conditions_text(118, True) == "118 images and a grey blank (119 conditions)"
     assert cc.conditions_text(50, False) == "50 images (50 conditions, no blank)"
+
+
+def test_ceiling_sentence_compares_the_reliability_of_cells_above_chance():
+    reliability = np.r_[np.full(10, 0.9), np.full(10, 0.2)]
+    assert "more reliable" in cc.ceiling_sentence(reliability, np.r_[np.ones(10, bool), np.zeros(10, bool)])
+    assert "less reliable" in cc.ceiling_sentence(reliability, np.r_[np.zeros(10, bool), np.ones(10, bool)])
+    assert "No cell beats chance" in cc.ceiling_sentence(reliability, np.zeros(20, bool))
+
+
+def test_rsa_sentence_flips_with_the_relabelled_matches():
+    shuffled = np.random.default_rng(3).normal(0, 0.01, 200)
+    assert "above chance" in cc.rsa_sentence("VISp", "blocks.5", 0.2, shuffled, 0.6)
+    assert "33%" in cc.rsa_sentence("VISp", "blocks.5", 0.2, shuffled, 0.6)
+    assert "no better than chance" in cc.rsa_sentence("VISp", "blocks.5", 0.0, shuffled, 0.02)

@@ -49,6 +49,9 @@ def test_default_view_runs_the_pipeline_and_labels_the_simulation(page):
     assert _param(page, "mc_model") == "efficientnet_lite0" and _param(page, "mc_weights") == "pretrained"
     assert _param(page, "mc_layer") == page.selectbox(key="mc_layer").value
     assert _param(page, "mc_area") == page.selectbox(key="mc_area").value
+    assert _param(page, "mc_shuffles") == "20"
+    text = " ".join(m.value for m in page.markdown)
+    assert "relabelled at random 200 times" in text and "Solid points beat chance" in text
     labels = [m.label for m in page.metric]
     assert "Model score" in labels and "Chance (shuffled)" in labels
     assert any("above chance" in b.value for b in page.success)  # the simulated cortex carries real signal
