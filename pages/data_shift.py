@@ -263,8 +263,8 @@ elif len(broken) == 0:
 else:
     shown = data_shift.shifted_examples(x_test[broken], kind, float(shift.amounts[step]))
     tiles = data_shift.gray_tiles(shown, 84)
-    for column, tile, index in zip(st.columns(len(broken)), tiles, broken):
-        column.image(tile, caption=f"{y_test[index]} → {standard.predictions[step][index]}", width="stretch")
+    st.image(list(tiles), width=84,  # a row that wraps on a phone instead of one full-width digit per line
+             caption=[f"{y_test[i]} → {standard.predictions[step][i]}" for i in broken])
     st.caption("Held-out digits the standard CNN got right before the change and wrong after: true → predicted. "
                + ("Background textures are random crops of the shipped brick, grass and gravel photos."
                   if kind == "background" else ""))
@@ -278,10 +278,10 @@ st.markdown(
 photo_run = photo_sweep(picked.image_id, picked.array)
 photo_names = compute.class_names(compute.spec_for(compute.DEFAULT_MODEL))
 turned = data_shift.rotated_photos(picked.array, photo_run.angles)
-for column, crop, angle, guess, p_up, rank in zip(st.columns(len(turned)), turned, photo_run.angles, photo_run.top1,
-                                                  photo_run.upright_probability, photo_run.upright_rank):
-    column.image(crop, width="stretch",
-                 caption=f"{angle:g}°: {photo_names[guess]} · upright answer {p_up:.0%} (rank {rank + 1})")
+st.image(list(turned), width=150,
+         caption=[f"{angle:g}°: {photo_names[guess]} · upright answer {p_up:.0%} (rank {rank + 1})"
+                  for angle, guess, p_up, rank in zip(photo_run.angles, photo_run.top1,
+                                                      photo_run.upright_probability, photo_run.upright_rank)])
 st.caption(f"Upright answer: **{photo_names[photo_run.top1[0]]}**. Each rotated photo is cropped to the largest "
            "square that stays inside it, then preprocessed exactly as in section 1.")
 st.markdown(data_shift.photo_summary(photo_names[photo_run.top1[0]], photo_run.angles,
