@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from lessons import chance
 
@@ -34,8 +35,6 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> PairedDifference:
     if n < 2:
         m = float(d.mean()) if n else 0.0
         return PairedDifference(m, -np.inf, np.inf, n)
-    from scipy import stats  # noqa: PLC0415  (only needed here)
-
     half = float(stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n))
     m = float(d.mean())
     return PairedDifference(m, m - half, m + half, n)

@@ -206,8 +206,7 @@ class BrainScores:
     layers: list[str]
     cells: pd.DataFrame  # the scored cells' rows of the bundle's cell table
     score: np.ndarray  # (layers, cells) signed r² of k-fold held-out predictions
-    null: np.ndarray  # (layers, shuffles, cells per shuffle) the same for shuffled stimuli
-    null_cells: np.ndarray  # (shuffles, cells per shuffle) which scored cells each shuffle used
+    null: np.ndarray  # (layers, shuffles, cells per shuffle) the same for shuffled stimuli (random cells each)
     alpha: np.ndarray  # (layers, cells) GCV alpha on all conditions
     at_max_alpha: np.ndarray  # (layers, cells) bool
     predictions: np.ndarray  # (layers, conditions, cells) float32 held-out predictions
@@ -297,17 +296,14 @@ class BrainScores:
 
     def area_summary(self) -> pd.DataFrame:
         """Per area: cells, how many beat chance, the mean score at the model's layer and at each cell's own best
-        layer (with the shuffled value of the same selection beside it), the ceiling and the normalised score."""
+        layer, the ceiling and the normalised score."""
         table = self.cell_table()
-        own_best_chance = float(self.null_best_scores().mean()) if self.shuffles else float("nan")
         rows = []
         for area in [a for a in AREAS if (table["cortical_area"] == a).any()]:
             part = table[table["cortical_area"] == area]
             rows.append({"area": area, "cells": len(part), "above_chance": int(part["above_chance"].sum()),
-                         "share_above_chance": float(part["above_chance"].mean()),
                          "score_at_model_layer": float(part["score_at_model_layer"].mean()),
                          "score_at_own_best_layer": float(part["score"].mean()),
-                         "chance_at_own_best_layer": own_best_chance,
                          "ceiling": float(part["reliability"].mean()),
                          "normalised": float(part["normalised_score"].median()),
                          "constant": float(part["constant_prediction"].mean())})
@@ -374,7 +370,7 @@ def score_cells(grams: LayerGrams, bundle: NeuralBundle, cell_indices: np.ndarra
     return BrainScores(
         model_key=grams.model_key, weights=grams.weights, layers=list(grams.layers),
         cells=bundle.cells.iloc[idx].reset_index(drop=True),
-        score=np.stack([r.score for r in results]), null=null, null_cells=plan.cells,
+        score=np.stack([r.score for r in results]), null=null,
         alpha=np.stack([r.alpha for r in results]), at_max_alpha=np.stack([r.at_max_alpha for r in results]),
         predictions=np.stack([r.predictions for r in results]), actual=y.astype(np.float32), seconds=seconds)
 

@@ -9,6 +9,8 @@ import numpy as np
 from scipy import ndimage
 from scipy.interpolate import LinearNDInterpolator
 
+from lessons import chance
+
 GRID = 100
 
 
@@ -207,25 +209,22 @@ def group_gap(activations: np.ndarray, first: np.ndarray, second: np.ndarray, sh
     observed = _rms_gap(pooled, first, second)
     together = np.concatenate([first, second])
     rng = np.random.default_rng(seed)
-    chance = np.empty(shuffles)
+    shuffled = np.empty(shuffles)
     for i in range(shuffles):
         mixed = rng.permutation(together)
-        chance[i] = _rms_gap(pooled, mixed[:len(first)], mixed[len(first):])
-    return observed, chance
+        shuffled[i] = _rms_gap(pooled, mixed[:len(first)], mixed[len(first):])
+    return observed, shuffled
 
 
-def group_gap_summary(observed: float, chance: np.ndarray, n_wrong: int) -> str:
+def group_gap_summary(observed: float, shuffled: np.ndarray, n_wrong: int) -> str:
     """A sentence: is the gap between the correct and the misclassified images' unit patterns beyond chance?"""
-    top = float(np.percentile(chance, 95))
-    beaten = float(np.mean(chance >= observed))
+    verdict = chance.verdict(observed, shuffled)
     numbers = (f"The correct and the {n_wrong} misclassified images differ by **{observed:.3f}** per unit (RMS of "
                f"the mean activations); random splits of the same images into groups of the same sizes differ by "
-               f"{float(np.mean(chance)):.3f} on average, and by {top:.3f} or less in 95 % of {len(chance)} splits "
-               f"(chance)")
-    if observed > top:
-        verdict = ("the gap is larger than chance: the layer already responded differently to the images the "
-                   "network gets wrong.")
-    else:
-        verdict = (f"{beaten:.0%} of random splits differ at least as much, so this gap is within chance: with these "
-                   "images the maps cannot show that the layer responds differently to the wrong ones.")
-    return f"{numbers} — {verdict}"
+               f"{verdict.chance_level:.3f} on average, and by {verdict.chance_95:.3f} or less in 95 % of "
+               f"{len(shuffled)} splits (chance)")
+    if verdict.above_chance:
+        return (f"{numbers} — the gap is {verdict.words}: the layer already responded differently to the images "
+                "the network gets wrong.")
+    return (f"{numbers} — the gap is {verdict.words}: with these images the maps cannot show that the layer "
+            "responds differently to the wrong ones.")

@@ -67,6 +67,24 @@ def _show(batch: np.ndarray) -> list[np.ndarray]:
     return [np.clip(im[..., 0] if im.shape[-1] == 1 else im, 0, 1) for im in batch]
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def features_alike(model: tuple[str, str], request: am.Request, which: str, layer: str, _images: np.ndarray) -> float:
+    """How alike the images made for `request` (`which` of its runs) are at `layer` (cached: no rerun repeats it)."""
+    return am.feature_similarity(_model(*model), layer, _images)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def own_activation(model: tuple[str, str], request: am.Request, _images: np.ndarray) -> np.ndarray:
+    """The unit's own activation for the images a request made, without its diversity term (cached)."""
+    return am.unit_scores(_model(*model), request.unit, _images)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def start_level(model: tuple[str, str], request: am.Request) -> float:
+    """The unit's mean activation for the images the request starts from (cached)."""
+    return am.start_score(_model(*model), request)
+
+
 def run_with_progress(model: tuple[str, str], request: am.Request, label: str, live: bool = True) -> R.Result:
     """A stored result, or run it now with a progress bar (and live intermediate images)."""
     key = (model, request)
@@ -253,17 +271,17 @@ seed_images = np.concatenate([r.images[:1] for r in seed_runs])
 div_layer = am.diversity_layer(loaded, unit)
 st.image(_show(seed_images), width=128, clamp=True,
          caption=[f"seed {s}: {float(r.scores[0]):.3g}" for s, r in zip((1, 2, 3), seed_runs)])
-similar = am.feature_similarity(loaded, div_layer, seed_images)
+similar = features_alike(model, request, "seeds", div_layer, seed_images)
 if diversity > 0 and method != "evolution":
     batch_request = am.Request(unit, method, dataclasses.replace(plain, batch=4), float(diversity))
     batch = run_with_progress(model, batch_request, "Batch of four with diversity", live=False)
-    diverse_scores = am.unit_scores(loaded, unit, batch.images)
+    diverse_scores = own_activation(model, batch_request, batch.images)
     st.image(_show(batch.images), width=128, clamp=True,
              caption=[f"diverse {n + 1}: {float(v):.3g}" for n, v in enumerate(diverse_scores)])
     st.caption("Under each image: the unit's own activation, without the diversity term the batch also maximised.")
-    spread = am.feature_similarity(loaded, div_layer, batch.images)
+    spread = features_alike(model, batch_request, "diverse", div_layer, batch.images)
     st.markdown(am.diversity_summary([float(r.scores[0]) for r in seed_runs], diverse_scores,
-                                     am.start_score(loaded, batch_request), similar, spread, div_layer))
+                                     start_level(model, batch_request), similar, spread, div_layer))
 else:
     st.markdown(f"Similarity of the images' features at `{div_layer}` (1 = the same): **{similar:.2f}**. "
                 "Set a diversity weight above 0 to see a batch pushed towards different facets.")

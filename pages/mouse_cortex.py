@@ -336,7 +336,7 @@ st.markdown(cortex_conclusions.ceiling_sentence(cell_table["reliability"].to_num
                                                 cell_table["above_chance"].to_numpy()))
 by_area = result.area_summary().set_index("area")
 by_area.index.name = f"area{TAG}"
-by_area = by_area.drop(columns=["share_above_chance", "chance_at_own_best_layer"]).rename(columns={
+by_area = by_area.rename(columns={
     "above_chance": "above chance", "score_at_model_layer": f"score at {best_layer}",
     "score_at_own_best_layer": "score at own best layer", "normalised": "normalised (median)",
     "constant": "constant readout"})

@@ -161,7 +161,7 @@ def test_no_signal_bundles_are_called_no_better_than_chance(bundle, grams, kind,
         assert result.cells_above_chance().mean() <= 0.10
 
 
-def test_more_shuffles_give_finer_p_values(bundle, grams, reliable):
+def test_too_few_shuffles_can_never_call_a_model_above_chance(bundle, grams, reliable):
     few = cp.score_cells(grams["pretrained"], bundle, reliable[:60], shuffles=5)
     assert few.shuffles == 5 and few.model_verdict().p == pytest.approx(1 / 6)
     assert not few.model_verdict().above_chance  # 5 shuffles can never reach p ≤ 0.05: honest, not "above"

@@ -76,12 +76,12 @@ def test_error_gap_sentence_says_chance_when_the_groups_do_not_differ():
     rng = np.random.default_rng(1)
     same = rng.normal(size=(60, 20))
     observed, chance = topomap.group_gap(same, np.arange(50), np.arange(50, 60), shuffles=100)
-    assert len(chance) == 100 and "within chance" in topomap.group_gap_summary(observed, chance, 10)
+    assert len(chance) == 100 and "no better than chance" in topomap.group_gap_summary(observed, chance, 10)
     shifted = same.copy()
     shifted[50:] += 2.0
     observed, chance = topomap.group_gap(shifted, np.arange(50), np.arange(50, 60), shuffles=100)
     text = topomap.group_gap_summary(observed, chance, 10)
-    assert "larger than chance" in text and f"{observed:.3f}" in text
+    assert "above chance" in text and f"{observed:.3f}" in text
     np.testing.assert_allclose(observed, 2.0, atol=0.5)
 
 
