@@ -7,17 +7,17 @@ import time
 import torch
 
 from bench.report import print_table, verdict
-from lessons import compute
+from lessons.core import registry
 from lessons.optvis import objectives, param, transform
 from lessons.optvis import render as R
 
 LAYER, CHANNEL, SIZE = "blocks.8", 5, 128  # a mid-level layer: block 9 of 16, 112 channels at 14×14 for 224 px
 
 
-def straightforward_loop(loaded: compute.LoadedModel, steps: int) -> float:
+def straightforward_loop(loaded: registry.LoadedModel, steps: int) -> float:
     """The textbook loop, as lucent writes it: a forward hook catches the layer, the whole model runs every step,
     the transforms run one after another. (On a private copy: the shared model never gets a hook.)"""
-    model = compute.trainable_copy(loaded).eval().requires_grad_(False).to(memory_format=torch.contiguous_format)
+    model = registry.trainable_copy(loaded).eval().requires_grad_(False).to(memory_format=torch.contiguous_format)
     caught: dict[str, torch.Tensor] = {}
     target = dict(zip(loaded.layer_names, (s.module for s in loaded.spec.stages(model))))[LAYER]
     handle = target.register_forward_hook(lambda module, inputs, output: caught.__setitem__("out", output))
@@ -41,7 +41,7 @@ def straightforward_loop(loaded: compute.LoadedModel, steps: int) -> float:
         handle.remove()
 
 
-def engine_loop(loaded: compute.LoadedModel, steps: int, full_forward: bool = False) -> float:
+def engine_loop(loaded: registry.LoadedModel, steps: int, full_forward: bool = False) -> float:
     """The project's engine (`optvis.render`): folded batch norm, one resampling per step, stop at the layer."""
     start = time.perf_counter()
     R.render(loaded, objectives.channel(LAYER, CHANNEL), R.Settings(size=SIZE, steps=steps), full_forward=full_forward)
@@ -57,7 +57,7 @@ def _sync(dev: torch.device) -> None:
 def main(argv: list[str]) -> bool:
     """Run the loops side by side and print the speed-up of the engine over the straightforward loop."""
     steps = int(argv[0]) if argv else 20
-    loaded = compute.load_model(compute.DEFAULT_MODEL, "pretrained")
+    loaded = registry.load_model(registry.DEFAULT_MODEL, "pretrained")
     loops = {"straightforward: hook, full forward, chained transforms": lambda: straightforward_loop(loaded, steps),
              "engine, full forward": lambda: engine_loop(loaded, steps, full_forward=True),
              f"engine, stop after {LAYER}": lambda: engine_loop(loaded, steps)}

@@ -10,10 +10,12 @@ import time
 import numpy as np
 
 from bench.report import print_table, verdict
-from lessons import atlas, atlas_pipeline, compute
+from lessons.atlas import compute as atlas
+from lessons.atlas import pipeline as atlas_pipeline
+from lessons.core import registry
 
 
-def build_in_worker_thread(loaded: compute.LoadedModel, settings: atlas_pipeline.AtlasSettings
+def build_in_worker_thread(loaded: registry.LoadedModel, settings: atlas_pipeline.AtlasSettings
                            ) -> tuple[atlas_pipeline.Atlas, float]:
     """Build the atlas the way the app does: in a worker thread, not the main thread (Streamlit runs pages there)."""
     box: dict[str, object] = {}
@@ -36,7 +38,7 @@ def main(argv: list[str]) -> bool:
     parser.add_argument("--grid", type=int, default=10)
     parser.add_argument("--steps", type=int, default=64)
     args = parser.parse_args(argv)
-    loaded = compute.load_model("efficientnet_lite0")
+    loaded = registry.load_model("efficientnet_lite0")
     settings = atlas_pipeline.AtlasSettings(n_images=args.images, grid=args.grid, steps=args.steps)
 
     result, app_seconds = build_in_worker_thread(loaded, settings)  # cold: includes UMAP's first compilation

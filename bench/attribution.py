@@ -9,7 +9,9 @@ import time
 import numpy as np
 
 from bench.report import print_table, verdict
-from lessons import attribution, compute, data
+from lessons.attribution import compute as attribution
+from lessons.core import capture, preprocess, registry, runtime
+from lessons.core import data
 
 
 def _timed(fn, repeats: int) -> float:  # noqa: ANN001
@@ -24,17 +26,17 @@ def _timed(fn, repeats: int) -> float:  # noqa: ANN001
 def main(argv: list[str]) -> bool:
     """Run the benchmark and print its table and verdict line."""
     parser = argparse.ArgumentParser(prog="python -m bench attribution", description=__doc__)
-    parser.add_argument("--model", default=compute.DEFAULT_MODEL)
+    parser.add_argument("--model", default=registry.DEFAULT_MODEL)
     parser.add_argument("--steps", type=int, default=32, help="integrated-gradients steps")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args(argv)
-    compute.configure_threads()
+    runtime.configure_threads()
 
     rss_start_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    loaded = compute.fused_model(compute.load_model(args.model, "pretrained"))
+    loaded = registry.fused_model(registry.load_model(args.model, "pretrained"))
     image = data.mnist_split()[2][0] if loaded.spec.family == "digits" else data.load_photo("coffee")
-    x = compute.prepare_batch([image], loaded.spec)
-    target = int(np.argmax(compute.predict(loaded, x)[0]))
+    x = preprocess.prepare_batch([image], loaded.spec)
+    target = int(np.argmax(capture.predict(loaded, x)[0]))
     size = loaded.spec.input_size
     settings = attribution.Settings(layer=attribution.default_cam_layer(loaded), ig_steps=args.steps,
                                     window=attribution.default_window(size), stride=attribution.default_window(size))
@@ -51,7 +53,7 @@ def main(argv: list[str]) -> bool:
     rows.append(["Integrated gradients, batched", f"{args.steps} steps, {batch} per pass", batched])
     rows.append(["Integrated gradients, one step at a time", f"{args.steps} steps, 1 per pass", one_by_one])
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{loaded.title} on {compute.resolve_device(None)}, one {size}-px image, class {target}; "
+    print(f"{loaded.title} on {runtime.resolve_device(None)}, one {size}-px image, class {target}; "
           f"process peak memory {peak_mb:.0f} MB (started at {rss_start_mb:.0f} MB)")
     print_table(["method", "settings", "seconds"], rows)
     return verdict("attribution", "ig_batched_speedup", one_by_one / batched, ">=", 3.0)

@@ -3,9 +3,9 @@
 Both paths start from the same simulated cortex (5,000 cells, 118 images + blank) and the same shared
 EfficientNet-Lite0, in this one process, after a warm-up pass:
 
-* **project**: `cortex_pipeline` — images in batches through `compute.capture`, each batch projected at once by the
+* **project**: `cortex_pipeline` — images in batches through `capture.capture`, each batch projected at once by the
   seeded sparse projection (torch), then per layer only the Gram matrix; 10-fold held-out scores with GCV inside
-  every training fold, chance from 20 shuffles that redo the best-layer choice (`lessons.chance`) and a GCV fit on
+  every training fold, chance from 20 shuffles that redo the best-layer choice (`lessons.core.chance`) and a GCV fit on
   all images, for all cells at once.
 * **DeepMouseTrap style**: all layers' activations of all images captured at once, scikit-learn's
   `SparseRandomProjection` (same JL dimension, density 1/√D) fitted per layer, and one
@@ -27,7 +27,10 @@ from sklearn.linear_model import RidgeCV
 from sklearn.random_projection import SparseRandomProjection
 
 from bench import report
-from lessons import brain_score, compute, cortex_pipeline, simulated_cortex
+from lessons.cortex import brain_score
+from lessons.core import capture, preprocess, registry, runtime
+from lessons.cortex import pipeline as cortex_pipeline
+from lessons.cortex import simulated as simulated_cortex
 
 GOAL_SPEEDUP = 3.0
 N_CELLS = 5000
@@ -83,8 +86,8 @@ def deepmousetrap_path(bundle, loaded) -> tuple[dict[str, float], np.ndarray]:
     seconds = {}
     tick = time.perf_counter()
     layers = cortex_pipeline.brain_layers(loaded)
-    inputs = compute.prepare_batch(list(bundle.condition_images()), loaded.spec, fit=cortex_pipeline.STIMULUS_FIT)
-    acts = compute.capture(loaded, inputs, layers)
+    inputs = preprocess.prepare_batch(list(bundle.condition_images()), loaded.spec, fit=cortex_pipeline.STIMULUS_FIT)
+    acts = capture.capture(loaded, inputs, layers)
     seconds["extraction"] = time.perf_counter() - tick
     y = bundle.responses.T.astype(np.float64)
     n = len(y)
@@ -109,11 +112,11 @@ def deepmousetrap_path(bundle, loaded) -> tuple[dict[str, float], np.ndarray]:
 
 def main(argv: list[str]) -> bool:
     """Time both paths (after a warm-up), print stages, totals and peak memory, then the verdict."""
-    threads = compute.configure_threads()
+    threads = runtime.configure_threads()
     bundle = simulated_cortex.load_or_build(n_cells=N_CELLS)
-    loaded = compute.load_model(compute.DEFAULT_MODEL, "pretrained")
+    loaded = registry.load_model(registry.DEFAULT_MODEL, "pretrained")
     layers = cortex_pipeline.brain_layers(loaded)
-    compute.capture(loaded, compute.prepare_batch(list(bundle.condition_images()[:8]), loaded.spec), layers)
+    capture.capture(loaded, preprocess.prepare_batch(list(bundle.condition_images()[:8]), loaded.spec), layers)
     runs = {}
     for label, path in (("project", project_path), ("DeepMouseTrap style", deepmousetrap_path)):
         with PeakRss() as memory:

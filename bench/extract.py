@@ -1,7 +1,7 @@
 """Batched feature-extraction throughput of the default model, as a fraction of this machine's compute limit.
 
 The limit is measured in the same run: a large float32 matmul's GFLOP/s divided by the model's FLOPs per image
-(images per second if every FLOP ran at matmul speed). The anchor is the same extraction one image at a time; the verdict judges the batch size compute.batch_size_for
+(images per second if every FLOP ran at matmul speed). The anchor is the same extraction one image at a time; the verdict judges the batch size capture.batch_size_for
 picks, which is what the app runs.
 """
 
@@ -12,7 +12,7 @@ import time
 import torch
 
 from bench import report
-from lessons import compute
+from lessons.core import capture, registry, runtime
 
 GOAL = 0.30
 LAYER = "pool"  # the 1,280-dimensional features the classifier reads: the whole network but its last layer
@@ -32,28 +32,28 @@ def matmul_gflops(n: int = 2048, min_seconds: float = 1.0) -> float:
     return best
 
 
-def images_per_second(loaded: compute.LoadedModel, inputs: torch.Tensor, batch_size: int, repeats: int = 2) -> float:
-    """Best throughput of compute.capture over `repeats` passes through `inputs`."""
-    compute.capture(loaded, inputs[:batch_size], [LAYER], batch_size=batch_size)  # warm-up
+def images_per_second(loaded: registry.LoadedModel, inputs: torch.Tensor, batch_size: int, repeats: int = 2) -> float:
+    """Best throughput of capture.capture over `repeats` passes through `inputs`."""
+    capture.capture(loaded, inputs[:batch_size], [LAYER], batch_size=batch_size)  # warm-up
     best = 0.0
     for _ in range(repeats):
         start = time.perf_counter()
-        compute.capture(loaded, inputs, [LAYER], batch_size=batch_size)
+        capture.capture(loaded, inputs, [LAYER], batch_size=batch_size)
         best = max(best, len(inputs) / (time.perf_counter() - start))
     return best
 
 
 def main(argv: list[str]) -> bool:
     """Run the benchmark and print its table and verdict."""
-    threads = compute.configure_threads()
-    loaded = compute.load_model()
-    flops = compute.flops_per_image(loaded)
+    threads = runtime.configure_threads()
+    loaded = registry.load_model()
+    flops = capture.flops_per_image(loaded)
     gflops = matmul_gflops()
     limit = gflops * 1e9 / flops
     generator = torch.Generator().manual_seed(0)
     inputs = torch.rand(64, 3, loaded.spec.input_size, loaded.spec.input_size, generator=generator)
     anchor = images_per_second(loaded, inputs[:16], batch_size=1, repeats=1)
-    chosen = compute.batch_size_for(loaded, [LAYER])
+    chosen = capture.batch_size_for(loaded, [LAYER])
     rows = [["1 (anchor: one at a time)", anchor, 1.0, anchor / limit]]
     rates = {}
     for batch_size in sorted({2, 4, 8, 32, chosen}):

@@ -15,8 +15,8 @@ import time
 import numpy as np
 
 from bench import report
-from lessons import linear_classifier as lc
-from lessons import linear_data as ld
+from lessons.linear import compute as lc
+from lessons.linear import data as ld
 
 GOAL_SPEEDUP = 50.0
 LIMIT_MS = 50.0

@@ -22,7 +22,10 @@ import time
 import numpy as np
 
 from bench import report
-from lessons import brain_score, chance, cortex_pipeline, simulated_cortex
+from lessons.cortex import brain_score
+from lessons.core import chance
+from lessons.cortex import pipeline as cortex_pipeline
+from lessons.cortex import simulated as simulated_cortex
 
 N_CELLS = 2000
 PERMUTED = 20

@@ -17,7 +17,10 @@ import torch
 from sklearn.linear_model import RidgeCV
 
 from bench import report
-from lessons import brain_score, compute, cortex_pipeline, simulated_cortex
+from lessons.cortex import brain_score
+from lessons.core import registry, runtime
+from lessons.cortex import pipeline as cortex_pipeline
+from lessons.cortex import simulated as simulated_cortex
 
 GOAL_SPEEDUP = 2.0
 MAX_DELTA_R2 = 1e-4
@@ -31,9 +34,9 @@ def signed_r2(predictions: np.ndarray, actual: np.ndarray) -> np.ndarray:
 
 def main(argv: list[str]) -> bool:
     """Run both solvers on every layer; print a table per layer and the verdict."""
-    threads = compute.configure_threads()
+    threads = runtime.configure_threads()
     bundle = simulated_cortex.load_or_build()
-    loaded = compute.load_model(compute.DEFAULT_MODEL, "pretrained")
+    loaded = registry.load_model(registry.DEFAULT_MODEL, "pretrained")
     names, projected, _, _ = cortex_pipeline.project_layers(loaded, bundle.condition_images())
     y = bundle.responses.T.astype(np.float64)  # conditions × cells
     alphas = np.asarray(brain_score.ALPHAS)

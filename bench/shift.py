@@ -8,7 +8,9 @@ import time
 import numpy as np
 
 from bench.report import print_table, verdict
-from lessons import compute, data, data_shift
+from lessons.core import registry
+from lessons.core import data
+from lessons.shift import compute as data_shift
 
 
 def main(argv: list[str]) -> bool:
@@ -17,7 +19,7 @@ def main(argv: list[str]) -> bool:
     parser.add_argument("--images", type=int, default=1000, help="held-out digits per angle (at most 1,000)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each method; the best time counts")
     args = parser.parse_args(argv)
-    loaded = compute.load_model("digit_cnn", "pretrained")
+    loaded = registry.load_model("digit_cnn", "pretrained")
     _, _, x_test, y_test = data.mnist_split()
     x, y = x_test[: args.images], y_test[: args.images]
     angles = data_shift.SHIFTS["rotation"].amounts

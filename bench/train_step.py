@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import report
-from lessons import linear_classifier as lc
-from lessons import linear_data as ld
+from lessons.linear import compute as lc
+from lessons.linear import data as ld
 from ui import linear_charts as charts
 
 GOAL_MS = 50.0

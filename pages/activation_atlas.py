@@ -8,7 +8,11 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from lessons import atlas, atlas_layout, atlas_pipeline, atlas_sources, compute
+from lessons.atlas import compute as atlas
+from lessons.atlas import layout as atlas_layout
+from lessons.atlas import pipeline as atlas_pipeline
+from lessons.atlas import data as atlas_sources
+from lessons.core import registry, runtime
 from ui.atlas_charts import evidence_table, framed_mosaic, layout_scatter
 from ui.images import montage
 from ui.models import load_with_progress
@@ -132,13 +136,13 @@ settings = atlas_pipeline.AtlasSettings(model_key=model_key, layer=layer, n_imag
                                         min_count=min_count, method=method, n_neighbors=n_neighbors,
                                         min_dist=float(min_dist), steps=steps, seed=seed, uploads_digest=digest,
                                         recipe=recipe_key)
-names = compute.class_names(loaded.spec)
+names = registry.class_names(loaded.spec)
 label_of = class_label(names, digits)
 
 result: atlas_pipeline.Atlas | None = STORE.get(settings)
 if result is None:
     st.markdown(f"Up to **{grid * grid} icons** (one per cell with enough points) to grow with {steps} steps "
-                f"each, on this computer's {compute.resolve_device(None).type.upper()}; the progress bar shows "
+                f"each, on this computer's {runtime.resolve_device(None).type.upper()}; the progress bar shows "
                 "every stage. An atlas built once is kept, so coming back to the same settings is instant — for "
                 "everyone using this app.")
     if st.button("Build the atlas", type="primary", key="atlas_build"):

@@ -7,8 +7,9 @@ import dataclasses
 import numpy as np
 import streamlit as st
 
-from lessons import activation_maximization as am
-from lessons import compute, images
+from lessons.actmax import compute as am
+from lessons.core import registry
+from lessons.core import uploads as images
 from lessons.optvis import render as R
 from ui.images import UPLOAD_TYPES
 from ui.models import load_with_progress
@@ -53,8 +54,8 @@ LR = 0.1
 results = shared_store("activation_maximization", 96)
 
 
-def _model(key: str, weights_kind: str) -> compute.LoadedModel:
-    return compute.load_model(key, weights_kind)
+def _model(key: str, weights_kind: str) -> registry.LoadedModel:
+    return registry.load_model(key, weights_kind)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -145,7 +146,7 @@ model = MODELS[choice][:2]
 loaded = load_with_progress(*model)
 if loaded is None:
     st.stop()
-names = compute.class_names(loaded.spec)
+names = registry.class_names(loaded.spec)
 layers = am.spatial_layers(loaded)
 init_from_url("am_layer", layers, "blocks.8" if "blocks.8" in layers else layers[-1])
 if target == "class":

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lessons import attribution, compute, inside_cnn
+from lessons.attribution import compute as attribution
+from lessons.core import capture, preprocess, registry, runtime
+from lessons.cnn import compute as inside_cnn
 from ui.charts import top_k_bars
 from ui.digits import digit_picker
 from ui.images import PickedImage, photo_picker
@@ -21,21 +23,21 @@ LESSON = lesson_by_path("pages/attribution.py")
 TWINS = {"random_classifier": "Classifier layer re-drawn at random", "random": "Random-weights twin"}
 
 
-def _engine(model_key: str, weights: str) -> compute.LoadedModel:
-    return compute.fused_model(compute.load_model(model_key, weights))
+def _engine(model_key: str, weights: str) -> registry.LoadedModel:
+    return registry.fused_model(registry.load_model(model_key, weights))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def probabilities(model_key: str, weights: str, image_id: str, _image: np.ndarray) -> np.ndarray:
     """Class probabilities of one image (cached per model, weights and image)."""
-    loaded = compute.load_model(model_key, weights)
-    return compute.predict(loaded, compute.prepare_batch([_image], loaded.spec))[0]
+    loaded = registry.load_model(model_key, weights)
+    return capture.predict(loaded, preprocess.prepare_batch([_image], loaded.spec))[0]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def crop(model_key: str, image_id: str, _image: np.ndarray) -> np.ndarray:
     """The square crop the network sees, as an H×W×3 uint8 image (cached)."""
-    return inside_cnn.preprocessing_steps(_image, compute.spec_for(model_key))[2].image
+    return inside_cnn.preprocessing_steps(_image, registry.spec_for(model_key))[2].image
 
 
 @st.cache_data(max_entries=32, show_spinner="Computing the four attribution maps (saliency, Grad-CAM, integrated "
@@ -44,7 +46,7 @@ def maps(model_key: str, weights: str, image_id: str, target: int, settings: att
          randomise_classifier: bool, _image: np.ndarray) -> list[attribution.Attribution]:
     """All four attribution maps for one image and class (cached: a rerun with the same settings is instant)."""
     loaded = _engine(model_key, weights)
-    x = compute.prepare_batch([_image], loaded.spec)
+    x = preprocess.prepare_batch([_image], loaded.spec)
     return attribution.attribute_all(loaded, x, target, settings, randomise_classifier)
 
 
@@ -53,7 +55,7 @@ def deletion(model_key: str, weights: str, image_id: str, target: int, settings:
              _image: np.ndarray, _results: list[attribution.Attribution]) -> pd.DataFrame:
     """Deletion curves of the four methods and of a random map, long format (cached)."""
     loaded = _engine(model_key, weights)
-    x = compute.prepare_batch([_image], loaded.spec)
+    x = preprocess.prepare_batch([_image], loaded.spec)
     rows = []
     curves = [(attribution.METHOD_TITLES[r.method], r.heatmap) for r in _results]
     curves.append((attribution.RANDOM_MAP_TITLE, attribution.random_heatmap(_results[0].heatmap.shape)))
@@ -99,13 +101,13 @@ with st.container(border=True):
 loaded = load_with_progress(model_key, weights)
 if loaded is None:
     st.stop()
-names = compute.class_names(spec)
+names = registry.class_names(spec)
 st.caption(f"{loaded.title}. {loaded.note}")
 
 # ------------------------------------------------------------------------------------------------- target class
 st.header("1 · What the network says, and which class to explain")
 probs = probabilities(model_key, weights, picked.image_id, picked.array)
-best = compute.top_k(probs, names, k=5)
+best = capture.top_k(probs, names, k=5)
 top_indices = [int(i) for i in np.argsort(probs)[::-1][:5]]
 left, right = st.columns([3, 2])
 left.altair_chart(top_k_bars(best, title=f"Top-5 of {loaded.title}"), width="stretch")
@@ -162,7 +164,7 @@ seen = crop(model_key, picked.image_id, picked.array)
 results = maps(model_key, weights, picked.image_id, target, settings, False, picked.array)
 show_maps(results, seen)
 st.caption(f"Explaining **{names[target]}** on {picked.caption}. Bright = more evidence for the class. Times are "
-           f"for this computer ({compute.resolve_device(None).type.upper()}); cached maps come back instantly.")
+           f"for this computer ({runtime.resolve_device(None).type.upper()}); cached maps come back instantly.")
 st.markdown(
     "Things to try: raise the occlusion window — when does the object fit under one patch, and what happens to "
     "the map then? Switch Grad-CAM to an early layer: is the map sharper? Does it still change when you explain "

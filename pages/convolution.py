@@ -7,10 +7,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lessons import convolution, hog, kernels, template_matching
-from lessons.convolution import Filtered, Padding
-from lessons.kernels import KernelError
-from lessons.template_matching import TemplateError
+from lessons.convolution import compute as convolution
+from lessons.convolution import hog
+from lessons.convolution import kernels
+from lessons.convolution import template_matching
+from lessons.convolution.compute import Filtered, Padding
+from lessons.convolution.kernels import KernelError
+from lessons.convolution.template_matching import TemplateError
 from ui import conv_charts as charts
 from ui.images import PickedImage, photo_picker
 from ui.navigation import lesson_by_path

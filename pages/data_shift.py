@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lessons import compute, data, data_shift, inside_cnn, mnist_cnn
+from lessons.core import capture, registry
+from lessons.core import data
+from lessons.shift import compute as data_shift
+from lessons.cnn import compute as inside_cnn
+from lessons.core.nets import mnist_cnn
 from ui.brain_charts import heatmap
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress
@@ -29,15 +33,15 @@ DATASETS = {
 @st.cache_data(max_entries=16, show_spinner=False)
 def preprocessing(image_id: str, _image: np.ndarray) -> list[inside_cnn.PreprocessStep]:
     """The EfficientNet-Lite0 preprocessing steps of one image (cached)."""
-    return inside_cnn.preprocessing_steps(_image, compute.spec_for(compute.DEFAULT_MODEL))
+    return inside_cnn.preprocessing_steps(_image, registry.spec_for(registry.DEFAULT_MODEL))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def held_out_scores() -> np.ndarray:
     """The default digit CNN's class probabilities on the 1,000 held-out digits (cached)."""
-    loaded = compute.load_model("digit_cnn", "pretrained")
+    loaded = registry.load_model("digit_cnn", "pretrained")
     _, _, x_test, _ = data.mnist_split()
-    return compute.predict(loaded, mnist_cnn.to_input(x_test))
+    return capture.predict(loaded, mnist_cnn.to_input(x_test))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -55,7 +59,7 @@ def shift_sweep(variant: str, kind: str, _model: mnist_cnn.DigitCNN | None = Non
     """Top-1/top-5 of one digit CNN ("standard", or the augmented `_model` named by `variant`) along one shift."""
     _, _, x_test, y_test = data.mnist_split()
     if _model is None:
-        loaded = compute.load_model("digit_cnn", "pretrained")
+        loaded = registry.load_model("digit_cnn", "pretrained")
         return data_shift.sweep(loaded.module, x_test, y_test, kind, dev=loaded.device)
     return data_shift.sweep(_model, x_test, y_test, kind, dev="cpu")
 
@@ -63,7 +67,7 @@ def shift_sweep(variant: str, kind: str, _model: mnist_cnn.DigitCNN | None = Non
 @st.cache_data(max_entries=16, show_spinner=False)
 def photo_sweep(image_id: str, _image: np.ndarray) -> data_shift.PhotoSweep:
     """EfficientNet-Lite0 on one photo at seven rotations (cached per image)."""
-    return data_shift.photo_rotation_sweep(compute.load_model(compute.DEFAULT_MODEL, "pretrained"), _image)
+    return data_shift.photo_rotation_sweep(registry.load_model(registry.DEFAULT_MODEL, "pretrained"), _image)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -95,7 +99,7 @@ with st.container(border=True):
 steps = preprocessing(picked.image_id, picked.array)
 for column, step in zip(st.columns(len(steps)), steps):
     column.image(step.image, caption=f"{step.title}: {step.caption}", width="stretch")
-spec = compute.spec_for(compute.DEFAULT_MODEL)
+spec = registry.spec_for(registry.DEFAULT_MODEL)
 st.code(
     "from torchvision import transforms\n"
     "from PIL import Image\n\n"
@@ -276,7 +280,7 @@ st.markdown(
     "how much probability it still gives that class, and where it ranks it."
 )
 photo_run = photo_sweep(picked.image_id, picked.array)
-photo_names = compute.class_names(compute.spec_for(compute.DEFAULT_MODEL))
+photo_names = registry.class_names(registry.spec_for(registry.DEFAULT_MODEL))
 turned = data_shift.rotated_photos(picked.array, photo_run.angles)
 st.image(list(turned), width=150,
          caption=[f"{angle:g}°: {photo_names[guess]} · upright answer {p_up:.0%} (rank {rank + 1})"

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lessons import compute, inside_cnn
+from lessons.core import capture, preprocess, registry
+from lessons.cnn import compute as inside_cnn
 from ui.charts import stage_strip_html, top_k_bars
 from ui.digits import digit_picker
 from ui.images import PickedImage, photo_picker
@@ -22,21 +23,21 @@ LESSON = lesson_by_path("pages/inside_cnn.py")
 @st.cache_data(max_entries=64, show_spinner=False)
 def probabilities(model_key: str, weights: str, image_id: str, _image: np.ndarray) -> np.ndarray:
     """Class probabilities of one image (cached per model, weights and image)."""
-    loaded = compute.load_model(model_key, weights)
-    return compute.predict(loaded, compute.prepare_batch([_image], loaded.spec))[0]
+    loaded = registry.load_model(model_key, weights)
+    return capture.predict(loaded, preprocess.prepare_batch([_image], loaded.spec))[0]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def preprocessing(model_key: str, image_id: str, _image: np.ndarray) -> list[inside_cnn.PreprocessStep]:
     """The preprocessing steps of one image for one model (cached)."""
-    return inside_cnn.preprocessing_steps(_image, compute.spec_for(model_key))
+    return inside_cnn.preprocessing_steps(_image, registry.spec_for(model_key))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def activation(model_key: str, weights: str, image_id: str, layer: str, _image: np.ndarray) -> np.ndarray:
     """One layer's C×H×W activation for one image (cached)."""
-    loaded = compute.load_model(model_key, weights)
-    return compute.capture(loaded, compute.prepare_batch([_image], loaded.spec), [layer])[layer][0]
+    loaded = registry.load_model(model_key, weights)
+    return capture.capture(loaded, preprocess.prepare_batch([_image], loaded.spec), [layer])[layer][0]
 
 
 st.title(LESSON.title)
@@ -48,7 +49,7 @@ model_key, weights, spec = model_picker(
     " **random weights**.")
 trained = weights != "random"
 digits = spec.family == "digits"
-names = compute.class_names(spec)
+names = registry.class_names(spec)
 intro.markdown(
     "A convolutional network is a short recipe repeated many times: **convolve** the image with a bank of small "
     "learned filters, keep only the positive responses (**ReLU**), **pool** (or stride) to shrink the map, and "
@@ -82,7 +83,7 @@ st.caption(picked.caption)
 # ---------------------------------------------------------------------------------------------------- prediction
 st.header("2 · What the network says")
 probs = probabilities(model_key, weights, picked.image_id, picked.array)
-best = compute.top_k(probs, names, k=5)
+best = capture.top_k(probs, names, k=5)
 left, right = st.columns([3, 2])
 left.altair_chart(top_k_bars(best, title=f"Top-5 of {loaded.title}"), width="stretch")
 true_label = st.session_state.get("digit_class") if digits else None

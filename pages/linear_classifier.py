@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lessons import linear_classifier as lc
-from lessons import linear_data as ld
-from lessons import linear_mlp as lm
+from lessons.linear import compute as lc
+from lessons.linear import data as ld
+from lessons.linear import mlp as lm
 from ui import linear_charts as charts
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from lessons import brain_score, chance, compute, cortex_conclusions, cortex_pipeline, neural_data
+from lessons.cortex import brain_score
+from lessons.core import chance
+from lessons.core import preprocess, registry
+from lessons.cortex import conclusions as cortex_conclusions
+from lessons.cortex import pipeline as cortex_pipeline
+from lessons.cortex import data as neural_data
 from ui.brain_charts import (ceiling_scatter, heatmap, layer_curves, prediction_profile, response_profile,
                              trained_vs_random)
 from ui.cortex_data import allen_import_panel, decode_bundle_upload, simulated_bundle, stored_allen_bundle
@@ -184,13 +188,13 @@ st.markdown(
     "generalised cross-validation. A linear readout is the fair referee: it can only use what the layer already "
     "makes explicit, and it is the same for every layer and every network."
 )
-model_keys = compute.model_keys("imagenet")
-init_from_url("mc_model", model_keys, compute.DEFAULT_MODEL)
+model_keys = registry.model_keys("imagenet")
+init_from_url("mc_model", model_keys, registry.DEFAULT_MODEL)
 init_from_url("mc_weights", list(WEIGHT_LABELS), "pretrained")
 init_from_url("mc_subset", list(SUBSETS), "250")
 init_from_url("mc_shuffles", SHUFFLE_CHOICES, SHUFFLE_CHOICES[0])
 c = st.columns([2, 2, 2, 1])
-model_key = c[0].selectbox("Network", model_keys, key="mc_model", format_func=lambda k: compute.spec_for(k).title)
+model_key = c[0].selectbox("Network", model_keys, key="mc_model", format_func=lambda k: registry.spec_for(k).title)
 weights = c[1].radio("Weights", list(WEIGHT_LABELS), key="mc_weights", format_func=WEIGHT_LABELS.get)
 subset = c[2].radio("Cells to score", list(SUBSETS), key="mc_subset", format_func=SUBSET_LABELS.get,
                     horizontal=True)
@@ -204,10 +208,10 @@ st.caption(
     "twice its cost (the shuffles score a sample of the cells) — for the trained network and for its "
     "random twin. The times of this run are shown when it finishes."
 )
-spec = compute.spec_for(model_key)
-pretrained_ok = compute.availability(model_key).ok
+spec = registry.spec_for(model_key)
+pretrained_ok = registry.availability(model_key).ok
 if not pretrained_ok:
-    st.warning(f"**{spec.title}**'s trained weights are not on this computer: {compute.availability(model_key).reason}."
+    st.warning(f"**{spec.title}**'s trained weights are not on this computer: {registry.availability(model_key).reason}."
                " Until then only its random twin is scored.")
     offer_download(model_key)
     weights = "random"
@@ -218,7 +222,7 @@ seen_left, seen_right, _ = st.columns([2, 2, 3])
 example = bundle.stimuli[0]
 seen_left.image(example, caption=f"A stimulus as shown to the mouse (here {example.shape[1]}×{example.shape[0]} px)",
                 width=240)
-seen_right.image(compute.fit_image(example, spec, cortex_pipeline.STIMULUS_FIT),
+seen_right.image(preprocess.fit_image(example, spec, cortex_pipeline.STIMULUS_FIT),
                  caption=f"What the network sees: the whole picture resized to {spec.input_size}×{spec.input_size}",
                  width=190)
 st.caption("As in DeepMouseTrap, the whole stimulus is squeezed into the network's square input: nothing is cut "

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lessons import compute, mnist_mlp, topomap, topomap_layouts, topomap_pipeline, topomap_sources
+from lessons.core import registry
+from lessons.core.nets import mnist_mlp
+from lessons.topomap import compute as topomap
+from lessons.topomap import layouts as topomap_layouts
+from lessons.topomap import pipeline as topomap_pipeline
+from lessons.topomap import data as topomap_sources
 from ui.models import load_with_progress
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
@@ -41,14 +46,14 @@ def digit_source(network: str, layer: str, per_class: int, seed: int) -> topomap
     if network == "digit_mlp":
         model = digit_mlp()[0]
     else:
-        model = compute.load_model("digit_cnn").module
+        model = registry.load_model("digit_cnn").module
     return topomap_sources.digit_activations(model, layer, per_class, seed)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def photo_source(layer: str, per_photo: int, seed: int) -> topomap_sources.UnitActivations:
     """Activations of an EfficientNet-Lite0 layer over random crops of every shipped photo (cached)."""
-    loaded = compute.load_model("efficientnet_lite0")
+    loaded = registry.load_model("efficientnet_lite0")
     bar = st.progress(0.0, text="Running the photo crops through EfficientNet-Lite0…")
     result = topomap_sources.photo_activations(loaded, layer, per_photo, seed,
                                                progress=lambda f, m: bar.progress(min(f, 1.0), text=m))

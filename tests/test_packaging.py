@@ -40,7 +40,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_upload_limit_matches_the_server_setting():
-    from lessons.images import MAX_UPLOAD_BYTES
+    from lessons.core.uploads import MAX_UPLOAD_BYTES
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES

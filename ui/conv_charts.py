@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 
-from lessons.convolution import ConvGeometry, PixelBreakdown, SlideStep
-from lessons.hog import Tolerance
-from lessons.kernels import Display
-from lessons.template_matching import RotationSweep
+from lessons.convolution.compute import ConvGeometry, PixelBreakdown, SlideStep
+from lessons.convolution.hog import Tolerance
+from lessons.convolution.kernels import Display
+from lessons.convolution.template_matching import RotationSweep
 
 SIGNED_CMAP = "RdBu_r"  # blue below zero, white at zero, red above
 _SIGNED_LUT = colormaps[SIGNED_CMAP](np.linspace(0.0, 1.0, 256))[:, :3]  # looked up, not re-made, per pixel

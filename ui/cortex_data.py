@@ -8,7 +8,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from lessons import allen_import, mnist_cnn, neural_data, simulated_cortex
+from lessons.cortex import allen_import
+from lessons.core.nets import mnist_cnn
+from lessons.cortex import data as neural_data
+from lessons.cortex import simulated as simulated_cortex
 
 IMPORT_TIME_LIMIT_S = 1800.0
 
@@ -56,7 +59,7 @@ def allen_import_panel(key: str) -> None:
         "The importer fetches the Allen Institute's public experiment list and, for each chosen area, the data "
         "file of one or more *three_session_B* experiments (the sessions with the 118 natural scenes; several "
         "hundred MB each), then builds a bundle from them. Interrupted downloads resume where they stopped. "
-        "The same importer runs from a terminal: `python -m lessons.allen_import --out allen_bundle`.")
+        "The same importer runs from a terminal: `python -m lessons.cortex.allen_import --out allen_bundle`.")
     cols = st.columns([3, 1])
     areas = cols[0].multiselect("Areas to import", neural_data.AREAS, default=["VISp", "VISl"], key=f"{key}_areas")
     per_area = cols[1].number_input("Experiments per area", 1, 5, 1, key=f"{key}_per_area")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lessons import data
+from lessons.core import data
 from ui.images import PickedImage
 from ui.state import init_from_url
 

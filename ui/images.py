@@ -9,7 +9,8 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from lessons import data, images
+from lessons.core import data
+from lessons.core import uploads as images
 from ui.state import init_from_url
 
 

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lessons import linear_classifier as lc
-from lessons.linear_data import CLASS_NAMES
+from lessons.linear import compute as lc
+from lessons.linear.data import CLASS_NAMES
 
 # Okabe–Ito colours (safe for the common colour-vision deficiencies); classes also differ in shape.
 CLASS_COLOURS: tuple[str, str] = ("#0072B2", "#E69F00")

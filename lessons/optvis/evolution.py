@@ -7,8 +7,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from lessons import compute
-from lessons.compute import LoadedModel
+from lessons.core import registry
+from lessons.core.registry import LoadedModel
 from lessons.optvis import render as render_mod
 from lessons.optvis.objectives import Objective
 
@@ -21,7 +21,7 @@ def evolve(loaded: LoadedModel, objective: Objective, size: int, generations: in
 
     No gradients at all: only the network's scores of whole images, as in Nguyen et al. 2015's evolved images.
     """
-    loaded = compute.fused_model(loaded)
+    loaded = registry.fused_model(loaded)
     generator = torch.Generator().manual_seed(seed)
     shape = (loaded.spec.channels, size, size)
     pop = torch.randn(population, *shape, generator=generator) * 0.5

@@ -9,8 +9,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from lessons import data, mnist_cnn
-from lessons.compute import LoadedModel
+from lessons.core import data
+from lessons.core.nets import mnist_cnn
+from lessons.core.registry import LoadedModel
 from lessons.optvis import render as render_mod
 from lessons.optvis.objectives import Objective
 

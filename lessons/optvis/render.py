@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from lessons import compute
-from lessons.architectures import run_stages
-from lessons.compute import LoadedModel
+from lessons.core import registry, runtime
+from lessons.core.stages import run_stages
+from lessons.core.registry import LoadedModel
 from lessons.optvis import param as param_mod
 from lessons.optvis import priors, transform
 from lessons.optvis.objectives import Objective
@@ -109,10 +109,10 @@ def render(loaded: LoadedModel, objective: Objective, settings: Settings = Setti
            on_snapshot: SnapshotFn | None = None) -> Result:
     """Maximise `objective` over an image; stops early (cancelled=True) when `cancel()` turns true.
 
-    The steps run on `compute.fused_model(loaded)` (batch norm folded in; same outputs), and only as far as the
+    The steps run on `registry.fused_model(loaded)` (batch norm folded in; same outputs), and only as far as the
     deepest layer the objective reads unless `full_forward`. `on_snapshot` sees each snapshot as it is taken.
     """
-    loaded = compute.fused_model(loaded)
+    loaded = registry.fused_model(loaded)
     dev = loaded.device
     generator = torch.Generator().manual_seed(settings.seed)
     channels = loaded.spec.channels
@@ -154,7 +154,7 @@ def render(loaded: LoadedModel, objective: Objective, settings: Settings = Setti
 
 def device_for(dev: torch.device | str | None) -> torch.device:
     """The device a run uses (the shared choice when none is given)."""
-    return compute.resolve_device(dev)
+    return runtime.resolve_device(dev)
 
 
 def hook_count(module: torch.nn.Module) -> int:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from lessons import compute
+from lessons.core import registry
 
 
 @pytest.fixture(scope="session")
-def lite() -> compute.LoadedModel:
+def lite() -> registry.LoadedModel:
     """The pretrained EfficientNet-Lite0, as every page shares it."""
-    return compute.load_model("efficientnet_lite0", "pretrained", device_name="cpu")
+    return registry.load_model("efficientnet_lite0", "pretrained", device_name="cpu")
 
 
 @pytest.fixture(scope="session")
-def digits() -> compute.LoadedModel:
+def digits() -> registry.LoadedModel:
     """The in-app digit CNN, trained on the shipped MNIST digits."""
-    return compute.load_model("digit_cnn", "pretrained", device_name="cpu")
+    return registry.load_model("digit_cnn", "pretrained", device_name="cpu")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lessons import attribution
+from lessons.attribution import compute as attribution
 from tests.pages.apptest import image_captions, no_exception, open_lesson
 
 PAGE = "pages/attribution.py"

@@ -12,7 +12,10 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from lessons import convolution, hog, kernels, template_matching
+from lessons.convolution import compute as convolution
+from lessons.convolution import hog
+from lessons.convolution import kernels
+from lessons.convolution import template_matching
 from ui import conv_charts as charts
 from tests.pages.apptest import APP, image_captions, no_exception
 

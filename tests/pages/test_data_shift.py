@@ -8,7 +8,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lessons import data_shift
+from lessons.shift import compute as data_shift
 from tests.pages.apptest import APP, no_exception, open_lesson
 
 PAGE = "pages/data_shift.py"

@@ -10,7 +10,7 @@ from PIL import Image
 
 from streamlit.testing.v1 import AppTest
 
-from lessons import compute
+from lessons.core import registry
 from tests.pages.apptest import APP, no_exception
 
 PAGE = "pages/inside_cnn.py"
@@ -31,8 +31,8 @@ def test_default_view_shows_every_section(page):
     assert len(page.get("image")) >= 6  # 4 preprocessing steps, filters, feature maps
     assert any("blocks.15" in h.proto.body for h in page.get("html"))
     assert page.get("arrow_vega_lite_chart") or page.get("vega_lite_chart")
-    assert page.selectbox(key="model").value == compute.DEFAULT_MODEL
-    assert page.query_params["model"] == [compute.DEFAULT_MODEL] or page.query_params["model"] == compute.DEFAULT_MODEL
+    assert page.selectbox(key="model").value == registry.DEFAULT_MODEL
+    assert page.query_params["model"] == [registry.DEFAULT_MODEL] or page.query_params["model"] == registry.DEFAULT_MODEL
     text = _markdown(page)
     assert "1,000 classes of ImageNet photos" in text and "Mid-grey is a weight of 0" in text
     assert any(c.value.startswith("Colour: black =") for c in page.caption)
@@ -60,7 +60,7 @@ def test_switching_image_layer_weights_and_controls(page):
 def test_offline_model_without_weights_explains_and_falls_back(page, monkeypatch, tmp_path):
     page.selectbox(key="model").set_value("alexnet").run()
     no_exception(page)
-    if not compute.availability("alexnet").ok:
+    if not registry.availability("alexnet").ok:
         assert any("not on this computer" in w.value for w in page.warning)
         assert any(b.label.startswith("Download AlexNet") for b in page.button)
     # the architecture is still shown (random weights) with AlexNet's conv → relu → pool shape
@@ -73,7 +73,7 @@ def test_download_offline_says_why_within_seconds(page, monkeypatch, tmp_path):
     import time
     import urllib.error
 
-    from lessons import weights
+    from lessons.core import weights
 
     def no_network(*args, **kwargs):
         raise urllib.error.URLError(OSError(-2, "Name or service not known"))

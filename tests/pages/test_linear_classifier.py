@@ -10,8 +10,8 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
-from lessons import linear_classifier as lc
-from lessons import linear_data as ld
+from lessons.linear import compute as lc
+from lessons.linear import data as ld
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")

@@ -113,7 +113,7 @@ def test_no_signal_data_is_called_no_better_than_chance(monkeypatch):
 
     import numpy as np
 
-    from lessons import simulated_cortex
+    from lessons.cortex import simulated as simulated_cortex
     from ui import cortex_data
 
     real = simulated_cortex.load_or_build()
@@ -135,7 +135,7 @@ def test_no_signal_data_is_called_no_better_than_chance(monkeypatch):
 def test_offline_import_fails_fast_with_a_message(page, monkeypatch):
     import urllib.error
 
-    from lessons import allen_import
+    from lessons.cortex import allen_import
 
     def no_network(*args, **kwargs):
         raise urllib.error.URLError(OSError(-2, "Name or service not known"))
@@ -164,8 +164,8 @@ def _upload_script(raw: bytes, name: str) -> None:
 
 
 def _valid_zip() -> bytes:
-    from lessons import neural_data
-    from tests.lessons.test_neural_data import make_bundle
+    from lessons.cortex import data as neural_data
+    from tests.lessons.cortex.test_data import make_bundle
 
     return neural_data.to_zip_bytes(make_bundle())
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lessons import topomap_layouts, topomap_pipeline
+from lessons.topomap import layouts as topomap_layouts
+from lessons.topomap import pipeline as topomap_pipeline
 from tests.pages.apptest import image_captions, no_exception, open_lesson
 
 PAGE = "pages/topographic_maps.py"

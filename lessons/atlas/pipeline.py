@@ -1,0 +1,207 @@
+"""The whole activation atlas in one call: images → sampled activations → layout → cells → icons → attribution.
+
+Pure compute (no Streamlit). Each stage reports progress through one callback, so a page can show a progress bar
+and a benchmark can time the stages; every random choice comes from `AtlasSettings.seed`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from lessons.atlas import compute as atlas
+from lessons.atlas import layout as atlas_layout
+from lessons.atlas import data as atlas_sources
+from lessons.core import registry
+from lessons.core.registry import LoadedModel
+
+ProgressFn = Callable[[float, str], None]
+STAGES = ("images", "activations", "layout", "icons", "attribution")
+# share of the progress bar each stage gets (roughly its share of the time on a CPU, published recipe)
+_WEIGHTS = {"images": 0.06, "activations": 0.28, "layout": 0.12, "icons": 0.34, "attribution": 0.20}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the activations are laid out and how cells are attributed to classes, with the layout's presets."""
+
+    title: str
+    whitened: bool  # whiten the activations before the layout
+    n_neighbors: int  # UMAP preset
+    min_dist: float  # UMAP preset
+    attribution: str  # "gradient": activation × gradient per point, averaged per cell; "filled_map": the app's
+
+
+RECIPES: dict[str, Recipe] = {
+    "carter": Recipe("Carter et al. (published): raw activations, UMAP n_neighbors 50, min_dist 0.05, "
+                     "activation × gradient", whitened=False, n_neighbors=50, min_dist=0.05, attribution="gradient"),
+    "app": Recipe("This app's variant: whitened before the layout, UMAP n_neighbors 20, min_dist 0.01, "
+                  "filled-map logit evidence", whitened=True, n_neighbors=atlas_layout.DEFAULT_NEIGHBORS,
+                  min_dist=atlas_layout.DEFAULT_MIN_DIST, attribution="filled_map"),
+}
+DEFAULT_RECIPE = "carter"
+
+
+@dataclass(frozen=True)
+class AtlasSettings:
+    """Every choice that shapes an atlas (hashable, so it keys caches)."""
+
+    model_key: str = "efficientnet_lite0"
+    layer: str = "blocks.10"
+    n_images: int = 2000
+    grid: int = 10
+    min_count: int = 5
+    method: str = "umap"
+    n_neighbors: int = RECIPES[DEFAULT_RECIPE].n_neighbors
+    min_dist: float = RECIPES[DEFAULT_RECIPE].min_dist
+    steps: int = atlas.ICON_SETTINGS.steps
+    chunk: int = atlas.CHUNK
+    seed: int = 0
+    uploads_digest: str = ""  # identifies the uploaded pictures mixed into the crops ("" = none)
+    recipe: str = DEFAULT_RECIPE  # a key of RECIPES: whitening before the layout and the kind of attribution
+
+
+@dataclass(frozen=True)
+class Atlas:
+    """A finished atlas and everything needed to explore it."""
+
+    settings: AtlasSettings
+    sources: atlas_sources.Sources
+    activations: np.ndarray  # (N, C) one sampled vector per image
+    xy: np.ndarray  # (N, 2) in [0, 1]² after percentile clipping
+    cells: atlas_layout.Cells
+    icons: atlas.Icons
+    attribution: np.ndarray  # (K, classes) class attribution of every kept cell, by the settings' recipe
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_seconds(self) -> float:
+        """Time of all stages together."""
+        return float(sum(self.seconds.values()))
+
+
+def icon_settings(loaded: LoadedModel, steps: int, seed: int = 0) -> atlas.R.Settings:
+    """Inversion settings for a network: 64-px icons (the input size for the 28-px digit network)."""
+    size = min(atlas.ICON_SETTINGS.size, loaded.spec.input_size)
+    return replace(atlas.ICON_SETTINGS, size=size, steps=int(steps), seed=int(seed))
+
+
+def atlas_images(settings: AtlasSettings, extra: list[tuple[str, np.ndarray]] | None = None) -> atlas_sources.Sources:
+    """The images of an atlas: random crops of the shipped photos (and uploads), or the digits for the digit CNN."""
+    if registry.spec_for(settings.model_key).family == "digits":
+        digits = atlas_sources.digit_sources()
+        rng = np.random.default_rng(settings.seed)
+        n = min(settings.n_images, len(digits.images))
+        chosen = np.sort(rng.choice(len(digits.images), size=n, replace=False))
+        return atlas_sources.Sources(digits.images[chosen], digits.origin[chosen], digits.names)
+    return atlas_sources.photo_crops(settings.n_images, atlas.CROP_SIZE, settings.seed, extra)
+
+
+def _stage_reporter(progress: ProgressFn | None, stage: str) -> ProgressFn:
+    before = sum(_WEIGHTS[s] for s in STAGES[:STAGES.index(stage)])
+
+    def report(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(min(before + _WEIGHTS[stage] * min(max(fraction, 0.0), 1.0), 1.0), message)
+    return report
+
+
+def build(loaded: LoadedModel, settings: AtlasSettings, extra: list[tuple[str, np.ndarray]] | None = None,
+          progress: ProgressFn | None = None) -> Atlas:
+    """Build the atlas for `settings` on a loaded (shared, read-only) model, reporting progress in [0, 1]."""
+    if settings.recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {settings.recipe!r}; use one of {tuple(RECIPES)}")
+    recipe = RECIPES[settings.recipe]
+    seconds: dict[str, float] = {}
+
+    start = time.perf_counter()
+    _stage_reporter(progress, "images")(0.0, "Cutting random crops…")
+    sources = atlas_images(settings, extra)
+    seconds["images"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    report = _stage_reporter(progress, "activations")
+    maps = atlas.layer_maps(loaded, sources.images, settings.layer,
+                            progress=lambda f, m: report(f, f"Activations of {settings.layer}: {m}"))
+    acts, positions = atlas.sample_positions(maps, settings.seed)
+    seconds["activations"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    _stage_reporter(progress, "layout")(0.0, f"Laying out {len(acts):,} points ({settings.method.upper()})…")
+    xy = atlas_layout.normalise(atlas_layout.layout(acts, settings.method, settings.n_neighbors, settings.min_dist,
+                                                    seed=settings.seed, whitened=recipe.whitened))
+    cells = atlas_layout.grid_cells(xy, acts, settings.grid, settings.min_count)
+    seconds["layout"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    report = _stage_reporter(progress, "icons")
+    directions = atlas.cell_directions(acts, cells.means)
+    icons = atlas.invert_cells(loaded, settings.layer, directions, icon_settings(loaded, settings.steps, settings.seed),
+                               chunk=settings.chunk, progress=lambda f, m: report(f, f"Feature inversion: {m}"))
+    seconds["icons"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    report = _stage_reporter(progress, "attribution")
+    report(0.0, "Attributing every cell to the classes…")
+    if recipe.attribution == "gradient":
+        per_point = atlas.gradient_attribution(loaded, settings.layer, maps, positions,
+                                               progress=lambda f, m: report(f, f"Activation × gradient: {m}"))
+        attribution = atlas_layout.cell_average(cells, per_point)
+    else:
+        attribution = atlas.cell_logit_attribution(loaded, settings.layer, cells.means, acts.mean(axis=0))
+    seconds["attribution"] = time.perf_counter() - start
+    if progress is not None:
+        progress(1.0, "Atlas ready")
+    return Atlas(settings, sources, acts, xy, cells, icons, attribution, seconds)
+
+
+def cell_labels(result: Atlas, names: tuple[str, ...] | list[str]) -> list[str]:
+    """One line per kept cell: its grid position, point count and strongest class."""
+    best = atlas.top_classes(result.attribution, names, k=1) if len(result.attribution) else []
+    return [f"row {r + 1}, column {c + 1} — {result.cells.counts[r, c]} points — {best[k][0][0]}"
+            for k, (r, c) in enumerate(result.cells.kept)]
+
+
+def class_totals(result: Atlas) -> np.ndarray:
+    """Each class's positive evidence summed over the cells, weighted by the cells' point counts."""
+    counts = result.cells.counts[result.cells.kept[:, 0], result.cells.kept[:, 1]].astype(np.float64)
+    return (np.clip(result.attribution, 0, None) * counts[:, None]).sum(axis=0)
+
+
+def compare_classes(result: Atlas, first: int, second: int, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Cells where `first` beats `second` most, and where `second` beats `first` most (kept-cell indices)."""
+    diff = result.attribution[:, first] - result.attribution[:, second]
+    order = np.argsort(-diff)
+    k = min(k, len(diff))
+    return order[:k], order[::-1][:k]
+
+
+def source_share(result: Atlas, k: int) -> list[tuple[str, int]]:
+    """Where the points of kept cell k came from: (picture name, count), most common first."""
+    origins = result.sources.origin[result.cells.members(k)]
+    values, counts = np.unique(origins, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return [(result.sources.names[values[i]], int(counts[i])) for i in order]
+
+
+def cost_summary(seconds: dict[str, float]) -> str:
+    """A sentence naming the stage that took longest and its share of the whole build."""
+    total = sum(seconds.values())
+    slowest = max(seconds, key=seconds.get)
+    share = seconds[slowest] / total if total > 0 else 0.0
+    return (f"This one took {total:.0f} s; the longest stage was **{slowest}** ({seconds[slowest]:.1f} s, "
+            f"{share:.0%} of the time).")
+
+
+def neighbours_summary(trust: dict[int, float]) -> str:
+    """A sentence: which n_neighbors keeps neighbourhoods best (trustworthiness), or that they tie at 3 decimals."""
+    shown = {k: round(v, 3) for k, v in trust.items()}
+    best = max(shown, key=shown.get)
+    worst = min(shown, key=shown.get)
+    if shown[best] == shown[worst]:
+        return f"All {len(shown)} layouts keep neighbourhoods equally well to three decimals ({shown[best]:.3f})."
+    return (f"n_neighbors = {best} keeps neighbourhoods best here ({shown[best]:.3f}), n_neighbors = {worst} worst "
+            f"({shown[worst]:.3f}). Do the regions move, merge or split between the three?")

@@ -1,0 +1,413 @@
+"""Attribution: which input pixels made a network pick a class — saliency, SmoothGrad, Grad-CAM, integrated gradients
+and occlusion, computed with Captum on any registry model without ever touching the shared cached model.
+
+Captum's layer methods hook the module they are given. The shared model must never carry hooks, so every call builds
+a small private `StagedNet`: it runs the model's named stages in order (the same stages the feature-maps lesson
+lists) and sends the chosen stage's output through an `nn.Identity` that it owns. Captum hooks that Identity and
+nothing else. Gradients with respect to the input need no parameter gradients, so the frozen weights stay frozen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from lessons.core.stages import Stage
+from lessons.core.registry import LoadedModel, ProgressFn
+
+Method = Literal["saliency", "gradcam", "integrated_gradients", "occlusion"]
+Baseline = Literal["black", "grey", "blur"]
+METHODS: tuple[Method, ...] = ("saliency", "gradcam", "integrated_gradients", "occlusion")
+METHOD_TITLES: dict[str, str] = {"saliency": "Saliency (SmoothGrad)", "gradcam": "Grad-CAM",
+                                 "integrated_gradients": "Integrated gradients", "occlusion": "Occlusion"}
+BASELINES: tuple[Baseline, ...] = ("black", "grey", "blur")
+GRADIENT_MEMORY_BUDGET = 512 * 2**20  # bytes for one internal batch of forward + backward passes (well under 1 GB)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The parameters a student sets for the four methods."""
+
+    layer: str  # Grad-CAM's layer: a stage name from the feature-maps lesson
+    noise_samples: int = 10  # SmoothGrad: noisy copies averaged (1 = plain gradient)
+    noise_level: float = 0.15  # SmoothGrad: noise std as a fraction of the input's value range
+    ig_steps: int = 32  # integrated gradients: points on the straight path from baseline to image
+    baseline: Baseline = "black"  # integrated gradients and occlusion: what "absent" means
+    window: int = 32  # occlusion: side of the square patch, in input pixels
+    stride: int = 16  # occlusion: step between patches
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One method's result: an H×W importance map (higher = more evidence for the class) and its run time."""
+
+    method: str
+    heatmap: np.ndarray
+    seconds: float
+    note: str = ""
+
+
+class StagedNet(nn.Module):
+    """A private forward pass over a model's stages, with an owned `tap` Identity after one chosen stage.
+
+    The shared modules are reached through the stages' closures, not registered as submodules, so a hook Captum
+    puts on this wrapper (or on `tap`) never lands on the shared model.
+    """
+
+    def __init__(self, stages: Sequence[Stage], tap_after: str | None = None) -> None:
+        super().__init__()
+        self._stages = list(stages)
+        self._tap_after = tap_after
+        self.tap = nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Run every stage in order; the chosen stage's output passes through `tap`."""
+        for stage in self._stages:
+            x = stage.run(x)
+            if stage.name == self._tap_after:
+                x = self.tap(x)
+        return x
+
+
+def staged_net(loaded: LoadedModel, tap_after: str | None = None, randomise_classifier: bool = False,
+               seed: int = 0) -> StagedNet:
+    """A fresh private wrapper over `loaded`'s stages; optionally with the final linear layer re-drawn at random.
+
+    The randomised classifier is a new private nn.Linear of the same shape (PyTorch's default initialisation), so
+    the shared model is untouched: the "cascading randomisation" sanity check of Adebayo et al. (2018), top layer.
+    """
+    stages = list(loaded.stages)
+    if randomise_classifier:
+        last = stages[-1]
+        if not isinstance(last.module, nn.Linear):
+            raise ValueError(f"{loaded.spec.title}'s last stage is not a linear classifier")
+        generator_state = torch.random.get_rng_state()
+        torch.manual_seed(seed)
+        fresh = nn.Linear(last.module.in_features, last.module.out_features).to(loaded.device).requires_grad_(False)
+        torch.random.set_rng_state(generator_state)
+        stages[-1] = Stage(last.name, last.kind, last.description + " (re-drawn at random)", fresh, fresh)
+    return StagedNet(stages, tap_after)
+
+
+def grad_batch_size(loaded: LoadedModel, budget_bytes: int = GRADIENT_MEMORY_BUDGET) -> int:
+    """Images per internal batch so one forward + backward pass stays inside `budget_bytes` (1…64).
+
+    Estimate per image: every stage output kept for the backward pass, its gradient, and room for the wider
+    temporaries inside blocks (inverted residuals expand channels six-fold), i.e. 12 float32 copies of all outputs.
+    """
+    floats = sum(int(np.prod(shape)) for shape in loaded.output_shapes.values())
+    per_image = 4 * 12 * floats
+    return int(np.clip(budget_bytes // max(per_image, 1), 1, 64))
+
+
+def default_cam_layer(loaded: LoadedModel) -> str:
+    """Grad-CAM's customary layer: the deepest convolutional stage that still has spatial maps."""
+    spatial = [name for name, shape in loaded.output_shapes.items() if len(shape) == 3]
+    convs = [name for name in spatial if loaded.stage(name).kind in ("conv", "block")]
+    return (convs or spatial)[-1]
+
+
+def default_window(input_size: int) -> int:
+    """Occlusion patch side for an input: a seventh of the image (32 px at 224, 4 px for a 28-px digit)."""
+    return max(2, input_size // 7)
+
+
+def _as_input(loaded: LoadedModel, x: torch.Tensor) -> torch.Tensor:
+    x = torch.as_tensor(x, dtype=torch.float32)
+    return (x[None] if x.dim() == 3 else x).to(loaded.device)
+
+
+def baseline_input(x: torch.Tensor, kind: Baseline, mean: Sequence[float], std: Sequence[float]) -> torch.Tensor:
+    """The reference input meaning "no evidence": black pixels, the dataset-mean grey (zero after normalising), or
+    a heavily blurred copy of the image (keeps colours, removes shapes). Same shape as the normalised input x."""
+    if kind == "grey":
+        return torch.zeros_like(x)
+    m = torch.tensor(mean, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+    s = torch.tensor(std, dtype=x.dtype, device=x.device).view(1, -1, 1, 1)
+    if kind == "black":
+        return ((0 - m) / s).expand_as(x).clone()
+    if kind == "blur":
+        # shrink to 1/16 by area averaging, then stretch back smoothly: colours stay, shapes and edges go
+        small = nn.functional.interpolate(x, scale_factor=1 / 16, mode="area")
+        return nn.functional.interpolate(small, size=tuple(x.shape[-2:]), mode="bilinear", align_corners=False)
+    raise ValueError(f"unknown baseline {kind!r}; choose from {', '.join(BASELINES)}")
+
+
+def _to_map(attr: torch.Tensor, absolute: bool) -> np.ndarray:
+    values = attr.detach().float()[0]
+    values = values.abs().amax(0) if absolute else values.sum(0)
+    return values.cpu().numpy().astype(np.float32)
+
+
+def saliency(loaded: LoadedModel, x: torch.Tensor, target: int, noise_samples: int = 1, noise_level: float = 0.15,
+             seed: int = 0, net: nn.Module | None = None) -> np.ndarray:
+    """|∂score/∂pixel| (max over colour channels), averaged over noisy copies when noise_samples > 1 (SmoothGrad)."""
+    from captum.attr import NoiseTunnel, Saliency  # noqa: PLC0415
+
+    x = _as_input(loaded, x).requires_grad_(True)
+    method = Saliency(net or staged_net(loaded))
+    if noise_samples <= 1:
+        return _to_map(method.attribute(x, target=target, abs=True), absolute=True)
+    spread = float(noise_level * (x.detach().max() - x.detach().min()))
+    torch.manual_seed(seed)
+    attr = NoiseTunnel(method).attribute(x, nt_type="smoothgrad", nt_samples=noise_samples, stdevs=spread,
+                                         nt_samples_batch_size=grad_batch_size(loaded), target=target, abs=True)
+    return _to_map(attr, absolute=True)
+
+
+def gradcam(loaded: LoadedModel, x: torch.Tensor, target: int, layer: str,
+            randomise_classifier: bool = False) -> np.ndarray:
+    """Grad-CAM on one spatial stage: ReLU(Σ_c mean-gradient_c × activation_c), upsampled to the input size."""
+    from captum.attr import LayerAttribution, LayerGradCam  # noqa: PLC0415
+
+    loaded.stage(layer)  # clear KeyError for unknown names
+    net = staged_net(loaded, tap_after=layer, randomise_classifier=randomise_classifier)
+    x = _as_input(loaded, x)
+    cam = LayerGradCam(net, net.tap).attribute(x, target=target, relu_attributions=True)
+    if cam.dim() != 4:
+        raise ValueError(f"layer {layer!r} has no spatial maps; pick a convolutional stage")
+    up = LayerAttribution.interpolate(cam, tuple(x.shape[-2:]), interpolate_mode="bilinear")
+    return up.detach()[0, 0].cpu().numpy().astype(np.float32)
+
+
+def integrated_gradients(loaded: LoadedModel, x: torch.Tensor, target: int, steps: int = 32,
+                         baseline: Baseline = "black", internal_batch_size: int | None = None,
+                         net: nn.Module | None = None) -> tuple[torch.Tensor, float]:
+    """Integrated gradients (Sundararajan et al. 2017): per-input attributions (1×C×H×W) and the completeness gap.
+
+    The gap is Σ attributions − (score(image) − score(baseline)): zero for exact integration.
+    """
+    from captum.attr import IntegratedGradients  # noqa: PLC0415
+
+    x = _as_input(loaded, x)
+    base = baseline_input(x, baseline, loaded.spec.mean, loaded.spec.std)
+    attr, delta = IntegratedGradients(net or staged_net(loaded)).attribute(
+        x, baselines=base, target=target, n_steps=steps, return_convergence_delta=True,
+        internal_batch_size=internal_batch_size or grad_batch_size(loaded))
+    return attr.detach(), float(delta.detach().cpu()[0])
+
+
+def occlusion(loaded: LoadedModel, x: torch.Tensor, target: int, window: int = 32, stride: int = 16,
+              baseline: Baseline = "black", net: nn.Module | None = None) -> np.ndarray:
+    """Score drop when a window×window patch is replaced by the baseline, averaged over the patches covering a pixel."""
+    from captum.attr import Occlusion  # noqa: PLC0415
+
+    x = _as_input(loaded, x)
+    size = x.shape[-1]
+    window, stride = int(np.clip(window, 1, size)), int(np.clip(stride, 1, size))
+    channels = x.shape[1]
+    attr = Occlusion(net or staged_net(loaded)).attribute(
+        x, sliding_window_shapes=(channels, window, window), strides=(channels, stride, stride),
+        baselines=baseline_input(x, baseline, loaded.spec.mean, loaded.spec.std), target=target,
+        perturbations_per_eval=min(64, 4 * grad_batch_size(loaded)))
+    return attr.detach()[0].mean(0).cpu().numpy().astype(np.float32)
+
+
+def attribute_all(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Settings,
+                  randomise_classifier: bool = False, progress: ProgressFn | None = None) -> list[Attribution]:
+    """All four methods on one image and class, each timed, in METHODS order."""
+    net = staged_net(loaded, randomise_classifier=randomise_classifier)
+    jobs: list[tuple[str, Callable[[], tuple[np.ndarray, str]]]] = [
+        ("saliency", lambda: (saliency(loaded, x, target, settings.noise_samples, settings.noise_level, net=net),
+                              f"{settings.noise_samples} noisy copies")),
+        ("gradcam", lambda: (gradcam(loaded, x, target, settings.layer, randomise_classifier),
+                             f"layer {settings.layer}")),
+        ("integrated_gradients", lambda: _ig_map(loaded, x, target, settings, net)),
+        ("occlusion", lambda: (occlusion(loaded, x, target, settings.window, settings.stride, settings.baseline,
+                                         net=net), f"{settings.window}-px window, stride {settings.stride}")),
+    ]
+    results = []
+    for i, (name, job) in enumerate(jobs):
+        if progress:
+            progress(i / len(jobs), f"{METHOD_TITLES[name]}…")
+        start = time.perf_counter()
+        heatmap, note = job()
+        results.append(Attribution(name, heatmap, time.perf_counter() - start, note))
+    if progress:
+        progress(1.0, "done")
+    return results
+
+
+def _ig_map(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Settings,
+            net: nn.Module) -> tuple[np.ndarray, str]:
+    attr, gap = integrated_gradients(loaded, x, target, settings.ig_steps, settings.baseline, net=net)
+    total = float(attr.sum())
+    return _to_map(attr, absolute=False), (f"{settings.ig_steps} steps from a {settings.baseline} baseline; "
+                                           f"sum {total:+.2f}, completeness gap {gap:+.3f}")
+
+
+# ------------------------------------------------------------------------------------------------ comparing methods
+CHANGED_A_LOT_BELOW = 0.3  # rank correlation with the trained map under this: the map changed a lot
+BARELY_CHANGED_FROM = 0.7  # rank correlation with the trained map from this up: the map barely changed
+RANDOM_MAP_TITLE = "Random map (reference)"  # the deletion test's chance reference
+PAPER_PASSES = ("saliency", "gradcam")  # methods Adebayo et al. (2018) found to change when the network is randomised
+
+
+def is_constant(heatmap: np.ndarray) -> bool:
+    """True when every pixel of the map has the same value (e.g. all zero): it ranks no pixel above another."""
+    values = np.ravel(heatmap)
+    return bool(values.size == 0 or np.all(values == values[0]))
+
+
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation of two maps of the same shape (1 = same ordering of pixels); tied pixels share
+    their average rank. NaN when either map is constant: a map without an ordering has no rank correlation."""
+    from scipy.stats import rankdata  # noqa: PLC0415
+
+    a, b = np.ravel(a), np.ravel(b)
+    if a.shape != b.shape:
+        raise ValueError(f"the maps differ in size ({a.size} and {b.size} pixels)")
+    if is_constant(a) or is_constant(b):
+        return float("nan")
+    ra, rb = rankdata(a), rankdata(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    return float(np.clip((ra * rb).sum() / np.sqrt((ra**2).sum() * (rb**2).sum()), -1.0, 1.0))
+
+
+def format_correlation(rho: float) -> str:
+    """A rank correlation as the page shows it: two decimals, or "undefined" for a constant map."""
+    if np.isnan(rho):
+        return "undefined"
+    shown = f"{rho:.2f}"
+    return "0.00" if shown == "-0.00" else shown
+
+
+def undefined_reason(trained_map: np.ndarray, other_map: np.ndarray) -> str:
+    """Why a rank correlation is undefined: which of the two maps is constant."""
+    if is_constant(trained_map) and is_constant(other_map):
+        return "undefined — both maps are constant"
+    return "undefined — the trained network's map is constant" if is_constant(trained_map) else \
+        "undefined — this map is constant"
+
+
+def change_verdict(rho: float) -> str:
+    """How much a map changed, from its rank correlation with the trained map as shown (two decimals)."""
+    if np.isnan(rho):
+        return "undefined — the map is constant"
+    shown = float(format_correlation(rho))
+    if shown >= BARELY_CHANGED_FROM:
+        return "barely changed"
+    return "changed a lot" if shown < CHANGED_A_LOT_BELOW else "changed partly"
+
+
+def _measured(rho: float, twin_title: str) -> str:
+    """One twin's result in words: "changed partly (Random-weights twin: ρ = 0.48)"."""
+    if np.isnan(rho):
+        return f"has no rank correlation ({twin_title}: a map is constant)"
+    return f"{change_verdict(rho)} ({twin_title}: ρ = {format_correlation(rho)})"
+
+
+def sanity_summary(correlations: dict[str, dict[str, float]], twin_titles: dict[str, str]) -> str:
+    """Markdown: per method, its rank correlation with the trained map on each damaged network and what that means.
+
+    `correlations[method][twin]` is the rank correlation (NaN = undefined); `twin_titles[twin]` names the twin.
+    """
+    lines = [f"Reading the numbers: ρ ≥ {BARELY_CHANGED_FROM:.2f} **barely changed** (the map hardly depends on "
+             f"what was destroyed), ρ < {CHANGED_A_LOT_BELOW:.2f} **changed a lot**, in between **changed "
+             "partly**. *Undefined* means one of the two maps is constant (e.g. all zero), so it has no pixel order "
+             "to compare.", ""]
+    for method, by_twin in correlations.items():
+        parts = [_measured(rho, twin_titles[twin]) for twin, rho in by_twin.items()]
+        lines.append(f"- **{METHOD_TITLES.get(method, method)}** " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def paper_comparison(correlations: dict[str, dict[str, float]], twin_titles: dict[str, str]) -> str:
+    """Markdown: for each method the paper found to change (PAPER_PASSES), whether it changed a lot here too."""
+    sentences = []
+    for method in (m for m in PAPER_PASSES if m in correlations):
+        by_twin = correlations[method]
+        title = METHOD_TITLES[method]
+        verdicts = [change_verdict(rho) for rho in by_twin.values()]
+        if all(verdict == "changed a lot" for verdict in verdicts):
+            sentences.append(f"**{title}** changed a lot on both damaged networks, as in the paper.")
+            continue
+        lead = ("differs from the paper here" if "barely changed" in verdicts else
+                "changed less clearly than in the paper" if "changed partly" in verdicts else
+                "can only partly be compared with the paper")
+        odd = [_measured(rho, twin_titles[twin]) for twin, rho in by_twin.items()
+               if change_verdict(rho) != "changed a lot"]
+        sentences.append(f"**{title}** {lead}: it " + " and ".join(odd) + ".")
+    return " ".join(sentences)
+
+
+def empty_map_note(method: str, heatmap: np.ndarray) -> str | None:
+    """A caption for a map that points at nothing (constant, or no positive value); None for an ordinary map."""
+    if is_constant(heatmap):
+        where = " at this layer" if method == "gradcam" else ""
+        return (f"Constant map (every pixel {float(np.ravel(heatmap)[0]):.3g}): no pixel counts more than another "
+                f"for this class{where}.")
+    if float(np.max(heatmap)) <= 0:
+        return "No pixel has a positive value: nothing here counts as evidence for this class."
+    return None
+
+
+def deletion_summary(areas: dict[str, float], reference: str, constant_maps: Sequence[str] = ()) -> str:
+    """Markdown: which maps beat the random reference map in the deletion test (lower area = better) and which are
+    no better, comparing the areas as shown (three decimals). Maps named in `constant_maps` are set apart: their
+    deletion order is only the pixels' raster order."""
+    if reference not in areas:
+        raise ValueError(f"no area for the reference map {reference!r}; the areas are for {', '.join(areas)}")
+    shown = {name: round(float(area), 3) for name, area in areas.items()}
+    chance = shown[reference]
+    ranked = [name for name in sorted(shown, key=shown.get) if name != reference and name not in constant_maps]
+    beat = [name for name in ranked if shown[name] < chance]
+    not_beat = [name for name in ranked if shown[name] >= chance]
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(f"**{name}** ({shown[name]:.3f})" for name in names)
+
+    lines = [f"The random map (a random pixel order: chance) has area **{chance:.3f}**."]
+    if beat:
+        lines.append(f"Beat the random map (lower area): {listed(beat)}.")
+    if not_beat and not beat:
+        lines.append("**No method beat the random map here.**")
+    if not_beat:
+        whose = "this map's" if len(not_beat) == 1 else "these maps'"
+        lines.append(f"No better than the random map: {listed(not_beat)} — deleting pixels in {whose} order hurt "
+                     "the class no faster than deleting them at random. One possible reason: random deletions "
+                     "sprinkle baseline-coloured dots over the whole image, something the network never saw in "
+                     "training.")
+    elif beat:
+        lines.append(f"Every method{' with a non-constant map' if constant_maps else ''} beat the random map.")
+    if constant_maps:
+        lines.append(f"{', '.join(f'**{name}**' for name in constant_maps)}: the map is constant, so its deletion "
+                     "order is just row by row from the top; its area says nothing about the method.")
+    return " ".join(lines)
+
+
+def deletion_curve(loaded: LoadedModel, x: torch.Tensor, target: int, heatmap: np.ndarray, steps: int = 10,
+                   baseline: Baseline = "black") -> tuple[np.ndarray, np.ndarray]:
+    """Class probability as the most-attributed pixels are replaced by the baseline first (Petsiuk et al. 2018).
+
+    Returns the fractions removed (0…1, steps + 1 points) and the target's probability at each. A faithful map
+    makes the probability fall fast, so a lower area under the curve is better.
+    """
+    x = _as_input(loaded, x)
+    base = baseline_input(x, baseline, loaded.spec.mean, loaded.spec.std)
+    order = np.argsort(-np.ravel(heatmap), kind="stable")
+    fractions = np.linspace(0.0, 1.0, steps + 1)
+    masks = np.zeros((len(fractions), heatmap.size), np.float32)
+    for i, fraction in enumerate(fractions):
+        masks[i, order[:round(fraction * heatmap.size)]] = 1.0
+    mask = torch.from_numpy(masks.reshape(len(fractions), 1, *heatmap.shape)).to(x.device)
+    batch = x * (1 - mask) + base * mask
+    with torch.inference_mode():
+        probs = torch.softmax(staged_net(loaded)(batch).float(), dim=1)[:, target]
+    return fractions, probs.cpu().numpy()
+
+
+def area_under(fractions: np.ndarray, values: np.ndarray) -> float:
+    """Trapezoidal area under a curve sampled at `fractions` (0…1)."""
+    return float(np.sum((values[1:] + values[:-1]) / 2 * np.diff(fractions)))
+
+
+def random_heatmap(shape: tuple[int, int], seed: int = 0) -> np.ndarray:
+    """A map of independent random values: the no-information reference for deletion curves."""
+    return np.random.default_rng(seed).random(shape).astype(np.float32)

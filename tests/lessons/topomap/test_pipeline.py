@@ -1,0 +1,57 @@
+"""The topographic-maps pipeline: layout, maps, order, quality table; the trained digit MLP gives structured maps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lessons.core.nets import mnist_mlp
+from lessons.topomap import compute as topomap
+from lessons.topomap import layouts as topomap_layouts
+from lessons.topomap import pipeline as topomap_pipeline
+from lessons.topomap import data as topomap_sources
+
+
+def test_build_draws_one_map_per_class_blank_outside_the_hull():
+    rng = np.random.default_rng(0)
+    profiles = rng.normal(size=(40, 10))
+    result = topomap_pipeline.build(profiles, "pca", refined=True)
+    assert result.coords.shape == (40, 2) and result.maps.shape == (10, 100, 100)
+    assert result.maps.dtype == np.float32 and sorted(result.order) == list(range(10))
+    inside = np.isfinite(result.maps[0])
+    assert 0.3 < inside.mean() < 1.0 and (np.isfinite(result.maps) == inside).all()
+    # at every unit's own position the map shows that unit's value (linear interpolation is exact at the nodes)
+    unit = int(np.argmin(np.abs(result.coords - 0.5).sum(axis=1)))
+    gx, gy = np.rint(result.coords[unit] * 99).astype(int)
+    assert np.isfinite(result.maps[:, gy, gx]).all()
+    values = rng.normal(size=(40, 3))
+    assert topomap_pipeline.build(profiles, "pca", values=values).maps.shape == (3, 100, 100)
+
+
+def test_compare_layouts_scores_every_requested_method():
+    profiles = np.random.default_rng(1).normal(size=(30, 10))
+    seen = []
+    rows = topomap_pipeline.compare_layouts(profiles, ("pca", "graph", "force"), progress=lambda f, m: seen.append(f))
+    assert [r["layout"] for r in rows] == [topomap_layouts.LAYOUTS[m] for m in ("pca", "graph", "force")] + [
+        topomap_pipeline.CHANCE]
+    for row in rows:
+        assert row["resample_auc"] > 0 and row["blur_auc"] > 0 and row["components"] >= 1 and row["seconds"] > 0
+    assert seen[-1] == 1.0
+
+
+def test_trained_mlp_maps_are_smoother_than_a_random_layout_of_the_same_units():
+    model, meta = mnist_mlp.load_or_train()
+    assert meta["test_accuracy"] > 0.9
+    source = topomap_sources.digit_activations(model, "relu1", per_class=50)
+    profiles = topomap_sources.unit_profiles(source)
+    laid_out = topomap_pipeline.build(profiles, "force")
+    shuffled = np.random.default_rng(0).permutation(len(profiles))
+    scrambled = topomap.topomaps(laid_out.coords[shuffled], profiles)  # same positions, units shuffled among them
+    assert topomap.quality(laid_out.maps)["blur_auc"] < topomap.quality(scrambled)["blur_auc"]
+
+
+def test_the_trained_pca_layout_beats_the_chance_row_and_the_sentence_says_so():
+    model, _ = mnist_mlp.load_or_train()
+    profiles = topomap_sources.unit_profiles(topomap_sources.digit_activations(model, "relu1", per_class=30))
+    rows = {row["layout"]: row for row in topomap_pipeline.compare_layouts(profiles, ("pca",))}
+    assert rows["PCA"]["blur_auc"] < rows[topomap_pipeline.CHANCE]["blur_auc"]
+    assert "Every layout is smoother than the random placement" in topomap_pipeline.ranking_summary(rows)
