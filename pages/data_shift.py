@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from lessons.core import cache
 from lessons.core import capture, registry
 from lessons.core import data
 from lessons.shift import compute as data_shift
@@ -73,7 +74,7 @@ def photo_sweep(image_id: str, _image: np.ndarray) -> data_shift.PhotoSweep:
 @st.cache_data(max_entries=4, show_spinner=False)
 def online_set(name: str) -> tuple[np.ndarray, np.ndarray]:
     """A torchvision test set fetched on request (raises DatasetUnavailable offline)."""
-    return data_shift.request_torchvision_set(name, mnist_cnn.cache_dir() / "torchvision", timeout_s=300)
+    return data_shift.request_torchvision_set(name, cache.cache_dir() / "torchvision", timeout_s=300)
 
 
 st.title(LESSON.title)

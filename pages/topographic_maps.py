@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from lessons.core import registry
-from lessons.core.nets import mnist_mlp
 from lessons.topomap import compute as topomap
 from lessons.topomap import layouts as topomap_layouts
 from lessons.topomap import pipeline as topomap_pipeline
@@ -34,19 +33,10 @@ PROFILE_MODES = {"class_means": "Class means minus their average (the paper's de
                  "raw": "Raw activations of every image"}
 
 
-@st.cache_resource(show_spinner="Training the digit MLP on 4,000 digits (a few seconds, once)…")
-def digit_mlp() -> tuple[mnist_mlp.DigitMLP, dict]:
-    """The shared, read-only trained digit MLP and its accuracies."""
-    return mnist_mlp.load_or_train()
-
-
 @st.cache_data(max_entries=16, show_spinner="Running the held-out digits through the network…")
 def digit_source(network: str, layer: str, per_class: int, seed: int) -> topomap_sources.UnitActivations:
     """Activations of a digit network's layer over balanced held-out digits (cached)."""
-    if network == "digit_mlp":
-        model = digit_mlp()[0]
-    else:
-        model = registry.load_model("digit_cnn").module
+    model = registry.load_model(network).module
     return topomap_sources.digit_activations(model, layer, per_class, seed)
 
 
@@ -162,12 +152,7 @@ if network == "efficientnet_lite0":
                "unit pattern each photo evokes. There is no ground truth for the crops, so the error view is only "
                "for the digit networks.")
 else:
-    if network == "digit_mlp":
-        meta = digit_mlp()[1]
-        st.caption(f"Digit MLP trained here for {meta['epochs']} epochs: {meta['test_accuracy']:.1%} correct on the "
-                   "1,000 held-out digits.")
-    else:
-        st.caption(load_with_progress("digit_cnn", "pretrained").note)
+    st.caption(load_with_progress(network, "pretrained").note)
     source = digit_source(network, layer, per_class, seed)
 source_key = (network, layer, per_class, seed)
 names = tuple(f"digit {n}" for n in source.class_names) if source.has_truth else source.class_names

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from lessons.core import cache
 from lessons.cortex import allen_import
-from lessons.core.nets import mnist_cnn
 from lessons.cortex import data as neural_data
 from lessons.cortex import simulated as simulated_cortex
 
@@ -34,7 +34,7 @@ def decode_bundle_upload(raw: bytes, name: str) -> neural_data.NeuralBundle | No
 
 def allen_bundle_path() -> Path:
     """Where an imported Allen bundle is kept."""
-    return mnist_cnn.cache_dir() / "allen_bundle"
+    return cache.cache_dir() / "allen_bundle"
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -20,7 +19,6 @@ from lessons.optvis import render as render_mod
 
 METHODS = ("fft", "pixel", "evolution", "generator")
 UNIT_KINDS = ("class", "channel", "neuron")
-JUDGE_SEED = 1  # the independently trained digit CNN that gives a second opinion
 
 
 @dataclass(frozen=True)
@@ -184,22 +182,14 @@ def nearest_real_digit(image: np.ndarray) -> tuple[int, float, np.ndarray]:
     return best, float(distances[best]), digits[best]
 
 
-_judge_lock = threading.Lock()
-_judge: list[torch.nn.Module] = []
-
-
 def digit_generator() -> generator.DigitVAE:
-    """The small digit VAE whose decoder is the generator prior (trained once in seconds, then cached)."""
-    return generator.load_or_train()
+    """The registry's small digit VAE, whose decoder is the generator prior (trained once in seconds, then cached)."""
+    return registry.load_model("digit_vae").module
 
 
 def second_opinion_reader() -> torch.nn.Module:
-    """A second digit CNN trained here from a different random start (seconds once, then from the disk cache)."""
-    with _judge_lock:
-        if not _judge:
-            model, _ = mnist_cnn.load_or_train(seed=JUDGE_SEED)
-            _judge.append(model.eval().requires_grad_(False))
-        return _judge[0]
+    """The registry's second digit CNN, trained here from a different random start (read-only, shared)."""
+    return registry.load_model("digit_cnn_second").module
 
 
 def digit_readings(model: torch.nn.Module, images: np.ndarray) -> np.ndarray:

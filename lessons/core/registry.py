@@ -15,13 +15,14 @@ import torch
 from torch import nn
 
 from lessons.core import fusion, stages as architectures, weights
-from lessons.core.nets import mnist_cnn
+from lessons.core.nets import digit_vae, mnist_cnn, mnist_mlp
 from lessons.core.compat import import_torchvision
 from lessons.core.progress import Progress as ProgressFn
 from lessons.core.runtime import RANDOM_SEED, configure_threads, device
 from lessons.core.stages import Stage, run_stages
 
 Weights = Literal["pretrained", "random"]
+SECOND_READER_SEED = 1  # the digit CNN trained from another random start
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -56,6 +57,7 @@ class ModelSpec:
     pretrained_status: Callable[[], Availability]
     pretrained_label: str = "pretrained on ImageNet"
     offline: bool = True  # pretrained weights ship with the installed packages
+    listed: bool = True  # offered in the model pickers (False: a helper network a lesson loads by name)
 
     @property
     def channels(self) -> int:
@@ -141,26 +143,63 @@ def _torchvision_status(arch: str) -> Callable[[], Availability]:
     return status
 
 
-def _digit_random() -> nn.Module:
-    return mnist_cnn.random_digit_cnn(RANDOM_SEED)
+def _digit_cnn_specs() -> list[ModelSpec]:
+    """The digit CNN of the lessons and an independently trained second copy (a second opinion on digits)."""
+
+    def trained(seed: int) -> Callable[[ProgressFn | None], tuple[nn.Module, str]]:
+        def build(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
+            model, meta = mnist_cnn.load_or_train(seed=seed, progress=progress)
+            return model, (f"Trained here for {meta['epochs']} epochs: {meta['test_accuracy']:.1%} correct on "
+                           f"1,000 held-out digits ({meta['train_accuracy']:.1%} on its 4,000 training digits).")
+        return build
+
+    common = dict(family="digits", input_size=mnist_cnn.INPUT_SIZE, resize=mnist_cnn.INPUT_SIZE,
+                  mean=mnist_cnn.MEAN, std=mnist_cnn.STD, stages=architectures.sequential_stages,
+                  pretrained_status=lambda: Availability(True), pretrained_label="trained on MNIST digits (here, in seconds)")
+    return [
+        ModelSpec(key="digit_cnn", title="Small digit CNN (trained here)",
+                  about="Two conv → ReLU → max-pool stages and a linear classifier, trained in this app on 4,000 "
+                        "real MNIST digits in a few seconds — AlexNet's shape in miniature.",
+                  build_random=lambda: mnist_cnn.random_digit_cnn(RANDOM_SEED), build_pretrained=trained(RANDOM_SEED),
+                  **common),
+        ModelSpec(key="digit_cnn_second", title="Second digit CNN (another random start)",
+                  about="The same small digit CNN trained from a different random start: an independent reader "
+                        "that gives a second opinion on what an image shows.",
+                  build_random=lambda: mnist_cnn.random_digit_cnn(SECOND_READER_SEED),
+                  build_pretrained=trained(SECOND_READER_SEED), listed=False, **common),
+    ]
 
 
-def _digit_trained(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
-    model, meta = mnist_cnn.load_or_train(seed=RANDOM_SEED, progress=progress)
+def _digit_mlp_trained(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
+    model, meta = mnist_mlp.load_or_train(seed=RANDOM_SEED, progress=progress)
     return model, (f"Trained here for {meta['epochs']} epochs: {meta['test_accuracy']:.1%} correct on 1,000 "
-                   f"held-out digits ({meta['train_accuracy']:.1%} on its 4,000 training digits).")
+                   f"held-out digits.")
 
 
-def _digit_spec() -> ModelSpec:
-    return ModelSpec(
-        key="digit_cnn", title="Small digit CNN (trained here)", family="digits",
-        about="Two conv → ReLU → max-pool stages and a linear classifier, trained in this app on 4,000 real "
-              "MNIST digits in a few seconds — AlexNet's shape in miniature.",
-        input_size=mnist_cnn.INPUT_SIZE, resize=mnist_cnn.INPUT_SIZE, mean=mnist_cnn.MEAN, std=mnist_cnn.STD,
-        build_random=_digit_random, build_pretrained=_digit_trained,
-        stages=architectures.sequential_stages, pretrained_status=lambda: Availability(True),
-        pretrained_label="trained on MNIST digits (here, in seconds)",
-    )
+def _digit_vae_trained(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
+    model, meta = digit_vae.load_or_train(seed=RANDOM_SEED, progress=progress)
+    return model, f"A {digit_vae.LATENT}-number code → digit image decoder, trained here for {meta['epochs']} epochs."
+
+
+def _digit_extra_specs() -> list[ModelSpec]:
+    """The digit MLP of the topographic maps and the digit generator of activation maximisation."""
+    return [
+        ModelSpec(key="digit_mlp", title="Digit MLP (784 → 128 → 10, trained here)", family="digits",
+                  about="One hidden layer of 128 ReLU units between the 784 pixels and the 10 digits: the network "
+                        "of Krug et al.'s topographic maps.",
+                  input_size=mnist_cnn.INPUT_SIZE, resize=mnist_cnn.INPUT_SIZE, mean=mnist_cnn.MEAN,
+                  std=mnist_cnn.STD, build_random=lambda: mnist_mlp.DigitMLP(), build_pretrained=_digit_mlp_trained,
+                  stages=architectures.sequential_stages, pretrained_status=lambda: Availability(True),
+                  pretrained_label="trained on MNIST digits (here, in seconds)"),
+        ModelSpec(key="digit_vae", title="Digit generator (a small VAE, trained here)", family="digits",
+                  about="Decodes an 8-number code into a 28×28 digit image; optimising the code instead of the "
+                        "pixels keeps pictures digit-like.",
+                  input_size=mnist_cnn.INPUT_SIZE, resize=mnist_cnn.INPUT_SIZE, mean=(0.0,), std=(1.0,),
+                  build_random=lambda: digit_vae.DigitVAE(), build_pretrained=_digit_vae_trained,
+                  stages=lambda m: architectures.sequential_stages(m, "decoder"),
+                  pretrained_status=lambda: Availability(True), pretrained_label="trained on MNIST digits",
+                  listed=False),
+    ]
 
 
 REGISTRY: dict[str, ModelSpec] = {
@@ -187,15 +226,16 @@ REGISTRY: dict[str, ModelSpec] = {
         build_random=_torchvision_builder("alexnet"), build_pretrained=_torchvision_pretrained("alexnet"),
         stages=architectures.alexnet_stages, pretrained_status=_torchvision_status("alexnet"), offline=False,
     ),
-    "digit_cnn": _digit_spec(),
+    **{spec.key: spec for spec in _digit_cnn_specs() + _digit_extra_specs()},
 }
 
 DEFAULT_MODEL = "efficientnet_lite0"
 
 
-def model_keys(family: str | None = None) -> list[str]:
-    """Registry keys, optionally only those of one family ("imagenet" or "digits")."""
-    return [k for k, spec in REGISTRY.items() if family is None or spec.family == family]
+def model_keys(family: str | None = None, *, listed_only: bool = True) -> list[str]:
+    """Registry keys (those offered in pickers unless `listed_only` is False), optionally of one family."""
+    return [k for k, spec in REGISTRY.items()
+            if (family is None or spec.family == family) and (spec.listed or not listed_only)]
 
 
 def spec_for(key: str) -> ModelSpec:

@@ -50,8 +50,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from lessons.core import cache
 from lessons.cortex import brain_score
-from lessons.core.nets import mnist_cnn
 from lessons.cortex import data as neural_data
 
 ProgressFn = Callable[[float, str], None]
@@ -405,7 +405,7 @@ def build_bundle(experiments: Sequence[ExperimentData], stimuli: np.ndarray,
 # --------------------------------------------------------------------------------------------------------- import
 def download_dir() -> Path:
     """Where downloads are kept between runs (so they can resume)."""
-    return mnist_cnn.cache_dir() / "allen_downloads"
+    return cache.cache_dir() / "allen_downloads"
 
 
 def import_allen(out: str | Path | None = None, areas: Sequence[str] = neural_data.AREAS, per_area: int = 1,

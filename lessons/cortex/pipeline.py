@@ -18,8 +18,6 @@ different subset of cells then costs only the regression. Runs on the shared dev
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,10 +27,10 @@ import numpy as np
 import pandas as pd
 import torch
 
+from lessons.core import cache
 from lessons.cortex import brain_score
 from lessons.core import chance
 from lessons.core import capture, preprocess, registry, runtime
-from lessons.core.nets import mnist_cnn
 from lessons.cortex.data import AREAS, NeuralBundle
 
 StageProgress = Callable[[str, float, str], None]  # (stage, overall fraction 0–1, message)
@@ -147,25 +145,15 @@ def extract_grams(loaded: registry.LoadedModel, images: np.ndarray, layers: Sequ
 
 def _grams_cache_file(bundle: NeuralBundle, model_key: str, weights: str, seed: int, layers: Sequence[str]) -> Path:
     key = hashlib.sha1("|".join([bundle.stimulus_fingerprint, model_key, weights, str(seed), *layers]).encode()).hexdigest()
-    return mnist_cnn.cache_dir() / "cortex_grams" / f"v{_CACHE_VERSION}_{model_key}_{weights}_{key[:16]}.npz"
+    return cache.cache_dir() / "cortex_grams" / f"v{_CACHE_VERSION}_{model_key}_{weights}_{key[:16]}.npz"
 
 
 def _save_grams(path: Path, grams: LayerGrams) -> None:
-    tmp_name: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, layers=np.array(grams.layers), gram=np.stack([g.gram for g in grams.grams]),
-                     sums=np.stack([g.sums for g in grams.grams]), dims=np.array([g.dim for g in grams.grams]),
-                     feature_dims=np.array(grams.feature_dims))
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except OSError:
-        pass  # an unwritable cache only costs a recomputation next time
-    finally:
-        if tmp_name is not None:
-            Path(tmp_name).unlink(missing_ok=True)
+    """Save the Gram matrices (an unwritable cache only costs a recomputation next time)."""
+    cache.save_atomically(path, lambda handle: np.savez(
+        handle, layers=np.array(grams.layers), gram=np.stack([g.gram for g in grams.grams]),
+        sums=np.stack([g.sums for g in grams.grams]), dims=np.array([g.dim for g in grams.grams]),
+        feature_dims=np.array(grams.feature_dims)))
 
 
 def _load_grams(path: Path, model_key: str, weights: str, layers: Sequence[str]) -> LayerGrams | None:

@@ -24,9 +24,7 @@ Deterministic from a seed; built in a few seconds and cached as a neural bundle 
 from __future__ import annotations
 
 import math
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,9 +33,9 @@ import pandas as pd
 import torch
 from PIL import Image
 
+from lessons.core import cache
 from lessons.cortex import brain_score
 from lessons.core import data
-from lessons.core.nets import mnist_cnn
 from lessons.cortex import data as neural_data
 
 SEED = 0
@@ -337,7 +335,7 @@ def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS)
 # ------------------------------------------------------------------------------------------------------- caching
 def cache_path(seed: int = SEED, n_cells: int = N_CELLS) -> Path:
     """Folder of the cached bundle for these settings."""
-    return mnist_cnn.cache_dir() / f"simulated_cortex_v{_CACHE_VERSION}_seed{seed}_cells{n_cells}"
+    return cache.cache_dir() / f"simulated_cortex_v{_CACHE_VERSION}_seed{seed}_cells{n_cells}"
 
 
 def load_or_build(seed: int = SEED, n_cells: int = N_CELLS) -> neural_data.NeuralBundle:
@@ -349,12 +347,5 @@ def load_or_build(seed: int = SEED, n_cells: int = N_CELLS) -> neural_data.Neura
         except neural_data.BundleError:
             shutil.rmtree(path, ignore_errors=True)
     bundle = simulate(seed, n_cells).bundle
-    tmp: Path | None = None
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=path.name + ".", dir=path.parent))
-        neural_data.save_bundle(bundle, tmp)
-        os.replace(tmp, path)
-    except OSError:  # an unwritable cache, or another process won the race: the built bundle is still returned
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    cache.save_folder_atomically(path, lambda folder: neural_data.save_bundle(bundle, folder))
     return bundle

@@ -1,84 +1,18 @@
-"""A deep generator prior for digits: a small VAE trained here on the MNIST digits, whose latent code is optimised."""
+"""A deep generator prior for digits: the latent code of the registry's digit VAE is optimised, not the pixels."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import numpy as np
 import torch
-from torch import nn
 
-from lessons.core import data
-from lessons.core.nets import mnist_cnn
+from lessons.core.nets.digit_vae import LATENT, DigitVAE
 from lessons.core.registry import LoadedModel
 from lessons.optvis import render as render_mod
 from lessons.optvis.objectives import Objective
 
-LATENT = 8
-_CACHE_VERSION = 1
-_lock = threading.Lock()
-_memory: dict[int, nn.Module] = {}
-
-
-class DigitVAE(nn.Module):
-    """Encoder 784→256→(μ, log σ²) and decoder latent→256→784 with a sigmoid."""
-
-    def __init__(self, latent: int = LATENT) -> None:
-        super().__init__()
-        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU())
-        self.mu, self.logvar = nn.Linear(256, latent), nn.Linear(256, latent)
-        self.decoder = nn.Sequential(nn.Linear(latent, 256), nn.ReLU(), nn.Linear(256, 784), nn.Sigmoid())
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Latent codes (B, latent) → images (B, 1, 28, 28) in [0, 1]."""
-        return self.decoder(z).view(-1, 1, 28, 28)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Reconstruction, μ and log σ² of a batch."""
-        h = self.encoder(x)
-        mu, logvar = self.mu(h), self.logvar(h)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return self.decode(z), mu, logvar
-
-
-def train_vae(epochs: int = 8, seed: int = 0, batch_size: int = 200) -> DigitVAE:
-    """Train the VAE on the 5,000 MNIST digits (a few seconds on a CPU)."""
-    images, _ = data.mnist_digits()
-    x = torch.as_tensor(np.asarray(images, dtype=np.float32).reshape(-1, 1, 28, 28) / 255.0)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = DigitVAE()
-        opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-        for _ in range(epochs):
-            for idx in torch.randperm(len(x)).split(batch_size):
-                recon, mu, logvar = model(x[idx])
-                rec = nn.functional.binary_cross_entropy(recon, x[idx], reduction="sum")
-                kl = -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp())
-                opt.zero_grad()
-                ((rec + kl) / len(idx)).backward()
-                opt.step()
-    return model.eval().requires_grad_(False)
-
-
-def load_or_train(seed: int = 0) -> DigitVAE:
-    """The trained VAE: from memory, else from the disk cache, else trained now and cached."""
-    with _lock:
-        if seed in _memory:
-            return _memory[seed]
-        path = mnist_cnn.cache_dir() / f"digit_vae_seed{seed}_v{_CACHE_VERSION}.pt"
-        model = DigitVAE()
-        try:
-            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
-            model = model.eval().requires_grad_(False)
-        except Exception:  # noqa: BLE001 (missing or stale file: retrain)
-            model = train_vae(seed=seed)
-            try:
-                torch.save(model.state_dict(), path)
-            except OSError:
-                pass
-        _memory[seed] = model
-        return model
+__all__ = ["LATENT", "DigitVAE", "render_latent"]
 
 
 def render_latent(loaded: LoadedModel, objective: Objective, vae: DigitVAE, steps: int = 64, lr: float = 0.1,

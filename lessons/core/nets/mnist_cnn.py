@@ -7,8 +7,6 @@ can be inspected on its own. Trained weights are cached as a plain ``state_dict`
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,7 +18,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from lessons.core.cache import cache_dir, load_or_train as load_or_train_weights
 from lessons.core.data import mnist_split
+from lessons.core.progress import Progress
 
 INPUT_SIZE = 28
 MEAN = (0.1307,)
@@ -30,9 +30,7 @@ CLASS_NAMES = tuple(str(d) for d in range(10))
 #: Number of epochs `load_or_train` uses by default (tuned: ≥ 95 % test accuracy in a few seconds on 2 CPU cores).
 DEFAULT_EPOCHS = 6
 _CACHE_VERSION = 1
-_CACHE_ENV = "ZERO_TO_BRAINS_CACHE"
 
-Progress = Callable[[float, str], None]
 
 
 class DigitCNN(nn.Module):
@@ -170,71 +168,10 @@ def train_digit_cnn(
     )
 
 
-def cache_dir() -> Path:
-    """Return (and create) the folder for cached weights: $ZERO_TO_BRAINS_CACHE, else the XDG/~/.cache folder."""
-    override = os.environ.get(_CACHE_ENV)
-    if override:
-        folder = Path(override).expanduser()
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-        folder = base / "zero-to-brains"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass  # an unwritable location: load_or_train then just trains without saving
-    return folder
-
-
 def cache_path(seed: int = 0, cache: Path | None = None) -> Path:
     """Return the file that holds the cached weights for `seed`."""
     folder = Path(cache) if cache is not None else cache_dir()
     return folder / f"digit_cnn_seed{seed}_v{_CACHE_VERSION}.pt"
-
-
-def _load_cached(path: Path, seed: int) -> tuple[DigitCNN, dict] | None:
-    """Read a cache file; None when it is missing, corrupt or does not fit the architecture."""
-    if not path.is_file():
-        return None
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        state_dict = payload["state_dict"]
-        raw_meta = payload["meta"]
-        meta = {
-            "test_accuracy": float(raw_meta["test_accuracy"]),
-            "train_accuracy": float(raw_meta["train_accuracy"]),
-            "epochs": int(raw_meta["epochs"]),
-            "seed": int(raw_meta["seed"]),
-            "seconds": float(raw_meta["seconds"]),
-        }
-        if meta["seed"] != seed:
-            return None
-        model = DigitCNN()
-        model.load_state_dict(state_dict, strict=True)
-    except Exception:  # noqa: BLE001  (any unreadable or incompatible file just means "retrain")
-        return None
-    return model.eval(), meta
-
-
-def _save_atomically(path: Path, payload: dict) -> bool:
-    """Write `payload` to `path` via a temp file in the same folder and os.replace; False when not writable."""
-    tmp_name: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-        os.replace(tmp_name, path)
-        tmp_name = None
-        return True
-    except OSError:
-        return False
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
 
 
 def load_or_train(
@@ -244,24 +181,14 @@ def load_or_train(
     epochs: int = DEFAULT_EPOCHS,
 ) -> tuple[DigitCNN, dict]:
     """Return the trained eval-mode DigitCNN and its meta, from the disk cache when possible, else by training."""
-    path = cache_path(seed, cache)
-    cached = _load_cached(path, seed)
-    if cached is not None:
-        if progress is not None:
-            progress(1.0, "Loaded trained weights from the cache")
-        return cached
 
-    result = train_digit_cnn(epochs=epochs, seed=seed, progress=progress)
-    meta = {
-        "test_accuracy": float(result.test_accuracy),
-        "train_accuracy": float(result.train_accuracy),
-        "epochs": int(epochs),
-        "seed": int(seed),
-        "seconds": float(result.seconds),
-    }
-    state_dict = OrderedDict((k, v.detach().clone()) for k, v in result.model.state_dict().items())
-    _save_atomically(path, {"state_dict": state_dict, "meta": meta})
-    return result.model, meta
+    def train() -> tuple[DigitCNN, dict]:
+        result = train_digit_cnn(epochs=epochs, seed=seed, progress=progress)
+        return result.model, {"test_accuracy": float(result.test_accuracy),
+                              "train_accuracy": float(result.train_accuracy), "epochs": int(epochs),
+                              "seed": int(seed), "seconds": float(result.seconds)}
+
+    return load_or_train_weights(cache_path(seed, cache), DigitCNN, train, progress)
 
 
 def predict_digits(model: nn.Module, images: np.ndarray, batch_size: int = 512) -> np.ndarray:

@@ -15,7 +15,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from lessons.core.data import mnist_split
-from lessons.core.nets.mnist_cnn import CLASS_NAMES, INPUT_SIZE, Progress, _accuracy, _save_atomically, cache_dir, to_input
+from lessons.core.cache import cache_dir, load_or_train as load_or_train_weights
+from lessons.core.nets.mnist_cnn import CLASS_NAMES, INPUT_SIZE, _accuracy, to_input
+from lessons.core.progress import Progress
 
 HIDDEN = 128
 DEFAULT_EPOCHS = 10
@@ -82,33 +84,8 @@ def cache_path(seed: int = 0, cache: Path | None = None) -> Path:
     return folder / f"digit_mlp_seed{seed}_v{_CACHE_VERSION}.pt"
 
 
-def _load_cached(path: Path, seed: int) -> tuple[DigitMLP, dict] | None:
-    """Read a cache file; None when it is missing, corrupt or does not fit the architecture."""
-    if not path.is_file():
-        return None
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        meta = {k: float(payload["meta"][k]) for k in ("train_accuracy", "test_accuracy", "seconds")}
-        meta.update(epochs=int(payload["meta"]["epochs"]), seed=int(payload["meta"]["seed"]))
-        if meta["seed"] != seed:
-            return None
-        model = DigitMLP()
-        model.load_state_dict(payload["state_dict"], strict=True)
-    except Exception:  # noqa: BLE001  (any unreadable or incompatible file just means "retrain")
-        return None
-    return model.eval(), meta
-
-
 def load_or_train(seed: int = 0, progress: Progress | None = None, cache: Path | None = None,
                   epochs: int = DEFAULT_EPOCHS) -> tuple[DigitMLP, dict]:
     """Return the trained eval-mode DigitMLP and its meta, from the disk cache when possible, else by training."""
-    path = cache_path(seed, cache)
-    cached = _load_cached(path, seed)
-    if cached is not None:
-        if progress is not None:
-            progress(1.0, "Loaded trained weights from the cache")
-        return cached
-    model, meta = train_digit_mlp(epochs=epochs, seed=seed, progress=progress)
-    state_dict = OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
-    _save_atomically(path, {"state_dict": state_dict, "meta": meta})
-    return model, meta
+    return load_or_train_weights(cache_path(seed, cache), DigitMLP,
+                                 lambda: train_digit_mlp(epochs=epochs, seed=seed, progress=progress), progress)

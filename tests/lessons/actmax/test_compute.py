@@ -34,8 +34,8 @@ def test_generator_prior_gives_digits_that_convince_a_second_network_and_look_re
 
 
 def test_vae_reconstructs_digits_and_decodes_the_prior_into_digit_like_images():
-    vae = generator.load_or_train()
-    assert vae is generator.load_or_train()  # one shared copy
+    vae = am.digit_generator()
+    assert vae is am.digit_generator()  # one shared copy
     assert not any(p.requires_grad for p in vae.parameters())
     images, _ = data.mnist_digits()
     import torch

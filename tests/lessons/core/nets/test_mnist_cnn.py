@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from lessons.core import cache
 from lessons.core.nets import mnist_cnn
 from lessons.core.data import mnist_split
 from lessons.core.nets.mnist_cnn import CLASS_NAMES, MEAN, STD, DigitCNN, load_or_train, predict_digits, random_digit_cnn, to_input
@@ -196,20 +197,10 @@ def test_unwritable_cache_still_returns_model(tmp_path, monkeypatch: pytest.Monk
     def refuse(*args, **kwargs):
         raise PermissionError("read-only cache")
 
-    monkeypatch.setattr(mnist_cnn.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(cache.tempfile, "mkstemp", refuse)
     model, meta = load_or_train(seed=0, cache=tmp_path, epochs=1)
     assert isinstance(model, DigitCNN) and meta["epochs"] == 1
     assert list(tmp_path.iterdir()) == []
-
-
-def test_cache_dir_honours_environment(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ZERO_TO_BRAINS_CACHE", str(tmp_path / "explicit"))
-    assert mnist_cnn.cache_dir() == tmp_path / "explicit"
-    assert (tmp_path / "explicit").is_dir()
-    monkeypatch.delenv("ZERO_TO_BRAINS_CACHE")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert mnist_cnn.cache_dir() == tmp_path / "xdg" / "zero-to-brains"
-    assert (tmp_path / "xdg" / "zero-to-brains").is_dir()
 
 
 # --- determinism and the untrained baseline -------------------------------------------------------------------------

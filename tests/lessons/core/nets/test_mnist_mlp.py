@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from lessons.core import cache
 from lessons.core.nets import mnist_mlp
 
 
@@ -33,4 +34,4 @@ def test_trains_above_chance_and_cache_round_trips(tmp_path):
 def test_corrupt_cache_is_ignored(tmp_path):
     path = mnist_mlp.cache_path(cache=tmp_path)
     path.write_bytes(b"not a torch file")
-    assert mnist_mlp._load_cached(path, 0) is None
+    assert cache._load_weights(path, mnist_mlp.DigitMLP) is None
