@@ -8,13 +8,13 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
+from lessons.core.tiles import montage
 from lessons.atlas import compute as atlas
 from lessons.atlas import layout as atlas_layout
 from lessons.atlas import pipeline as atlas_pipeline
 from lessons.atlas import data as atlas_sources
 from lessons.core import registry, runtime
 from ui.atlas_charts import evidence_table, framed_mosaic, layout_scatter
-from ui.images import montage
 from ui.models import load_with_progress
 from ui.navigation import lesson_by_path
 from ui.result_store import shared_store
@@ -79,7 +79,7 @@ with st.container(border=True):
     if loaded is None:
         st.stop()
     digits = loaded.spec.family == "digits"
-    layers = atlas.atlas_layers(loaded)
+    layers = loaded.spatial_layers
     forget_when_changed("atlas_layers_of", model_key, "atlas_layer")
     init_from_url("atlas_layer", layers, atlas.DEFAULT_LAYER.get(model_key, layers[-1]))
     layer = row[1].selectbox("Layer", layers, key="atlas_layer",
@@ -186,7 +186,7 @@ if result is not None:
     members = cells.members(chosen)
     cols = st.columns([1, 1, 2])
     icon = result.icons.images[chosen]
-    cols[0].image(montage((icon * 255).astype(np.uint8)[None], 192), caption="The cell's icon (feature inversion)",
+    cols[0].image(montage((icon * 255).astype(np.uint8)[None], side=192), caption="The cell's icon (feature inversion)",
                   width="stretch")
     cols[0].metric("Points in this cell", int(cells.counts[row, col]))
     strongest = np.argsort(-result.attribution[chosen])[:5]
@@ -200,7 +200,7 @@ if result is not None:
     share = atlas_pipeline.source_share(result, chosen)
     cols[1].caption("From: " + "; ".join(f"{name} ×{count}" for name, count in share[:3]))
     crops = result.sources.images[members[:12]]
-    cols[2].image(montage(crops, 72 if not digits else 48, per_row=6), width="stretch",
+    cols[2].image(montage(crops, 6, side=72 if not digits else 48), width="stretch",
                   caption=f"Real {'crops' if not digits else 'digits'} whose activation fell in this cell "
                           f"({min(12, len(members))} of {len(members)})")
     cols[2].markdown("Compare the icon with the real images: the icon shows what the cell's *average* activation "
@@ -248,7 +248,7 @@ if result is not None:
                                      (f"most {label_of(first)} rather than {label_of(second)}",
                                       "raise both logits" if len(shared) else "closest to serving both",
                                       f"most {label_of(second)} rather than {label_of(first)}")):
-        column.image(montage((result.icons.images[picked] * 255).astype(np.uint8), 96), caption=title,
+        column.image(montage((result.icons.images[picked] * 255).astype(np.uint8), side=96), caption=title,
                      width="stretch")
 
     # ------------------------------------------------------------------------------------------- weaknesses

@@ -147,7 +147,7 @@ loaded = load_with_progress(*model)
 if loaded is None:
     st.stop()
 names = registry.class_names(loaded.spec)
-layers = am.spatial_layers(loaded)
+layers = loaded.spatial_layers
 init_from_url("am_layer", layers, "blocks.8" if "blocks.8" in layers else layers[-1])
 if target == "class":
     layer = loaded.layer_names[-1]

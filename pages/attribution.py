@@ -13,7 +13,7 @@ from lessons.cnn import compute as inside_cnn
 from ui.charts import top_k_bars
 from ui.digits import digit_picker
 from ui.images import PickedImage, photo_picker
-from ui.models import load_with_progress, model_picker
+from ui.models import WEIGHT_LABELS, load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.state import init_from_url, init_number_from_url, mirror_to_url
@@ -92,7 +92,9 @@ st.markdown(
 )
 
 # ------------------------------------------------------------------------------------------------------ choices
-model_key, weights, spec = model_picker(
+init_from_url("model", registry.model_keys(), registry.DEFAULT_MODEL)
+init_from_url("weights", list(WEIGHT_LABELS), "pretrained")
+model_key, weights, spec = model_picker("model", registry.model_keys(), weights_key="weights", without_weights=
     "Until then the page uses its architecture with"
     " **random weights**, so the maps show what an untrained network attends to.")
 
@@ -129,7 +131,7 @@ if weights == "random":
 # ----------------------------------------------------------------------------------------------------- settings
 st.header("2 · Four methods, side by side")
 size = spec.input_size
-layer_options = inside_cnn.spatial_layers(loaded)
+layer_options = loaded.spatial_layers
 init_from_url("cam_layer", layer_options, attribution.default_cam_layer(loaded))
 init_from_url("baseline", list(attribution.BASELINES), "black")
 init_number_from_url("ig_steps", 32, 4, 128, integer=True)

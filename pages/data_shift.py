@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from lessons.core.tiles import montage
 from lessons.core import cache
 from lessons.core import capture, registry
 from lessons.core import data
@@ -139,7 +140,7 @@ elif dataset == "fashion":
     names = list(data_shift.FASHION_CLASSES)
 elif dataset == "photos":
     keys = data.photo_keys()
-    st.image(inside_cnn.montage(np.stack([data_shift.gray_tiles(data.load_photo(k)[None], 120)[0] for k in keys]),
+    st.image(montage(np.stack([data_shift.gray_tiles(data.load_photo(k)[None], 120)[0] for k in keys]),
                                 columns=7, pad=4),
              caption="The shipped photos: one image per subject, no labels from a fixed class list — a gallery, "
                      "not a benchmark.", width="stretch")
@@ -165,7 +166,7 @@ if grid_images is not None:
     summary = data_shift.summarize(DATASETS.get(dataset, dataset), grid_images, grid_labels, len(names))
     order = data_shift.sample_indices(grid_labels, 10, seed=0)
     left, right = st.columns([3, 2])
-    left.image(inside_cnn.montage(data_shift.gray_tiles(grid_images[order], 40), columns=10, pad=2),
+    left.image(montage(data_shift.gray_tiles(grid_images[order], 40), columns=10, pad=2),
                caption="Ten random examples of each class, one class per row", width="stretch")
     right.altair_chart(class_bars(names, summary.class_counts, "Examples per class"), width="stretch")
     stats = right.columns(3)
@@ -181,7 +182,7 @@ if dataset in ("mnist", "sklearn", "fashion"):
     x_train, y_train, _, _ = data.mnist_split()
     inputs, targets = data_shift.first_batch(x_train, y_train, batch_size=16, seed=0)
     shown = ((inputs[:, 0].numpy() * mnist_cnn.STD[0] + mnist_cnn.MEAN[0]) * 255).clip(0, 255).astype(np.uint8)
-    st.image(inside_cnn.montage(data_shift.gray_tiles(shown, 56), columns=16, pad=2), width="stretch",
+    st.image(montage(data_shift.gray_tiles(shown, 56), columns=16, pad=2), width="stretch",
              caption="Labels: " + " ".join(str(int(t)) for t in targets))
     st.code(
         "loader = DataLoader(TensorDataset(inputs, labels), batch_size=16, shuffle=True)\n"

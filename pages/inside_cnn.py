@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lessons.core.tiles import montage
 from lessons.core import capture, preprocess, registry
 from lessons.cnn import compute as inside_cnn
 from ui.charts import stage_strip_html, top_k_bars
 from ui.digits import digit_picker
 from ui.images import PickedImage, photo_picker
-from ui.models import load_with_progress, model_picker
+from ui.models import WEIGHT_LABELS, load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.state import init_from_url, mirror_to_url
@@ -44,7 +45,9 @@ st.title(LESSON.title)
 intro = st.empty()
 
 # ------------------------------------------------------------------------------------------------------ choices
-model_key, weights, spec = model_picker(
+init_from_url("model", registry.model_keys(), registry.DEFAULT_MODEL)
+init_from_url("weights", list(WEIGHT_LABELS), "pretrained")
+model_key, weights, spec = model_picker("model", registry.model_keys(), weights_key="weights", without_weights=
     "Until then the page shows its architecture with"
     " **random weights**.")
 trained = weights != "random"
@@ -97,7 +100,7 @@ st.markdown(
     "width). Watch the maps shrink while the channels multiply, until a single vector feeds the classifier. "
     "The shapes are read from the live model, not typed in."
 )
-layer_options = inside_cnn.spatial_layers(loaded)
+layer_options = loaded.spatial_layers
 init_from_url("layer", layer_options, layer_options[min(2, len(layer_options) - 1)])
 input_shape = f"{spec.channels}×{spec.input_size}×{spec.input_size}"
 stage_cards = [("input", "input", input_shape)] + [
@@ -118,7 +121,7 @@ conv = inside_cnn.first_conv(loaded.module)
 weight = conv.weight.detach().cpu().numpy()
 st.markdown(inside_cnn.filters_text(weight.shape[0], weight.shape[1], weight.shape[-1], trained))
 filter_columns = min(16, weight.shape[0])
-st.image(inside_cnn.montage(inside_cnn.filter_tiles(weight), columns=filter_columns),
+st.image(montage(inside_cnn.filter_tiles(weight), columns=filter_columns, pad=1),
          width=min(900, 50 * filter_columns))
 
 # ---------------------------------------------------------------------------------------------------- feature maps
@@ -141,7 +144,7 @@ tiles = inside_cnn.feature_map_tiles(act, order, shared_scale=shared)
 limits = inside_cnn.feature_map_limits(act, order, shared_scale=shared)
 seen, maps = st.columns([1, 4])
 seen.image(steps[2].image, caption="What the network sees", width="stretch")
-maps.image(inside_cnn.montage(tiles, columns=8, pad=2), width="stretch",
+maps.image(montage(tiles, columns=8, pad=2), width="stretch",
            caption=f"{layer}: the {len(order)} strongest of {act.shape[0]} channels (channel "
                    f"{', '.join(map(str, order[:4]))}, …); each map {act.shape[1]}×{act.shape[2]}.")
 maps.caption(inside_cnn.feature_map_scale_note(limits, shared))

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from lessons.core.tiles import montage
 from lessons.core import registry
 from lessons.topomap import compute as topomap
 from lessons.topomap import layouts as topomap_layouts
@@ -15,7 +16,6 @@ from ui.models import load_with_progress
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.state import forget_when_changed, init_from_url, init_number_from_url, mirror_to_url
-from ui.images import montage
 from ui.topomap_charts import colour_bar, map_rgba, quality_bars, unit_scatter
 
 route_through_app()
@@ -80,7 +80,7 @@ def comparison_of(source_key: tuple, mode: str, correct_only: bool, metric: str,
 def unit_strips(source_key: tuple, k: int, _source: topomap_sources.UnitActivations) -> list[np.ndarray]:
     """For every unit, a strip of its k strongest images (cached)."""
     side, k = (28, k) if _source.images.ndim == 3 else (32, min(k, 3))
-    return [montage(_source.images[topomap.top_images(_source.activations, u, k)], side) for u in
+    return [montage(_source.images[topomap.top_images(_source.activations, u, k)], side=side) for u in
             range(_source.units)]
 
 
@@ -201,7 +201,7 @@ if picked_points:
         st.session_state["topo_unit"] = clicked
 unit = int(right.number_input("Unit", 0, source.units - 1, key="topo_unit"))
 top = topomap.top_images(source.activations, unit, 8)
-right.image(montage(source.images[top], 56), caption=f"The 8 images that drive unit {unit} hardest",
+right.image(montage(source.images[top], side=56), caption=f"The 8 images that drive unit {unit} hardest",
             width="stretch")
 neighbour, similarity, mean_similarity = topomap.nearest_neighbour(result.coords, class_profiles, unit)
 right.markdown(f"Unit {unit} prefers **{preferred[unit]}**. "
@@ -242,7 +242,7 @@ else:
             + " The wrong ones were read as: "
             + ", ".join(f"**{names[c]}** ×{mistaken[c]}" for c in np.argsort(-mistaken) if mistaken[c]) + "."
         )
-        cols[2].image(montage(source.images[groups[1][:8]], 40), caption="Some of the misclassified digits",
+        cols[2].image(montage(source.images[groups[1][:8]], side=40), caption="Some of the misclassified digits",
                       width="stretch")
 
 # ---------------------------------------------------------------------------------------------- layout quality

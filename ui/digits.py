@@ -7,10 +7,18 @@ import streamlit as st
 
 from lessons.core import data
 from ui.images import PickedImage
-from ui.state import init_from_url
+from ui.state import PageState, Setting, choice, init_from_url, integer
 
 
-def digit_picker(key: str) -> PickedImage:
+DIGIT_CLASSES = [str(d) for d in range(10)]
+
+
+def digit_settings(key: str) -> tuple[Setting, Setting]:
+    """The declared settings behind `digit_picker(key)`: the digit, and which example of it (range known at run time)."""
+    return choice(f"{key}_class", "3", DIGIT_CLASSES), integer(f"{key}_example", 1, 1, None)
+
+
+def digit_picker(key: str, state: PageState | None = None) -> PickedImage:
     """Choose a held-out digit by class and example number (the model never trained on these)."""
     _, _, x_test, y_test = data.mnist_split()
     classes = [str(d) for d in range(10)]
@@ -18,7 +26,10 @@ def digit_picker(key: str) -> PickedImage:
     left, right = st.columns(2)
     digit = int(left.selectbox("Digit", classes, key=f"{key}_class"))
     members = np.flatnonzero(y_test == digit)
-    example = right.slider("Example", 1, len(members), 1, key=f"{key}_example")
+    if state is not None:
+        state.bind(f"{key}_example", low=1, high=len(members))
+    example = right.slider("Example", 1, len(members), key=f"{key}_example") if state is not None else \
+        right.slider("Example", 1, len(members), 1, key=f"{key}_example")
     index = int(members[example - 1])
     return PickedImage(f"mnist-test:{index}", x_test[index],
                        f"Held-out MNIST digit #{index} (label {digit}) — MNIST, LeCun, Cortes & Burges, CC BY-SA 3.0")

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 from lessons.core import data
 from lessons.core import uploads as images
-from ui.state import init_from_url
+from ui.state import Setting, choice, init_from_url
 
 
 @dataclass(frozen=True)
@@ -24,6 +23,11 @@ class PickedImage:
 
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
+
+
+def photo_setting(key: str, default: str = "coffee") -> Setting:
+    """The declared setting behind `photo_picker(key)`: one of the shipped photos."""
+    return choice(key, default, data.photo_keys())
 
 
 def _photo_label(key: str) -> str:
@@ -59,19 +63,3 @@ def decode_or_explain(raw: bytes, name: str) -> PickedImage | None:
         st.info(note)
     return PickedImage(f"upload:{digest}", decoded.array, f"Your upload: {name} ({images.describe(decoded)})")
 
-
-def montage(pictures: np.ndarray, side: int = 40, per_row: int | None = None) -> np.ndarray:
-    """Pictures (uint8, gray or RGB, (…, 1) allowed) resized to side×side and tiled, `per_row` to a row (default:
-    one strip); an empty set gives one blank tile."""
-    tiles = []
-    for picture in pictures:
-        array = np.asarray(picture, np.uint8)
-        array = array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array
-        tiles.append(np.asarray(Image.fromarray(array).resize((side, side), Image.Resampling.BILINEAR)))
-    if not tiles:
-        return np.full((side, side), 255, np.uint8)
-    per_row = per_row or len(tiles)
-    blank = np.full_like(tiles[0], 255)
-    tiles += [blank] * (-len(tiles) % per_row)
-    rows = [np.concatenate(tiles[i:i + per_row], axis=1) for i in range(0, len(tiles), per_row)]
-    return np.concatenate(rows, axis=0)

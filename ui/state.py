@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import streamlit as st
 
-Kind = Literal["choice", "int", "float", "text"]
+Kind = Literal["choice", "int", "float", "bool", "text"]
 
 #: Keys deliberately read by more than one page (none today: every page keeps its own).
 SHARED_KEYS: frozenset[str] = frozenset()
@@ -43,6 +43,8 @@ class Setting:
             return self.options is None or value in self.options
         if self.kind == "text":
             return isinstance(value, str)
+        if self.kind == "bool":
+            return isinstance(value, bool)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
         if self.kind == "int" and int(value) != value:
@@ -55,6 +57,8 @@ class Setting:
             return None
         if self.kind in ("choice", "text"):
             return raw
+        if self.kind == "bool":
+            return {"True": True, "False": False}.get(raw)
         try:
             number = float(raw)
         except ValueError:
@@ -79,6 +83,8 @@ class Setting:
             return rng.choice(self.options) if self.options else self.default
         if self.kind == "text":
             return self.default
+        if self.kind == "bool":
+            return rng.random() < 0.5
         low, high = self.low, self.high
         if self.step:
             count = int(round((high - low) / self.step))
@@ -101,6 +107,11 @@ def integer(key: str, default: int, low: int | None = None, high: int | None = N
 def number(key: str, default: float, low: float | None = None, high: float | None = None, **more: Any) -> Setting:
     """A real-number setting (a float slider)."""
     return Setting(key, "float", float(default), low=low, high=high, **more)
+
+
+def flag(key: str, default: bool, **more: Any) -> Setting:
+    """An on/off setting (a toggle or checkbox)."""
+    return Setting(key, "bool", bool(default), **more)
 
 
 def text(key: str, default: str = "", **more: Any) -> Setting:

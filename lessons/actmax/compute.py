@@ -40,14 +40,10 @@ class Request:
     diversity: float = 0.0
 
 
-def spatial_layers(loaded: LoadedModel) -> list[str]:
-    """Layers whose output is a stack of feature maps (C, H, W), in forward order."""
-    return [n for n, shape in loaded.output_shapes.items() if len(shape) == 3]
-
 
 def diversity_layer(loaded: LoadedModel, unit: Unit) -> str:
     """Where the diversity term compares images: the unit's own layer, or the last feature maps for a class."""
-    return spatial_layers(loaded)[-1] if unit.kind == "class" else unit.layer
+    return loaded.spatial_layers[-1] if unit.kind == "class" else unit.layer
 
 
 def objective_for(loaded: LoadedModel, unit: Unit, diversity: float = 0.0) -> objectives.Objective:

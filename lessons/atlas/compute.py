@@ -29,10 +29,6 @@ CHUNK = 64  # cells optimised together in one batch
 ProgressFn = Callable[[float, str], None]
 
 
-def atlas_layers(loaded: LoadedModel) -> list[str]:
-    """Layers with spatial feature maps (C, H, W) — the ones an atlas can be built on."""
-    return [name for name, shape in loaded.output_shapes.items() if len(shape) == 3]
-
 
 def layer_maps(loaded: LoadedModel, images: np.ndarray, layer: str, progress: ProgressFn | None = None) -> np.ndarray:
     """Feature maps (N, C, H, W) of `layer` for images (N, S, S, C) uint8 already at the size they are fed at."""

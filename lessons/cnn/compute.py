@@ -72,16 +72,6 @@ def first_conv(module: nn.Module) -> nn.Conv2d:
     raise ValueError("this network has no convolution")
 
 
-def montage(tiles: np.ndarray, columns: int, pad: int = 1, fill: int = 255) -> np.ndarray:
-    """Arrange N×h×w×3 uint8 tiles in a grid with `pad` pixels of `fill` between them."""
-    n, h, w = tiles.shape[:3]
-    rows = max(1, -(-n // columns))
-    grid = np.full((rows * (h + pad) + pad, columns * (w + pad) + pad, 3), fill, dtype=np.uint8)
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, columns)
-        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = tile
-    return grid
-
 
 def _enlarge(tiles: np.ndarray, factor: int) -> np.ndarray:
     return tiles.repeat(factor, axis=1).repeat(factor, axis=2) if factor > 1 else tiles
@@ -271,10 +261,6 @@ def format_shape(shape: tuple[int, ...]) -> str:
     """C×H×W or a vector length, as people write it."""
     return "×".join(str(s) for s in shape)
 
-
-def spatial_layers(loaded: LoadedModel) -> list[str]:
-    """Layers whose output is a stack of 2-D feature maps (C×H×W), the ones worth drawing as images."""
-    return [name for name, shape in loaded.output_shapes.items() if len(shape) == 3]
 
 
 def overlay_map(image: np.ndarray, activation_map: np.ndarray, alpha: float = 0.6,

@@ -309,6 +309,11 @@ class LoadedModel:
         return {name: tuple(out.shape[1:]) for name, out in outputs.items()}
 
     @property
+    def spatial_layers(self) -> list[str]:
+        """Layers whose output is a stack of 2-D feature maps (C×H×W), in forward order."""
+        return [name for name, shape in self.output_shapes.items() if len(shape) == 3]
+
+    @property
     def title(self) -> str:
         """Readable name with the kind of weights."""
         label = self.spec.pretrained_label if self.weights == "pretrained" else "random weights"

@@ -69,13 +69,6 @@ def test_feature_map_tiles_shared_vs_own_scale():
     assert own[0, 0, 0].sum() < own[0, -1, -1].sum()
 
 
-def test_montage_layout():
-    tiles = np.zeros((5, 4, 4, 3), np.uint8)
-    grid = inside_cnn.montage(tiles, columns=3, pad=1)
-    assert grid.shape == (2 * 5 + 1, 3 * 5 + 1, 3)
-    assert grid[0, 0, 0] == 255 and grid[1, 1, 0] == 0
-
-
 def test_layer_table_reads_the_live_model(lite):
     rows = inside_cnn.layer_table(lite)
     assert [r.name for r in rows] == lite.layer_names
@@ -94,7 +87,7 @@ def test_layer_table_for_alexnet_shows_conv_relu_pool():
 
 
 def test_spatial_layers_are_feature_map_stacks(lite):
-    layers = inside_cnn.spatial_layers(lite)
+    layers = lite.spatial_layers
     assert layers[0] == "stem" and layers[-1] == "head"
     assert "pool" not in layers and "fc" not in layers
 
