@@ -14,9 +14,12 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def open_lesson(page: str, timeout: float = 240) -> AppTest:
-    """Run the app, switch to the lesson at `page` (e.g. "pages/attribution.py") and check that it rendered."""
-    at = AppTest.from_file(APP, default_timeout=timeout).run()
+def open_lesson(page: str, timeout: float = 240, query: dict[str, str] | None = None) -> AppTest:
+    """Run the app with the URL's `query` parameters, switch to the lesson at `page` (e.g. "pages/attribution.py")
+    and check that it rendered."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(query or {})
+    at.run()
     at.switch_page(page).run()
     no_exception(at)
     return at

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from scipy.stats import spearmanr
 from streamlit.testing.v1 import AppTest
 
 from lessons.attribution import compute as attribution
+from lessons.core import data, preprocess, registry
 from tests.pages.apptest import image_captions, no_exception, open_lesson
 
 PAGE = "pages/attribution.py"
@@ -44,11 +47,28 @@ def test_default_view_small_settings_and_sanity_checks(page):
     assert [s.value for s in page.subheader] == ["Classifier layer re-drawn at random", "Random-weights twin"]
     assert len(page.metric) == 8
     shown = [m.value for m in page.metric]
-    assert all(v == "undefined" or -1.0 <= float(v) <= 1.0 for v in shown), shown
+    gradcam_column = list(attribution.METHOD_TITLES).index("gradcam")
+    assert [shown[gradcam_column], shown[4 + gradcam_column]] == gradcam_correlations(page), shown
     summary = next(m.value for m in page.markdown if m.value.startswith("Reading the numbers"))
     for value in shown:  # every correlation under a map is the one the summary sentence reads
         assert value == "undefined" or f"ρ = {value}" in summary, (value, summary)
     assert any("Compared with the paper" in m.value for m in page.markdown)
+
+
+def gradcam_correlations(page: AppTest) -> list[str]:
+    """Grad-CAM's rank correlation with the trained map on each twin (classifier re-drawn, random weights), computed
+    here from the page's own choices with scipy's Spearman correlation and shown with two decimals."""
+    model_key, layer = page.selectbox(key="model").value, page.selectbox(key="cam_layer").value
+    image, target = data.load_photo(page.selectbox(key="photo").value), int(page.selectbox(key="target").value)
+
+    def cam(weights: str, randomise_classifier: bool) -> np.ndarray:
+        loaded = registry.fused_model(registry.load_model(model_key, weights))
+        x = preprocess.prepare_batch([image], loaded.spec)
+        return attribution.gradcam(loaded, x, target, layer, randomise_classifier).ravel()
+
+    trained = cam(page.radio(key="weights").value, False)
+    twins = [cam(page.radio(key="weights").value, True), cam("random", False)]
+    return [f"{spearmanr(trained, twin).statistic:.2f}".replace("-0.00", "0.00") for twin in twins]
 
 
 def check_deletion_comment_matches_the_table(page: AppTest) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lessons.core.nets import mnist_mlp
 from lessons.topomap import compute as topomap
@@ -33,9 +34,13 @@ def test_compare_layouts_scores_every_requested_method():
     rows = topomap_pipeline.compare_layouts(profiles, ("pca", "graph", "force"), progress=lambda f, m: seen.append(f))
     assert [r["layout"] for r in rows] == [topomap_layouts.LAYOUTS[m] for m in ("pca", "graph", "force")] + [
         topomap_pipeline.CHANCE]
-    for row in rows:
-        assert row["resample_auc"] > 0 and row["blur_auc"] > 0 and row["components"] >= 1 and row["seconds"] > 0
-    assert seen[-1] == 1.0
+    redrawn = [topomap_pipeline.build(profiles, method).maps for method in ("pca", "graph", "force")]
+    redrawn.append(topomap_pipeline.chance_maps(profiles, None, 0))
+    for row, maps in zip(rows, redrawn):  # each row holds the quality of that layout's own maps
+        expected = topomap.quality(maps)
+        assert {name: row[name] for name in expected} == pytest.approx(expected), row["layout"]
+        assert row["seconds"] >= 0
+    assert seen == pytest.approx([0, 1 / 3, 2 / 3, 1.0])
 
 
 def test_trained_mlp_maps_are_smoother_than_a_random_layout_of_the_same_units():
