@@ -1,0 +1,1 @@
+"""Each page's declared settings (one module per page file, holding `STATE`)."""
