@@ -119,6 +119,11 @@ def text(key: str, default: str = "", **more: Any) -> Setting:
     return Setting(key, "text", default, **more)
 
 
+def bound_key(key: str) -> str:
+    """The session key under which `PageState.bind` keeps a setting's run-time options and range."""
+    return f"_{key}_bound"
+
+
 class PageState:
     """The declared settings of one page, with the one way to seed, bind, reset and share them."""
 
@@ -171,6 +176,7 @@ class PageState:
         bound = replace(setting, **changes)
         if bound.kind == "choice" and bound.options and not bound.valid(bound.default):
             bound = replace(bound, default=bound.options[0])
+        st.session_state[bound_key(key)] = bound  # what the page allows now (tests draw random links from it)
         return self._seed(bound)
 
     def value(self, key: str) -> Any:

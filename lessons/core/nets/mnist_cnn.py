@@ -18,7 +18,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from lessons.core.cache import cache_dir, load_or_train as load_or_train_weights
+from lessons.core.cache import cache_dir
+from lessons.core.cache import load_or_train as load_or_train_weights
 from lessons.core.data import mnist_split
 from lessons.core.progress import Progress
 
