@@ -126,3 +126,16 @@ def heatmap(matrix: np.ndarray, rows: Sequence[str], cols: Sequence[str], title:
         color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme=scheme), legend=alt.Legend(title=value)),
         tooltip=["row", "col", alt.Tooltip(f"{value}:Q", format=".3f")],
     ).properties(width=size if not labels else "container", height=size)
+
+
+def area_summary_table(summary: pd.DataFrame, model_layer: str, tag: str = "") -> pd.io.formats.style.Styler:
+    """The per-area summary (`BrainScores.area_summary()`) with readable column names and number formats; `tag`
+    follows "area" in the index name (" (simulated)")."""
+    table = summary.set_index("area")
+    table.index.name = f"area{tag}"
+    table = table.rename(columns={
+        "above_chance": "above chance", "score_at_model_layer": f"score at {model_layer}",
+        "score_at_own_best_layer": "score at own best layer", "normalised": "normalised (median)",
+        "constant": "constant readout"})
+    return table.style.format({f"score at {model_layer}": "{:.3f}", "score at own best layer": "{:.3f}",
+                               "ceiling": "{:.2f}", "normalised (median)": "{:.2f}", "constant readout": "{:.0%}"})

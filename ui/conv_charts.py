@@ -12,15 +12,17 @@ import pandas as pd
 from matplotlib import colormaps
 
 from lessons.convolution.compute import ConvGeometry, PixelBreakdown, SlideStep
-from lessons.convolution.hog import Tolerance
+from lessons.convolution.hog import Tolerance, cell_patch
 from lessons.convolution.kernels import Display
-from lessons.convolution.template_matching import RotationSweep
+from lessons.convolution.template_matching import Match, MovedSearch, RotationSweep
 
 SIGNED_CMAP = "RdBu_r"  # blue below zero, white at zero, red above
 _SIGNED_LUT = colormaps[SIGNED_CMAP](np.linspace(0.0, 1.0, 256))[:, :3]  # looked up, not re-made, per pixel
 ORANGE = (232, 89, 12)
 BLUE = (25, 113, 194)
 GREEN = (47, 158, 68)
+RED = (224, 49, 49)
+CYAN = (76, 201, 240)
 MATCH_COLOURS = [(47, 158, 68), (174, 62, 201), (240, 140, 0), (12, 166, 120), (230, 73, 128)]
 MATCH_COLOUR_NAMES = ["green", "purple", "orange", "teal", "pink"]
 
@@ -67,8 +69,8 @@ def draw_box(rgb: np.ndarray, top: float, left: float, height: float, width: flo
     """Return a copy of `rgb` with a rectangle outline; the box may stick out of the picture (it is clipped)."""
     out = rgb.copy()
     h, w = out.shape[:2]
-    t, l = int(round(top)), int(round(left))
-    b, r = t + int(round(height)) - 1, l + int(round(width)) - 1
+    t, l = round(top), round(left)
+    b, r = t + round(height) - 1, l + round(width) - 1
     for i in range(thickness):
         for row in (t - i, b + i):
             if 0 <= row < h:
@@ -112,18 +114,73 @@ def hog_overlay(image: np.ndarray, drawing: np.ndarray, cell: tuple[int, int] | 
     out = enlarge(out, 2)
     if cell is not None:
         size = pixels_per_cell * 2
-        out = draw_box(out, cell[0] * size, cell[1] * size, size, size, (76, 201, 240), 2)
+        out = draw_box(out, cell[0] * size, cell[1] * size, size, size, CYAN, 2)
     return out
+
+
+# ------------------------------------------------------------------------------------------- the page's pictures
+def patch_picture(gray: np.ndarray, row: int, col: int, side: int) -> np.ndarray:
+    """The image with the side×side patch a kernel centred on (row, col) covers outlined in orange."""
+    half = side // 2
+    return boxed(gray_rgb(gray), [(row - half, col - half, side, side, ORANGE)])
+
+
+def patch_close_up(gray: np.ndarray, row: int, col: int, side: int) -> np.ndarray:
+    """A close-up of that patch with a little context (at least 4, at most 12 pixels around the centre)."""
+    return zoom(gray, row, col, side, radius=min(max(side // 2 + 2, 4), 12))
+
+
+def kernel_titles(count: int, title: str, flipped: bool) -> list[str]:
+    """Titles of the kernel grids: Sobel x and y for the magnitude's two kernels, else the kernel's title."""
+    titles = ["Sobel x", "Sobel y"] if count == 2 else [title]
+    return [t + (" (flipped)" if flipped else "") for t in titles]
+
+
+def matches_picture(gray: np.ndarray, row: int, col: int, size: int, matches: Sequence[Match]) -> np.ndarray:
+    """The image with the template's place (blue, just outside) and the best matches in their colours."""
+    boxes = [(row - 1.5, col - 1.5, size + 3, size + 3, BLUE)] + [
+        (m.row, m.col, size, size, MATCH_COLOURS[i]) for i, m in enumerate(matches)][::-1]
+    return boxed(gray_rgb(gray), boxes)
+
+
+def ncc_picture(scores: np.ndarray, size: int, matches: Sequence[Match]) -> np.ndarray:
+    """The NCC map on the image's grid (blue −1, white 0, red +1), each match's corner marked in black."""
+    padded = np.pad(scores, ((0, size - 1), (0, size - 1)), constant_values=0.0)
+    return boxed(signed_rgb(padded, 1.0), [(m.row, m.col, 1, 1, (0, 0, 0)) for m in matches], thickness=3)
+
+
+def template_picture(template: np.ndarray) -> np.ndarray:
+    """The template enlarged to about 128 pixels."""
+    return enlarge(gray_rgb(template), max(1, 128 // template.shape[0]))
+
+
+def moved_picture(search: MovedSearch, size: int) -> np.ndarray:
+    """The moved image: where the template's content went (blue) and the best match (green if right, red if not)."""
+    side = search.content_side
+    return boxed(gray_rgb(search.image), [
+        (search.content_top, search.content_left, side, side, BLUE),
+        (search.best.row, search.best.col, size, size, GREEN if search.found else RED)])
+
+
+def cell_picture(gray: np.ndarray, row: int, col: int, pixels_per_cell: int) -> np.ndarray:
+    """The image with HOG cell (row, col) outlined."""
+    size = pixels_per_cell
+    return boxed(gray_rgb(gray), [(row * size, col * size, size, size, CYAN)])
+
+
+def cell_close_up(gray: np.ndarray, row: int, col: int, pixels_per_cell: int) -> np.ndarray:
+    """HOG cell (row, col) enlarged to about 96 pixels."""
+    return enlarge(gray_rgb(cell_patch(gray, row, col, pixels_per_cell)), max(1, 96 // pixels_per_cell))
 
 
 # -------------------------------------------------------------------------------------------------- HTML tables
 def _hex(rgb: Sequence[float]) -> str:
-    return "#" + "".join(f"{int(round(c * 255)):02x}" for c in rgb[:3])
+    return "#" + "".join(f"{round(c * 255):02x}" for c in rgb[:3])
 
 
 def _signed_colour(value: float, limit: float) -> tuple[str, str]:
     """Background and text colour of a signed number on the diverging scale."""
-    rgba = _SIGNED_LUT[int(round(255 * (0.5 + 0.5 * float(np.clip(value / max(limit, 1e-12), -1, 1)))))]
+    rgba = _SIGNED_LUT[round(255 * (0.5 + 0.5 * float(np.clip(value / max(limit, 1e-12), -1, 1))))]
     luminance = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]
     return _hex(rgba), "#ffffff" if luminance < 0.5 else "#212529"
 
@@ -331,8 +388,8 @@ def sandbox_svg(geometry: ConvGeometry, out_row: int, out_col: int, cell: int = 
     out_n = g.out
     width = side * cell + (gap + out_n * cell if out_n > 0 else 0) + 2
     height = max(side, out_n) * cell + 24
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'style="font-family:sans-serif;font-size:11px">']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+              f'style="font-family:sans-serif;font-size:11px">')]
     parts.append('<text x="0" y="11" fill="#495057">input '
                  f'{g.n}×{g.n}{f" + padding {g.padding}" if g.padding else ""}</text>')
     taps = set(g.taps(out_row)) if g.valid else set()

@@ -1,17 +1,28 @@
 """Where the mouse-cortex lesson's neural data comes from: the simulated cortex, an uploaded bundle, or the Allen
-Brain Observatory (imported on request), with clear messages when something is wrong."""
+Brain Observatory (imported on request), with clear messages when something is wrong; and the cached scoring of
+that data by a network's layers, with its progress."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-from lessons.core import cache
-from lessons.cortex import allen_import
+from lessons.core import cache, registry
+from lessons.core.progress import sub_range
+from lessons.cortex import allen_import, brain_score
+from lessons.cortex import compute as cortex_compute
 from lessons.cortex import data as neural_data
+from lessons.cortex import pipeline as cortex_pipeline
 from lessons.cortex import simulated as simulated_cortex
+from ui import brain_charts
+from ui.progress import progress_bar
+from ui.state import PageState
 
 IMPORT_TIME_LIMIT_S = 1800.0
 
@@ -66,18 +77,170 @@ def allen_import_panel(key: str) -> None:
     if st.button("Import real Allen data", key=f"{key}_go", disabled=not areas,
                  help=f"Needs an internet connection; gives up after {IMPORT_TIME_LIMIT_S / 60:.0f} minutes. "
                       "Offline it stops within seconds and nothing else is affected."):
-        bar = st.progress(0.0, text="connecting…")
         target = allen_bundle_path()
         tmp = target.with_name(target.name + ".new")
         shutil.rmtree(tmp, ignore_errors=True)
         try:
-            allen_import.import_allen(tmp, areas=areas, per_area=int(per_area), timeout_s=IMPORT_TIME_LIMIT_S,
-                                      progress=lambda f, m: bar.progress(f, text=m))
+            with progress_bar("connecting…") as report:
+                allen_import.import_allen(tmp, areas=areas, per_area=int(per_area), timeout_s=IMPORT_TIME_LIMIT_S,
+                                          progress=report)
         except (allen_import.AllenImportError, neural_data.BundleError) as error:
-            bar.empty()
             st.error(f"Could not import the Allen data: {error}.")
             return
         shutil.rmtree(target, ignore_errors=True)
         tmp.replace(target)
         st.success("Allen data imported.")
         st.rerun()
+
+
+def bundle_from(source: str, key: str) -> neural_data.NeuralBundle:
+    """The bundle for a data source ("simulated", "upload" or "allen"), drawing the uploader or the import panel
+    (widget keys start with `key`); the simulated cortex until the chosen data is there."""
+    bundle = simulated_bundle()
+    if source == "upload":
+        upload = st.file_uploader("A neural data bundle (.zip)", type=["zip"], key=f"{key}_upload",
+                                  help="stimuli.npy, responses.npy, cells.csv, bundle.json and optionally "
+                                       "responses_even.npy / responses_odd.npy — see docs/neural_bundle.md.")
+        if upload is None:
+            st.info("Upload a bundle to use your own data; until then the simulated cortex is shown.")
+        else:
+            bundle = decode_bundle_upload(upload.getvalue(), upload.name) or bundle
+    elif source == "allen":
+        stored = stored_allen_bundle()
+        if stored is not None:
+            bundle = stored
+        else:
+            st.info("No Allen data on this computer yet; the simulated cortex is shown until you import some.")
+        with st.expander("Import real Allen data", expanded=stored is None):
+            allen_import_panel(f"{key}_import")
+    return bundle
+
+
+def cell_filters(cells: pd.DataFrame, state: PageState, key: str) -> pd.DataFrame:
+    """Filters over areas, layers, imaging depth and minimum reliability (widget keys start with `key`; the
+    reliability's `{key}_min_rel` is declared in `state`); returns the matching cells, most reliable first."""
+    ranges = cortex_compute.cell_ranges(cells)
+    f = st.columns([3, 2, 2, 2])
+    areas = f[0].multiselect("Areas", ranges.areas, default=ranges.areas, key=f"{key}_areas")
+    layers = f[1].multiselect("Layers", ranges.layers, default=ranges.layers, key=f"{key}_layers")
+    depth = f[2].slider("Imaging depth (µm)", *ranges.depth, ranges.depth, key=f"{key}_depth")
+    floor = ranges.reliability_floor
+    state.bind(f"{key}_min_rel", low=floor)
+    min_rel = f[3].slider("Minimum reliability", floor, 1.0, step=cortex_compute.RELIABILITY_STEP,
+                          key=f"{key}_min_rel",
+                          help="Reliability can be negative: the two halves of the trials disagree more than chance "
+                               "would suggest. Such cells are pure noise for this lesson; they are shown at the "
+                               "lowest setting.")
+    return cortex_compute.filter_cells(cells, areas, layers, depth, min_rel, floor)
+
+
+def cell_profile(bundle: neural_data.NeuralBundle, options: list[int], state: PageState, key: str) -> None:
+    """Pick one of `options` (cell ids; the choice `key` is declared in `state`) and show its mean response to every
+    image, its facts and its most and least driving images."""
+    area_of = dict(zip(bundle.cells["cell_specimen_id"], bundle.cells["cortical_area"]))
+    state.bind(key, options=options, default=options[0])
+    cell_id = st.selectbox("Look at one cell", options, key=key, format_func=lambda c: f"{c} — {area_of[c]}")
+    row = int(np.flatnonzero(bundle.cells["cell_specimen_id"].to_numpy() == cell_id)[0])
+    images_only = bundle.image_conditions
+    response = bundle.responses[row, images_only]
+    info = bundle.cells.iloc[row]
+    labels = cortex_compute.condition_labels(bundle)
+    left, right = st.columns([3, 2])
+    tag = " (simulated)" if bundle.simulated else ""
+    left.altair_chart(brain_charts.response_profile(response, [labels[c] for c in images_only],
+                                                    f"Cell {cell_id}{tag}: mean dF/F per image"), width="stretch")
+    blank_text = (f" To the grey blank: {bundle.responses[row, bundle.blank_condition]:.3f}."
+                  if bundle.blank_condition is not None else "")
+    right.markdown(f"**{info['cortical_area']}, layer {info['cortical_layer']}**, {info['imaging_depth']:.0f} µm, "
+                   f"{info['cre_line']}; reliability **{info['reliability']:.2f}**.{blank_text}")
+    most, least = cortex_compute.driving_images(response)
+    for title, picks in (("Most driving images", most), ("Least driving images", least)):
+        right.caption(title)
+        right.image([bundle.stimuli[i] for i in picks], width=92, caption=[f"{response[i]:.3f}" for i in picks])
+
+
+# ---------------------------------------------------------------------------------------------------- scoring
+@st.cache_data(max_entries=8, show_spinner=False)
+def cell_scores(bundle_id: str, model_key: str, weights: str, subset: str, shuffles: int,
+                _grams: cortex_pipeline.LayerGrams, _bundle: neural_data.NeuralBundle) -> cortex_pipeline.BrainScores:
+    """Held-out scores and chance of a subset of cells on every layer (cached per data, model, weights, subset and
+    number of shuffles)."""
+    cells = cortex_pipeline.select_cells(_bundle, cortex_compute.SUBSET_SIZES[subset])
+    return cortex_pipeline.score_cells(_grams, _bundle, cells, shuffles=shuffles)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def loo_trap(bundle_id: str, model_key: str, weights: str, subset: str, layer: str,
+             _grams: cortex_pipeline.LayerGrams, _bundle: neural_data.NeuralBundle) -> tuple[np.ndarray, np.ndarray]:
+    """Plain leave-one-out r² and r of the shuffled responses at one layer (cached)."""
+    cells = cortex_pipeline.select_cells(_bundle, cortex_compute.SUBSET_SIZES[subset])
+    return cortex_pipeline.loo_r2_of_shuffled(_grams, _bundle, layer, cells)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def similarity(bundle_id: str, model_key: str, weights: str, subset: str, _grams: cortex_pipeline.LayerGrams,
+               _bundle: neural_data.NeuralBundle) -> cortex_pipeline.RsaResult:
+    """RSA of areas (their reliable cells) against layers (cached)."""
+    cells = cortex_pipeline.select_cells(_bundle, cortex_compute.SUBSET_SIZES[subset])
+    return cortex_pipeline.rsa(_grams, _bundle,
+                               cortex_compute.rsa_cells(cells, _bundle.cells["reliability"].to_numpy()))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def rdm_null(bundle_id: str, model_key: str, weights: str, subset: str, area: str, layer: str,
+             _area_rdm: np.ndarray, _layer_rdm: np.ndarray) -> np.ndarray:
+    """RDM matches with the area's images relabelled at random (cached)."""
+    return brain_score.shuffled_rdm_matches(_area_rdm, _layer_rdm, shuffles=200)
+
+
+@dataclass(frozen=True)
+class ScoredRun:
+    """One scoring of a bundle by a network: the chosen layer for close-ups, and the scores and Gram matrices by
+    weights (the chosen weights, and the twin when it could be scored)."""
+
+    bundle: neural_data.NeuralBundle
+    loaded: registry.LoadedModel
+    subset: str
+    layers: list[str]
+    layer: str
+    results: dict[str, cortex_pipeline.BrainScores]
+    grams: dict[str, cortex_pipeline.LayerGrams]
+
+    @property
+    def result(self) -> cortex_pipeline.BrainScores:
+        """The scores of the chosen weights."""
+        return self.results[self.loaded.weights]
+
+    @property
+    def tag(self) -> str:
+        """' (simulated)' on the simulated cortex, for titles."""
+        return " (simulated)" if self.bundle.simulated else ""
+
+    def cache_key(self) -> tuple[str, str, str, str]:
+        """Data, network, weights and subset: what the cached analyses depend on."""
+        return self.bundle.fingerprint, self.loaded.spec.key, self.loaded.weights, self.subset
+
+
+def score_with_progress(bundle: neural_data.NeuralBundle, loaded: registry.LoadedModel, runs: Sequence[str],
+                        subset: str, subset_label: str, shuffles: int, layers: list[str], layer: str) -> ScoredRun:
+    """Score the cells with each of `runs` (kinds of weights, the chosen ones first) inside a status box with one
+    progress bar."""
+    model_key, title, n_layers = loaded.spec.key, loaded.spec.title, len(layers)
+    results: dict[str, cortex_pipeline.BrainScores] = {}
+    grams: dict[str, cortex_pipeline.LayerGrams] = {}
+    with st.status(f"Running the pipeline on {title}…", expanded=True) as status:
+        with progress_bar("starting", keep=True) as report:
+            for j, weights in enumerate(runs):
+                name = "trained" if weights == "pretrained" else "random"
+                run = sub_range(report, j / len(runs), (j + 1) / len(runs), prefix=f"{name} weights — ")
+                grams[weights] = cortex_pipeline.layer_grams(bundle, model_key, weights,
+                                                             progress=sub_range(run, 0.0, 0.8))
+                run(0.85, f"Regression: {subset_label} × {n_layers} layers × 7 alphas × 10 folds "
+                          f"(+ {shuffles} shuffles for chance)")
+                results[weights] = cell_scores(bundle.fingerprint, model_key, weights, subset, shuffles,
+                                               grams[weights], bundle)
+        seconds = results[runs[0]].seconds
+        status.update(label=f"Pipeline done — extraction {seconds.get('extraction', 0):.1f} s, projection "
+                            f"{seconds.get('projection', 0):.1f} s, regression {seconds.get('regression', 0):.1f} s "
+                            "(0 s: reused from the cache)", state="complete", expanded=False)
+    return ScoredRun(bundle, loaded, subset, list(layers), layer, results, grams)

@@ -10,6 +10,7 @@ the short list in `SHARED_KEYS`, which several pages read on purpose.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -47,9 +48,22 @@ class Setting:
             return isinstance(value, bool)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
-        if self.kind == "int" and int(value) != value:
+        if not math.isfinite(value) or (self.kind == "int" and int(value) != value):
             return False
+        if self.step and self.low is not None:
+            steps = (value - self.low) / self.step
+            if abs(steps - round(steps)) > 1e-6:
+                return False
         return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+    @property
+    def known_in_full(self) -> bool:
+        """Whether the declaration alone says which values are valid (else the page binds them at run time)."""
+        if self.kind == "choice":
+            return bool(self.options)
+        if self.kind in ("int", "float"):
+            return self.low is not None and self.high is not None
+        return True
 
     def parse(self, raw: str | None) -> Any:
         """The value a URL string stands for, or None when it is missing or does not parse."""
@@ -153,7 +167,7 @@ class PageState:
     def start(self) -> None:
         """First thing on the page: seed every setting whose allowed values are declared, then apply resets (a
         setting whose `resets_with` keys changed since the last run goes back to its default)."""
-        static = [s for s in self.settings.values() if s.kind != "choice" or s.options is not None]
+        static = [s for s in self.settings.values() if s.known_in_full]
         for setting in static:
             self._seed(setting)
         self._apply_resets()
@@ -193,6 +207,15 @@ class PageState:
             st.session_state.pop(key, None)
             st.query_params.pop(key, None)
 
+    def reset_on_change(self, name: str, value: Any, *keys: str) -> None:
+        """When a run-time `value` (an image id, not a declared setting) differs from the last run's, send `keys`
+        back to their defaults. The first run of a session never resets, so a shared link's values win."""
+        marker = f"_{self.prefix}{name}_follows"
+        before = st.session_state.get(marker)
+        if before is not None and before != value:
+            self.forget(*keys)
+        st.session_state[marker] = value
+
     def write_url(self) -> None:
         """Last thing on the page: the URL carries the current value of every setting that goes in a link.
 
@@ -200,6 +223,9 @@ class PageState:
         for key in self.link_keys():
             value = st.session_state.get(key)
             if value is None:
+                continue
+            if value == "" and self.settings[key].kind == "text":
+                st.query_params.pop(key, None)  # an empty text setting stays out of the link
                 continue
             if st.query_params.get(key) != str(value):
                 st.query_params[key] = str(value)

@@ -15,7 +15,6 @@ from torch import nn
 from lessons.core import preprocess
 from lessons.core.registry import LoadedModel, ModelSpec
 
-
 TRAINING_SETS: dict[str, str] = {"imagenet": "ImageNet photos", "digits": "handwritten MNIST digits"}
 FEATURE_CMAP = "magma"  # feature maps and the close-up: black = low, pale yellow = high
 NEAR_UNIFORM = 2.0  # random-weights scores count as close to uniform while the top one is under this × chance
@@ -71,6 +70,26 @@ def first_conv(module: nn.Module) -> nn.Conv2d:
             return sub
     raise ValueError("this network has no convolution")
 
+
+
+def first_layer_filters(module: nn.Module) -> np.ndarray:
+    """The first convolution's weights as a CPU array (out channels × in channels × k × k)."""
+    return first_conv(module).weight.detach().cpu().numpy()
+
+
+def parameter_count(module: nn.Module) -> int:
+    """How many numbers (weights and biases) the network has."""
+    return sum(p.numel() for p in module.parameters())
+
+
+def classifier_input_size(loaded: LoadedModel) -> int:
+    """Length of the vector the last (linear) stage reads: the first dimension of the stage before it."""
+    return loaded.output_shapes[loaded.layer_names[-2]][0]
+
+
+def default_layer(spatial_layers: Sequence[str]) -> str:
+    """The feature-map layer shown first: the third one (an early layer), or the last when there are fewer."""
+    return spatial_layers[min(2, len(spatial_layers) - 1)]
 
 
 def _enlarge(tiles: np.ndarray, factor: int) -> np.ndarray:
@@ -269,7 +288,7 @@ def overlay_map(image: np.ndarray, activation_map: np.ndarray, alpha: float = 0.
 
     The map is scaled to its own [min, max], upsampled smoothly to the image size and blended over a dimmed copy.
     """
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     h, w = image.shape[:2]
     values = np.asarray(activation_map, dtype=np.float32)

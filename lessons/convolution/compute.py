@@ -1,7 +1,7 @@
 """Compute for the Convolution lesson: 1-D and 2-D convolutions in torch, one output pixel by hand, output sizes.
 
 Pure functions (no Streamlit): arrays in, CPU numpy float arrays out. The sliding is done by
-``torch.nn.functional.conv1d/conv2d`` on the shared device (``lessons.compute.device()``), so this is the very
+``torch.nn.functional.conv1d/conv2d`` on the shared device (``lessons.core.runtime.device()``), so this is the very
 operation a CNN layer performs. Like deep-learning libraries, ``correlate*`` slides the kernel as it is
 (cross-correlation); ``convolve*`` flips it first (the textbook convolution). Outputs keep the input's size
 ("same" alignment, kernel centred) with one of three ways of inventing the pixels beyond the border.
@@ -17,8 +17,17 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from lessons.convolution.kernels import (
+    SOBEL_X,
+    SOBEL_Y,
+    KernelError,
+    box_kernel_1d,
+    flip,
+    gaussian_kernel_1d,
+    named_kernel,
+    validate_kernel,
+)
 from lessons.core import runtime
-from lessons.convolution.kernels import SOBEL_X, SOBEL_Y, KernelError, box_kernel_1d, flip, gaussian_kernel_1d, named_kernel, validate_kernel
 
 Padding = Literal["zeros", "reflect", "replicate"]
 PADDINGS: tuple[Padding, ...] = ("zeros", "reflect", "replicate")
@@ -32,11 +41,9 @@ TEACHING_SIDE = 256
 Signal = Literal["step", "noisy_sine", "chirp"]
 SIGNALS: tuple[Signal, ...] = ("step", "noisy_sine", "chirp")
 Filter1D = Literal["box", "gaussian"]
-
-
-def resolve_device(device: torch.device | str | None) -> torch.device:
-    """The shared device (or the one asked for); on CUDA, full float32 convolutions (no TF32), as in compute."""
-    return runtime.resolve_device(device)
+FILTERS_1D: tuple[Filter1D, ...] = ("box", "gaussian")
+#: Samples in a teaching signal (the filter-position slider runs over them).
+SIGNAL_SAMPLES = 120
 
 
 # ------------------------------------------------------------------------------------------------------- images
@@ -93,7 +100,7 @@ def correlate1d(signal: np.ndarray, kernel: np.ndarray, padding: Padding = "zero
     k = np.asarray(kernel, dtype=np.float32).ravel()
     if k.size % 2 == 0:
         raise KernelError(f"A filter needs an odd length so it has a centre; got {k.size}.")
-    dev = resolve_device(device)
+    dev = runtime.resolve_device(device)
     x = torch.as_tensor(np.asarray(signal, dtype=np.float32).ravel(), device=dev)[None, None]
     w = torch.as_tensor(k, device=dev)[None, None]
     r = k.size // 2
@@ -108,7 +115,7 @@ def convolve1d(signal: np.ndarray, kernel: np.ndarray, padding: Padding = "zeros
     return correlate1d(signal, np.asarray(kernel)[::-1].copy(), padding, device)
 
 
-def make_signal(kind: Signal, n: int = 120, seed: int = 0) -> np.ndarray:
+def make_signal(kind: Signal, n: int = SIGNAL_SAMPLES, seed: int = 0) -> np.ndarray:
     """Return a teaching signal of n samples: a step, a noisy sine, or an audio-like chirp (rising pitch)."""
     t = np.linspace(0.0, 1.0, n, endpoint=False)
     if kind == "step":
@@ -170,7 +177,7 @@ def correlate2d_stack(image: np.ndarray, kernels: list[np.ndarray], padding: Pad
     side = stack.shape[-1]
     if stack.shape[-2] != side or side % 2 == 0:
         raise KernelError(f"Kernels must be square with an odd side; got {stack.shape[-2]}×{side}.")
-    dev = resolve_device(device)
+    dev = runtime.resolve_device(device)
     x = torch.as_tensor(np.asarray(image, dtype=np.float32), device=dev)[None, None]
     w = torch.as_tensor(stack, device=dev)[:, None]
     r = side // 2

@@ -16,6 +16,11 @@ from lessons.convolution.compute import Padding, correlate2d_stack
 from lessons.convolution.kernels import SOBEL_X, SOBEL_Y
 from lessons.convolution.template_matching import extract, transform_image
 
+#: Cell sides (pixels) a student may choose.
+CELL_SIZES: tuple[int, ...] = (4, 6, 8, 10, 12, 16)
+#: The tolerance summary reports the similarities after this many steps: 2 pixels of shift, or 10° of rotation.
+PROBE_STEP = 2
+
 
 @dataclass(frozen=True)
 class HogResult:
@@ -42,6 +47,17 @@ def hog_descriptor(image: np.ndarray, orientations: int = 9, pixels_per_cell: in
                             visualize=True, feature_vector=False)
     cells = cell_histograms(img, orientations, pixels_per_cell)
     return HogResult(features, drawing, cells, orientations, pixels_per_cell, cells_per_block)
+
+
+def blocks_fit(shape: tuple[int, int], pixels_per_cell: int, cells_per_block: int) -> bool:
+    """Whether an image of this shape holds at least one block of cells_per_block² cells of pixels_per_cell px."""
+    return min(shape) >= pixels_per_cell * cells_per_block
+
+
+def cell_patch(image: np.ndarray, row: int, col: int, pixels_per_cell: int) -> np.ndarray:
+    """The pixels of cell (row, col)."""
+    top, left = row * pixels_per_cell, col * pixels_per_cell
+    return np.asarray(image)[top:top + pixels_per_cell, left:left + pixels_per_cell]
 
 
 def gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,6 +127,15 @@ class Tolerance:
     pixels: np.ndarray
     edges: np.ndarray
     hog: np.ndarray
+
+
+def tolerance_amounts(kind: str) -> np.ndarray:
+    """The moves the tolerance curves try: 0…8 pixels of shift, or 0°…45° of rotation in steps of 5°."""
+    if kind == "shift":
+        return np.arange(0, 9)
+    if kind == "rotation":
+        return np.arange(0, 46, 5)
+    raise ValueError("kind must be 'shift' or 'rotation'")
 
 
 def _descriptors(patch: np.ndarray, orientations: int, ppc: int, cpb: int,
@@ -211,3 +236,10 @@ def tolerance_summary(kind: str, amount: float, pixels: float, edges: float, hog
         _hog_against_edges(h, e),
         _most_fragile(shown),
     ])
+
+
+def tolerance_verdict(measured: Tolerance, kind: str) -> str:
+    """`tolerance_summary` at the probe move (2 pixels of shift, or 10° of rotation) of measured curves."""
+    i = PROBE_STEP
+    return tolerance_summary(kind, float(measured.amounts[i]), float(measured.pixels[i]), float(measured.edges[i]),
+                             float(measured.hog[i]))

@@ -16,11 +16,17 @@ import torch
 import torch.nn.functional as F
 from skimage.transform import AffineTransform, warp
 
-from lessons.convolution.compute import resolve_device
+from lessons.core.runtime import resolve_device
 
 #: A window whose pixel standard deviation is below this (about a quarter of a grey level) counts as flat: it has
 #: no pattern, and its score is 0 rather than float32 noise.
 FLAT_STD = 1e-3
+#: Rotation angles (degrees) of the sweep that shows where a fixed template stops matching.
+SWEEP_ANGLES = np.array([-60, -45, -30, -20, -10, -5, 0, 5, 10, 20, 30, 45, 60])
+#: The template-size slider's low end and step; an image must offer at least `MIN_LARGEST_TEMPLATE` to cut one.
+SMALLEST_TEMPLATE = 12
+TEMPLATE_STEP = 4
+MIN_LARGEST_TEMPLATE = 16
 
 
 class TemplateError(ValueError):
@@ -177,6 +183,52 @@ def rotation_sweep(image: np.ndarray, row: int, col: int, size: int, angles: np.
     return RotationSweep(np.asarray(angles, dtype=np.float64), np.asarray(peaks), np.asarray(found, dtype=bool))
 
 
+def largest_template(shape: tuple[int, int]) -> int:
+    """The largest template side offered for an image: at most 64 and half of each side, a multiple of 4."""
+    height, width = shape
+    return min(64, height // 2, width // 2) // TEMPLATE_STEP * TEMPLATE_STEP
+
+
+def template_fits(shape: tuple[int, int]) -> bool:
+    """Whether the image is wide and tall enough to cut a template from."""
+    return largest_template(shape) >= MIN_LARGEST_TEMPLATE
+
+
+def default_template_size(largest: int) -> int:
+    """The template side a student starts with: 32 pixels, or the largest offered when that is smaller."""
+    return min(32, largest)
+
+
+@dataclass(frozen=True)
+class MovedSearch:
+    """The template searched for in the rotated and scaled image: the best window, and where its content went."""
+
+    image: np.ndarray  # the moved image
+    best: Match
+    found: bool  # the best window is the template's true (moved) place
+    content_top: float  # the square the template's content covers after the move (it is not axis-aligned if
+    content_left: float  # rotated: this is the scaled square around its moved centre)
+    content_side: float
+
+    @property
+    def drop(self) -> float:
+        """The best score minus a perfect match's 1 (how much the move cost)."""
+        return self.best.score - 1.0
+
+
+def search_moved(image: np.ndarray, row: int, col: int, size: int, angle: float, scale: float,
+                 device: torch.device | str | None = None) -> MovedSearch:
+    """Cut the template at (row, col), rotate by `angle` degrees and scale the image, and search it there."""
+    template = extract(image, row, col, size)
+    moved = transform_image(image, angle, scale)
+    best = best_match(ncc_map(moved, template, device))
+    found = matched_true_place(image.shape, row, col, size, best, angle, scale)
+    centre = (size - 1) / 2
+    true_r, true_c = transform_point(image.shape, row + centre, col + centre, angle, scale)
+    side = size * scale
+    return MovedSearch(moved, best, found, true_r - side / 2, true_c - side / 2, side)
+
+
 def _spread(image: np.ndarray, size: int) -> np.ndarray:
     img = torch.as_tensor(np.asarray(image, dtype=np.float64))
     s1 = _window_sums(img, size, size)
@@ -210,6 +262,13 @@ def distinctive_spot(image: np.ndarray, size: int, candidates: int = 6,
     if best is None:
         return (h - size) // 2, (w - size) // 2
     return best[1], best[2]
+
+
+def distinctive_pixel(image: np.ndarray, size: int = 32) -> tuple[int, int]:
+    """A pixel worth looking at first: the centre of the distinctive spot for a size×size template."""
+    side = int(min(size, *image.shape))
+    row, col = distinctive_spot(image, side)
+    return row + side // 2, col + side // 2
 
 
 def _degrees(angle: float) -> str:

@@ -42,7 +42,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,10 +51,9 @@ import pandas as pd
 from PIL import Image
 
 from lessons.core import cache
+from lessons.core.progress import Progress, sub_range
 from lessons.cortex import brain_score
 from lessons.cortex import data as neural_data
-
-ProgressFn = Callable[[float, str], None]
 
 BASE_URL = "https://allen-brain-observatory.s3.us-west-2.amazonaws.com/visual-coding-2p/"
 EXPERIMENTS_FILE = "ophys_experiments.json"
@@ -69,7 +68,6 @@ LOCATION = "general/optophysiology/imaging_plane_1/location"
 DEPTH = "general/optophysiology/imaging_plane_1/imaging depth"
 GENOTYPE = "general/subject/genotype"
 SESSION_TYPE = "general/session_type"
-ALLEN_SHAPE = (918, 1174)
 IMAGE_HEIGHT = 240
 CHUNK = 1 << 20
 CITATION = ("Allen Brain Observatory – Visual Coding (2-photon), natural scenes. de Vries, S. E. J. et al. (2020). "
@@ -103,7 +101,7 @@ class DownloadControl:
 
 
 def _md5_of(path: Path) -> hashlib._Hash:
-    digest = hashlib.md5()  # noqa: S324 (an integrity check against the server's ETag, not security)
+    digest = hashlib.md5()
     with open(path, "rb") as handle:
         while block := handle.read(CHUNK):
             digest.update(block)
@@ -125,7 +123,7 @@ def _offline_message(error: BaseException) -> str:
             "the simulated cortex keeps working")
 
 
-def download(url: str, target: Path, progress: ProgressFn | None = None,
+def download(url: str, target: Path, progress: Progress | None = None,
              control: DownloadControl | None = None) -> Path:
     """Download `url` to `target`, resuming a previous `.part` file; verify size and (plain-MD5) ETag."""
     control = control or DownloadControl()
@@ -138,7 +136,7 @@ def download(url: str, target: Path, progress: ProgressFn | None = None,
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     control.check()
     try:
-        response = urllib.request.urlopen(request, timeout=control.connect_timeout_s)  # noqa: S310 (https URL)
+        response = urllib.request.urlopen(request, timeout=control.connect_timeout_s)
     except urllib.error.HTTPError as error:
         if error.code == 416 and have:  # nothing left to fetch: the part file is already complete
             return _finish(partial, target, None, None)
@@ -286,7 +284,7 @@ def layer_for(cre_line: str, depth: float) -> str:
 def read_natural_scenes(path: str | Path, experiment_id: int = 0, n_images: int | None = None,
                         meta: dict | None = None) -> ExperimentData:
     """Per-cell mean responses to each natural scene (and the blank) from one Brain Observatory NWB file."""
-    import h5py  # noqa: PLC0415  (only needed for real-data imports)
+    import h5py
 
     try:
         h5 = h5py.File(path, "r")
@@ -345,7 +343,7 @@ def read_natural_scenes(path: str | Path, experiment_id: int = 0, n_images: int 
 
 def read_stimuli(path: str | Path, height: int = IMAGE_HEIGHT) -> np.ndarray:
     """The natural-scene template images, downsampled to `height` rows (aspect kept), as uint8 (n × H × W)."""
-    import h5py  # noqa: PLC0415
+    import h5py
 
     with h5py.File(path, "r") as h5:
         if TEMPLATE not in h5:
@@ -410,7 +408,7 @@ def download_dir() -> Path:
 
 def import_allen(out: str | Path | None = None, areas: Sequence[str] = neural_data.AREAS, per_area: int = 1,
                  experiment_ids: Sequence[int] = (), image_height: int = IMAGE_HEIGHT, base_url: str = BASE_URL,
-                 progress: ProgressFn | None = None, timeout_s: float = 3600.0,
+                 progress: Progress | None = None, timeout_s: float = 3600.0,
                  cancel: threading.Event | None = None, keep_downloads: bool = False,
                  downloads: str | Path | None = None, connect_timeout_s: float = 10.0) -> neural_data.NeuralBundle:
     """Download, parse and merge natural-scenes experiments into a bundle; save it to `out` when given."""
@@ -418,13 +416,11 @@ def import_allen(out: str | Path | None = None, areas: Sequence[str] = neural_da
     folder = Path(downloads) if downloads else download_dir()
     base = base_url if base_url.endswith("/") else base_url + "/"
 
-    def report(fraction: float, message: str) -> None:
-        if progress:
-            progress(min(max(fraction, 0.0), 1.0), message)
+    report = sub_range(progress, 0.0, 1.0)
 
     report(0.0, "Connecting to the Allen Institute's data server…")
     listing = folder / EXPERIMENTS_FILE
-    download(base + EXPERIMENTS_FILE, listing, lambda f, m: report(0.02 * f, m), control)
+    download(base + EXPERIMENTS_FILE, listing, sub_range(report, 0.0, 0.02), control)
     try:
         table = experiment_table(listing.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -437,8 +433,8 @@ def import_allen(out: str | Path | None = None, areas: Sequence[str] = neural_da
         lo, hi = 0.02 + 0.95 * i / len(chosen), 0.02 + 0.95 * (i + 1) / len(chosen)
         nwb = folder / NWB_PATH.format(id=row.id)
         download(base + NWB_PATH.format(id=row.id), nwb,
-                 lambda f, m, lo=lo, hi=hi: report(lo + (hi - lo) * 0.9 * f, f"experiment {i + 1} of "
-                                                   f"{len(chosen)} ({row.area}): {m}"), control)
+                 sub_range(report, lo, lo + (hi - lo) * 0.9, f"experiment {i + 1} of {len(chosen)} ({row.area}): "),
+                 control)
         report(lo + (hi - lo) * 0.92, f"Reading experiment {row.id} ({row.area}, {row.imaging_depth} µm)")
         if stimuli is None:
             stimuli = read_stimuli(nwb, image_height)

@@ -36,20 +36,14 @@ import numpy as np
 import torch
 from scipy import stats
 
+from lessons.core import runtime
+
 ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-1, 5, 7))
 JL_EPS = 0.1
 BLOCK_FEATURES = 1 << 16  # input features per generated block of the projection matrix
 
 
 # ------------------------------------------------------------------------------------------------------- devices
-def _device(device: torch.device | str | None) -> torch.device:
-    if device is not None:
-        return torch.device(device)
-    from lessons.core import runtime  # noqa: PLC0415  (keeps this module importable without loading model code)
-
-    return runtime.device()
-
-
 def float_dtype(device: torch.device) -> torch.dtype:
     """float64 wherever the device supports it (MPS does not: float32 there)."""
     return torch.float32 if device.type == "mps" else torch.float64
@@ -91,7 +85,7 @@ def regression_threads() -> int:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # not available on this system
         return threads
-    from lessons.core import runtime  # noqa: PLC0415
+    from lessons.core import runtime
 
     return 1 if load > runtime.usable_cores() + 0.5 else threads
 
@@ -132,7 +126,7 @@ class SparseProjection:
         self.n_features = int(n_features)
         self.n_components = int(n_components)
         self.seed = int(seed)
-        self.device = _device(device)
+        self.device = runtime.resolve_device(device)
         self.block = int(block)
         self.identity = self.n_components >= self.n_features
         self.density = 1.0 / math.sqrt(self.n_features)
@@ -403,7 +397,7 @@ def score_layer(layer: LayerGram, responses: np.ndarray, folds: Sequence[np.ndar
 
     `null_responses` (n × N) are shuffled targets scored in the same batched solves (their scores are the null).
     """
-    dev = _device(device)
+    dev = runtime.resolve_device(device)
     with regression_scope(dev):
         return _score_layer(layer, responses, folds, null_responses, alphas, dev)
 
@@ -462,7 +456,7 @@ def rdm(patterns: np.ndarray, device: torch.device | str | None = None, centre_u
     With `centre_units`, each unit's mean over the conditions is removed first, so units that respond more to
     everything do not make all conditions look alike (layer RDMs here are built the same way).
     """
-    dev = _device(device)
+    dev = runtime.resolve_device(device)
     x = _as_tensor(patterns, dev, float_dtype(dev))
     if centre_units:
         x = x - x.mean(dim=0, keepdim=True)

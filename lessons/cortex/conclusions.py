@@ -175,3 +175,28 @@ def conditions_text(n_images: int, has_blank: bool) -> str:
     if has_blank:
         return f"{n_images} images and a grey blank ({n_images + 1} conditions)"
     return f"{n_images} images ({n_images} conditions, no blank)"
+
+
+def method_notes(n_conditions: int, n_layers: int, shuffles: int, fdr: float, loo_trap: str) -> str:
+    """How the score and chance are computed and the traps they avoid, as a markdown list (`loo_trap` is
+    `loo_trap_sentence` of the measured trap)."""
+    return (
+        f"* **Held out, never in-sample.** The {n_conditions} conditions are split into 10 folds; the readout is "
+        "fitted on 9 and predicts the 10th, until every condition has a prediction it was not trained on. The penalty "
+        "is chosen by generalised cross-validation *inside* each training fold.\n"
+        "* **Signed r².** The score is the squared correlation between predicted and measured responses, with the "
+        "sign of the correlation kept (r·|r|). Why the sign? With strong shrinkage the readout predicts little more "
+        "than the mean of the *training* responses — and leaving out an image with a high response lowers that "
+        "mean, leaving out a low one raises it. Leave-one-out predictions then **anti-correlate** with the truth, "
+        "and a plain r² of them can look like signal. " + loo_trap + "\n"
+        f"* **Chance, through the same selection.** A cell's best-layer score is the best of {n_layers} "
+        "layers, so even pure noise gets a positive-looking best score. Chance is therefore measured by running "
+        f"the whole pipeline — every layer, and the choice of the best one — on {shuffles} shuffles of the "
+        "images against the responses. Each cell's p-value is its rank among all shuffled best-layer scores "
+        "(pooled over cells); the cells called above chance are chosen with Benjamini–Hochberg, so at most "
+        f"{fdr:.0%} of them are expected to be false discoveries. The model score is compared with the "
+        "model scores of the shuffles (p = (1 + shuffles scoring at least as high) / (1 + shuffles)).\n"
+        "* **Constant readouts.** Cells whose chosen penalty is the largest one (`constant_prediction` in the "
+        "table) effectively predict a constant.\n"
+        "* **One scale per layer.** Ridge penalties depend on the size of the features, so each layer's projected "
+        "features are rescaled by one number (average variance 1) before the same alpha grid is applied.")

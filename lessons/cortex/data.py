@@ -333,7 +333,7 @@ def from_members(members: dict[str, bytes]) -> NeuralBundle:
     blank = meta.get("blank_condition")
     expected = stimuli.shape[0] + (blank is not None)
     if responses.shape[1] != expected:
-        blank_text = f" + 1 blank" if blank is not None else " (no blank)"
+        blank_text = " + 1 blank" if blank is not None else " (no blank)"
         raise BundleError(f"responses.npy has {responses.shape[1]} conditions, but stimuli.npy has "
                           f"{stimuli.shape[0]} images{blank_text} = {expected}")
     if blank is not None and not 0 <= blank < responses.shape[1]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,13 +27,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from lessons.core import cache
+from lessons.core import cache, capture, chance, preprocess, registry, runtime
+from lessons.core.progress import Progress, silent, sub_range
 from lessons.cortex import brain_score
-from lessons.core import chance
-from lessons.core import capture, preprocess, registry, runtime
 from lessons.cortex.data import AREAS, NeuralBundle
 
-StageProgress = Callable[[str, float, str], None]  # (stage, overall fraction 0–1, message)
 STAGES = ("extraction", "projection", "regression")
 IMAGE_BATCH = 24
 FOLDS = 10
@@ -82,24 +80,17 @@ class LayerGrams:
         return self.grams[self.layers.index(layer)]
 
 
-def _report(progress: StageProgress | None, stage: str, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(stage, float(min(max(fraction, 0.0), 1.0)), message)
-
-
 def _layer_seed(seed: int, index: int) -> int:
     return seed * 10_007 + index
 
 
 def project_layers(loaded: registry.LoadedModel, images: np.ndarray, layers: Sequence[str] | None = None,
-                   seed: int = SEED, progress: StageProgress | None = None, image_batch: int = IMAGE_BATCH,
-                   span: tuple[float, float] = (0.0, 0.8)) -> tuple[list[str], list[torch.Tensor], list[int],
-                                                                     dict[str, float]]:
+                   seed: int = SEED, progress: Progress | None = None,
+                   image_batch: int = IMAGE_BATCH) -> tuple[list[str], list[torch.Tensor], list[int], dict[str, float]]:
     """Run the network over images (n × H × W grayscale uint8) and project every layer's activations.
 
     Returns the layer names, the projected features (n × k tensors on the device), each layer's original number
-    of activations and the seconds spent extracting and projecting. `span` is the part of the overall progress bar
-    this step fills.
+    of activations and the seconds spent extracting and projecting.
     """
     layers = list(layers or brain_layers(loaded))
     n = len(images)
@@ -108,19 +99,17 @@ def project_layers(loaded: registry.LoadedModel, images: np.ndarray, layers: Seq
                                                 device=loaded.device) for i, d in enumerate(dims)]
     projected = [torch.empty(n, p.n_components, device=loaded.device) for p in projections]
     seconds = {"extraction": 0.0, "projection": 0.0}
-    lo, hi = span
+    report = progress or silent
     starts = list(range(0, n, image_batch))
     for step, start in enumerate(starts):
         stop = min(start + image_batch, n)
-        _report(progress, "extraction", lo + (hi - lo) * step / len(starts),
-                f"Extraction: images {start + 1}–{stop} of {n} through {loaded.spec.title}")
+        report(step / len(starts), f"Extraction: images {start + 1}–{stop} of {n} through {loaded.spec.title}")
         tick = time.perf_counter()
         inputs = preprocess.prepare_batch(list(images[start:stop]), loaded.spec, fit=STIMULUS_FIT)
         acts = capture.capture(loaded, inputs, layers)
         seconds["extraction"] += time.perf_counter() - tick
-        _report(progress, "projection", lo + (hi - lo) * (step + 0.6) / len(starts),
-                f"Projection: {len(layers)} layers of images {start + 1}–{stop} to ≤ {brain_score.jl_dim(n):,} "
-                "dimensions")
+        report((step + 0.6) / len(starts), f"Projection: {len(layers)} layers of images {start + 1}–{stop} to "
+               f"≤ {brain_score.jl_dim(n):,} dimensions")
         tick = time.perf_counter()
         with torch.inference_mode():
             for i, name in enumerate(layers):
@@ -133,10 +122,9 @@ def project_layers(loaded: registry.LoadedModel, images: np.ndarray, layers: Seq
 
 
 def extract_grams(loaded: registry.LoadedModel, images: np.ndarray, layers: Sequence[str] | None = None,
-                  seed: int = SEED, progress: StageProgress | None = None, image_batch: int = IMAGE_BATCH,
-                  span: tuple[float, float] = (0.0, 0.8)) -> LayerGrams:
+                  seed: int = SEED, progress: Progress | None = None, image_batch: int = IMAGE_BATCH) -> LayerGrams:
     """Run the network over images (n × H × W grayscale uint8), project every layer, return the Gram matrices."""
-    names, projected, dims, seconds = project_layers(loaded, images, layers, seed, progress, image_batch, span)
+    names, projected, dims, seconds = project_layers(loaded, images, layers, seed, progress, image_batch)
     tick = time.perf_counter()
     grams = [brain_score.gram_of(name, x) for name, x in zip(names, projected)]
     seconds["projection"] += time.perf_counter() - tick
@@ -173,17 +161,16 @@ def _load_grams(path: Path, model_key: str, weights: str, layers: Sequence[str])
 
 
 def layer_grams(bundle: NeuralBundle, model_key: str, weights: registry.Weights = "pretrained", seed: int = SEED,
-                progress: StageProgress | None = None, device: str | None = None,
-                span: tuple[float, float] = (0.0, 0.8)) -> LayerGrams:
+                progress: Progress | None = None, device: str | None = None) -> LayerGrams:
     """Gram matrices of every brain layer for a bundle's conditions, from the disk cache or computed (and cached)."""
     loaded = registry.load_model(model_key, weights, device_name=device)
     layers = brain_layers(loaded)
     path = _grams_cache_file(bundle, model_key, weights, seed, layers)
     cached = _load_grams(path, model_key, weights, layers)
     if cached is not None:
-        _report(progress, "projection", span[1], "Extraction and projection: reused from the cache")
+        (progress or silent)(1.0, "Extraction and projection: reused from the cache")
         return cached
-    grams = extract_grams(loaded, bundle.condition_images(), layers, seed=seed, progress=progress, span=span)
+    grams = extract_grams(loaded, bundle.condition_images(), layers, seed=seed, progress=progress)
     _save_grams(path, grams)
     return grams
 
@@ -233,6 +220,10 @@ class BrainScores:
     def null_best_scores(self) -> np.ndarray:
         """Shuffled cells' best-layer scores (shuffles × cells per shuffle): the selection redone on every shuffle."""
         return self.null.max(axis=0)
+
+    def chance_after_selection(self) -> float:
+        """The mean best-layer score of shuffled cells: what picking the best layer alone gives pure noise."""
+        return float(self.null_best_scores().mean())
 
     def null_model_scores(self) -> np.ndarray:
         """The model score of every shuffle: its best layer's mean over the shuffle's cells."""
@@ -336,8 +327,8 @@ def select_cells(bundle: NeuralBundle, count: int | None, seed: int = SEED) -> n
 
 
 def score_cells(grams: LayerGrams, bundle: NeuralBundle, cell_indices: np.ndarray | None = None, seed: int = SEED,
-                folds: int = FOLDS, shuffles: int = chance.SHUFFLES, progress: StageProgress | None = None,
-                device: str | None = None, span: tuple[float, float] = (0.8, 1.0)) -> BrainScores:
+                folds: int = FOLDS, shuffles: int = chance.SHUFFLES, progress: Progress | None = None,
+                device: str | None = None) -> BrainScores:
     """Ridge-regress the chosen cells on every layer: held-out scores, GCV alpha, predictions, and the same for
     `shuffles` shuffles of the images against the responses (scored in the same solves; see `lessons.core.chance`)."""
     idx = np.arange(bundle.n_cells) if cell_indices is None else np.asarray(cell_indices)
@@ -349,15 +340,14 @@ def score_cells(grams: LayerGrams, bundle: NeuralBundle, cell_indices: np.ndarra
     dev = runtime.device(device)
     results = []
     tick = time.perf_counter()
-    lo, hi = span
+    report = progress or silent
     for i, layer in enumerate(grams.layers):
-        _report(progress, "regression", lo + (hi - lo) * i / len(grams.layers),
-                f"Regression: layer {layer} ({i + 1} of {len(grams.layers)}), {t:,} cells + {shuffled.shape[1]:,} "
-                f"shuffled × {len(brain_score.ALPHAS)} alphas × {len(fold_sets)} folds")
+        report(i / len(grams.layers), f"Regression: layer {layer} ({i + 1} of {len(grams.layers)}), {t:,} cells + "
+               f"{shuffled.shape[1]:,} shuffled × {len(brain_score.ALPHAS)} alphas × {len(fold_sets)} folds")
         results.append(brain_score.score_layer(grams.grams[i], y, fold_sets, shuffled, device=dev))
     seconds = dict(grams.seconds)
     seconds["regression"] = time.perf_counter() - tick
-    _report(progress, "regression", hi, "Done")
+    report(1.0, "Done")
     null = np.stack([r.null.reshape(plan.shuffles, plan.cells_per_shuffle) for r in results])
     return BrainScores(
         model_key=grams.model_key, weights=grams.weights, layers=list(grams.layers),
@@ -385,12 +375,13 @@ def loo_r2_of_shuffled(grams: LayerGrams, bundle: NeuralBundle, layer: str, cell
 
 def run(bundle: NeuralBundle, model_key: str = registry.DEFAULT_MODEL, weights: registry.Weights = "pretrained",
         cell_indices: np.ndarray | None = None, seed: int = SEED, folds: int = FOLDS,
-        shuffles: int = chance.SHUFFLES, progress: StageProgress | None = None,
+        shuffles: int = chance.SHUFFLES, progress: Progress | None = None,
         device: str | None = None) -> BrainScores:
     """The whole pipeline for one model: features of every layer → projection → ridge → scores and chance."""
-    grams = layer_grams(bundle, model_key, weights, seed=seed, progress=progress, device=device)
-    return score_cells(grams, bundle, cell_indices, seed=seed, folds=folds, shuffles=shuffles, progress=progress,
-                       device=device)
+    grams = layer_grams(bundle, model_key, weights, seed=seed, progress=sub_range(progress, 0.0, 0.8),
+                        device=device)
+    return score_cells(grams, bundle, cell_indices, seed=seed, folds=folds, shuffles=shuffles,
+                       progress=sub_range(progress, 0.8, 1.0), device=device)
 
 
 # ------------------------------------------------------------------------------------------------------------- RSA

@@ -33,9 +33,8 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from lessons.core import cache
+from lessons.core import cache, data
 from lessons.cortex import brain_score
-from lessons.core import data
 from lessons.cortex import data as neural_data
 
 SEED = 0
@@ -132,7 +131,7 @@ def make_stimuli(seed: int = SEED, n_images: int = N_IMAGES, shape: tuple[int, i
 # ------------------------------------------------------------------------------------------------------ subunits
 def _gabor_pair(wavelength: float, theta: float) -> tuple[np.ndarray, np.ndarray]:
     sigma = 0.5 * wavelength
-    half = int(math.ceil(3 * sigma))
+    half = math.ceil(3 * sigma)
     yy, xx = np.mgrid[-half:half + 1, -half:half + 1].astype(np.float64)
     along = xx * math.cos(theta) + yy * math.sin(theta)
     envelope = np.exp(-(xx**2 + yy**2) / (2 * sigma**2))
@@ -157,7 +156,7 @@ def _fft_size(n: int) -> int:
 
 def _filter_maps(images: np.ndarray, wavelength: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Even and odd Gabor responses (conditions × orientations × H × W) by FFT convolution ('same' size)."""
-    n, h, w = images.shape
+    _, h, w = images.shape
     kernels = [_gabor_pair(wavelength, math.pi * k / N_ORIENTATIONS) for k in range(N_ORIENTATIONS)]
     size = kernels[0][0].shape[0]
     ph, pw = _fft_size(h + size - 1), _fft_size(w + size - 1)

@@ -66,6 +66,11 @@ class LineParams:
     offset: float
     sharpness: float
 
+    @property
+    def degrees(self) -> float:
+        """The rotation θ in degrees."""
+        return math.degrees(self.theta)
+
 
 def params_from_weights(w1: float, w2: float, b: float) -> LineParams:
     """(w1, w2, b) → rotation θ = atan2(w2, w1), offset = −b/|w|, sharpness = |w|."""
@@ -163,6 +168,14 @@ class TrainConfig:
     theta: float = 0.0  # radians
     offset: float = 0.0
     sharpness: float = 1.0
+
+
+def train_config(optimiser: str, lr: float, schedule: str, max_steps: int, init: str, seed: int,
+                 theta_degrees: float, offset: float, sharpness: float) -> TrainConfig:
+    """The TrainConfig of a page's controls, whose starting rotation is given in degrees."""
+    return TrainConfig(optimiser=optimiser, lr=float(lr), schedule=schedule, max_steps=int(max_steps), init=init,
+                       seed=int(seed), theta=math.radians(theta_degrees), offset=float(offset),
+                       sharpness=float(sharpness))
 
 
 def initial_weights(config: TrainConfig) -> tuple[float, float, float]:
@@ -548,3 +561,48 @@ def subsample(n: int, limit: int) -> np.ndarray:
     if n <= limit:
         return np.arange(n)
     return np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
+
+
+# ----------------------------------------------------------------------------------------- reading the line in words
+def lowest_minimum(frame: Frame) -> tuple[float, float] | None:
+    """(rotation in degrees, offset) of the lowest marked local minimum of the frame's landscape, or None."""
+    if not frame.minima:
+        return None
+    row, column = min(frame.minima, key=lambda ij: frame.landscape[ij])
+    return math.degrees(float(frame.thetas[column])), float(frame.offsets[row])
+
+
+def foot_on_line(w1: float, w2: float, b: float) -> tuple[tuple[float, float], float] | None:
+    """The point offset·(cos θ, sin θ) where the normal meets the line, and the model's logit there (≈ 0);
+    None when |w| = 0 and there is no line."""
+    line = params_from_weights(w1, w2, b)
+    if line.sharpness <= 0:
+        return None
+    foot = (line.offset * math.cos(line.theta), line.offset * math.sin(line.theta))
+    return foot, float(logits(w1, w2, b, np.array([foot]))[0])
+
+
+def plain_number(value: float, decimals: int = 2) -> str:
+    """A number for the narrative, never shown as "-0.00"."""
+    text = f"{value:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def signed_number(value: float, decimals: int = 3) -> str:
+    """A number with its sign always written, for sums like "2.1 x + 0.5 y − 1.0"."""
+    text = plain_number(value, decimals)
+    return text if text.startswith("-") else "+" + text
+
+
+def algebra_latex(w1: float, w2: float, b: float) -> tuple[str, str]:
+    """LaTeX of the model's numbers (W and b) and of its line solved for y (or for x when it is vertical)."""
+    numbers = (rf"W = \begin{{bmatrix}} {plain_number(w1, 3)} & {plain_number(w2, 3)} \end{{bmatrix}},\qquad "
+               rf"b = {plain_number(b, 3)}")
+    form = line_form(w1, w2, b)
+    equation = rf"{plain_number(w1, 3)}\,x {signed_number(w2)}\,y {signed_number(b)} &= 0"
+    if form.vertical:
+        solved = rf"\Rightarrow\quad x &= -\frac{{b}}{{w_1}} = {plain_number(form.x_at, 3)}"
+    else:
+        solved = (rf"\Rightarrow\quad y &= -\frac{{w_1}}{{w_2}}\,x - \frac{{b}}{{w_2}} = "
+                  rf"{plain_number(form.slope, 3)}\,x {signed_number(form.intercept)}")
+    return numbers, rf"\begin{{aligned}} {equation} \\ {solved} \end{{aligned}}"

@@ -93,6 +93,48 @@ class Edits:
         return not self.removed and not self.added
 
 
+@dataclass(frozen=True)
+class PointSet:
+    """A preset with hand edits applied: the preset's points, the edited points trained on, and a key naming them."""
+
+    preset_points: np.ndarray
+    preset_labels: np.ndarray
+    edits: Edits
+    points: np.ndarray
+    labels: np.ndarray
+    ids: list[str]
+    key: str  # names preset, noise, seed and edits, for caches
+
+    @property
+    def n_preset(self) -> int:
+        """Points in the preset before editing (hand edits refer to them by index)."""
+        return len(self.preset_points)
+
+
+def edited_points(preset: str, noise: float, seed: int, edits: Edits) -> PointSet:
+    """The preset's points with `edits` applied, as a PointSet."""
+    preset_points, preset_labels = make_dataset(preset, noise, seed)
+    points, labels, ids = apply_edits(preset_points, preset_labels, edits)
+    return PointSet(preset_points, preset_labels, edits, points, labels, ids,
+                    f"{preset}|{noise}|{seed}|{encode_edits(edits)}")
+
+
+def class_counts(labels: np.ndarray) -> tuple[int, int]:
+    """How many points belong to class A (label 0) and to class B (label 1)."""
+    labels = np.asarray(labels)
+    return int((labels < 0.5).sum()), int((labels > 0.5).sum())
+
+
+def edit_note(edits: Edits) -> str:
+    """" — 2 removed and 1 added by hand" for the points summary, or "" when nothing was edited."""
+    return "" if edits.empty else f" — {len(edits.removed)} removed and {len(edits.added)} added by hand"
+
+
+def link_edits(text: str) -> str:
+    """The edit text a shared link carries: all of it, or "" when it is too long for a URL (MAX_EDIT_TEXT)."""
+    return text if len(text) <= MAX_EDIT_TEXT else ""
+
+
 def snap(value: float) -> float:
     """Round a hand-placed coordinate to the precision a link can carry."""
     return round(float(value), DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0

@@ -8,16 +8,16 @@ so that the classes fall on different sides of it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
+from lessons.core.progress import Progress
+from lessons.core.progress import steps as progress_steps
 from lessons.linear import compute as lc
 
-ProgressFn = Callable[[float], None]
 MLP_LR = 0.02
 
 
@@ -45,14 +45,14 @@ def make_mlp(width: int, depth: int, seed: int = 0) -> nn.Sequential:
 
 def train_mlp(points: np.ndarray, labels: np.ndarray, width: int = 16, depth: int = 1, steps: int = 1000,
               seed: int = 0, lr: float = MLP_LR,
-              progress: ProgressFn | None = None) -> tuple[nn.Sequential, list[float]]:
+              progress: Progress | None = None) -> tuple[nn.Sequential, list[float]]:
     """Full-batch Adam on binary cross-entropy; returns the network (eval mode) and the loss of every step."""
     with lc.single_thread():
         return _train(points, labels, width, depth, steps, seed, lr, progress)
 
 
 def _train(points: np.ndarray, labels: np.ndarray, width: int, depth: int, steps: int, seed: int, lr: float,
-           progress: ProgressFn | None) -> tuple[nn.Sequential, list[float]]:
+           progress: Progress | None) -> tuple[nn.Sequential, list[float]]:
     model = make_mlp(width, depth, seed)
     x = torch.as_tensor(np.asarray(points, dtype=np.float32))
     y = torch.as_tensor(np.asarray(labels, dtype=np.float32))
@@ -60,15 +60,21 @@ def _train(points: np.ndarray, labels: np.ndarray, width: int, depth: int, steps
     loss_fn = nn.BCEWithLogitsLoss()
     losses: list[float] = []
     report_every = max(1, steps // 20)
+    tick = progress_steps(progress, steps, "Training step {i} of {total}")
     for step in range(steps):
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x).squeeze(1), y)
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
-        if progress is not None and (step + 1) % report_every == 0:
-            progress((step + 1) / steps)
+        if (step + 1) % report_every == 0:
+            tick(step + 1)
     return model.eval(), losses
+
+
+def architecture(width: int, depth: int) -> str:
+    """The layer sizes of `make_mlp(width, depth)` as "2 → 16 → 2 → 1"."""
+    return " → ".join(["2"] + [str(width)] * depth + ["2", "1"])
 
 
 def hidden_features(model: nn.Sequential, points: np.ndarray) -> np.ndarray:
@@ -99,7 +105,7 @@ def network_field(model: nn.Sequential, centres: np.ndarray) -> np.ndarray:
 
 def boundary_contours(field: np.ndarray, centres: np.ndarray, level: float = 0.5) -> list[np.ndarray]:
     """The curves where the field crosses `level`, each a k×2 array of (x, y)."""
-    from skimage.measure import find_contours  # noqa: PLC0415 (only needed here)
+    from skimage.measure import find_contours  # only needed here
 
     step = float(centres[1] - centres[0]) if len(centres) > 1 else 1.0
     return [np.stack([centres[0] + c[:, 1] * step, centres[0] + c[:, 0] * step], axis=1)
@@ -193,7 +199,7 @@ class MLPView:
 
 
 def mlp_view(points: np.ndarray, labels: np.ndarray, width: int, depth: int, steps: int, seed: int,
-             extent: float, progress: ProgressFn | None = None, field_cells: int = 60) -> MLPView:
+             extent: float, progress: Progress | None = None, field_cells: int = 60) -> MLPView:
     """Train the network and compute its views: input-space field and boundary, hidden space, warped grid."""
     model, losses = train_mlp(points, labels, width, depth, steps, seed, progress=progress)
     with lc.single_thread():

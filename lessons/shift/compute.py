@@ -22,10 +22,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from lessons.core import capture, preprocess, registry, runtime
-from lessons.core import data
-from lessons.core.nets import mnist_cnn
+from lessons.core import capture, data, preprocess, registry, runtime
 from lessons.core.compat import import_torchvision
+from lessons.core.nets import mnist_cnn
 
 
 # ------------------------------------------------------------------------------------------------ data sets
@@ -212,6 +211,25 @@ def per_class_accuracy(matrix: np.ndarray) -> np.ndarray:
     return np.where(totals > 0, np.diag(matrix) / np.maximum(totals, 1), 0.0)
 
 
+@dataclass(frozen=True)
+class HeldOutReport:
+    """How a classifier did on held-out images: top-1, top-5, how many images, the confusion matrix, per-class
+    accuracy."""
+
+    top1: float
+    top5: float
+    count: int
+    matrix: np.ndarray
+    per_class: np.ndarray
+
+
+def held_out_report(scores: np.ndarray, labels: np.ndarray, n_classes: int = 10) -> HeldOutReport:
+    """Top-1, top-5, confusion matrix and per-class accuracy from class scores (N × classes) and true labels."""
+    matrix = confusion_matrix(labels, np.asarray(scores).argmax(axis=1), n_classes)
+    return HeldOutReport(top_k_accuracy(scores, labels, 1), top_k_accuracy(scores, labels, 5), len(labels), matrix,
+                         per_class_accuracy(matrix))
+
+
 # ------------------------------------------------------------------------------------------------ controlled shifts
 @dataclass(frozen=True)
 class Shift:
@@ -279,7 +297,7 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     """Separable Gaussian blur of (N, 1, H, W) with standard deviation `sigma` pixels (0 = unchanged)."""
     if sigma <= 0:
         return x
-    radius = max(1, int(math.ceil(3 * sigma)))
+    radius = max(1, math.ceil(3 * sigma))
     taps = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
     kernel = torch.exp(-0.5 * (taps / sigma) ** 2)
     kernel = kernel / kernel.sum()
@@ -289,7 +307,7 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 def texture_patches(n: int, size: int = 28, seed: int = 0, dev: torch.device | str | None = None) -> torch.Tensor:
     """n random size×size gray crops of the shipped brick, grass and gravel photos, in [0, 1], (n, 1, size, size)."""
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     rng = np.random.default_rng(seed)
     sources = []
@@ -476,7 +494,7 @@ def rotated_photos(image: np.ndarray, angles: Sequence[float]) -> list[np.ndarra
 
     The square (side = shorter side / (|cos| + |sin|)) stays inside the rotated photo, so no black corners show.
     """
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     pil = Image.fromarray(np.ascontiguousarray(image[..., :3]))
     short = min(pil.size)

@@ -13,11 +13,10 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from lessons.convolution import compute as convolution
-from lessons.convolution import hog
-from lessons.convolution import kernels
-from lessons.convolution import template_matching
+from lessons.convolution import hog, kernels, template_matching
+from lessons.core import data
+from tests.pages.apptest import image_captions, no_exception, open_lesson
 from ui import conv_charts as charts
-from tests.pages.apptest import APP, image_captions, no_exception
 
 PAGE = "pages/convolution.py"
 HEADERS = [
@@ -28,13 +27,7 @@ HEADERS = [
 
 
 def _open(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    no_exception(at)
-    return at
+    return open_lesson(PAGE, timeout=120, query=query)
 
 
 @pytest.fixture()
@@ -245,7 +238,7 @@ def test_kernel_editor_edits_and_explains_bad_kernels(page):
     assert any("nothing to divide by" in i.value for i in page.info)
     assert "blue < 0 < red" in next(c for c in image_captions(page) if c.startswith("Output —"))
 
-    page.radio(key="conv_editor_side").set_value(5).run()
+    page.radio(key="conv_editor_side").set_value("5").run()
     no_exception(page)
     assert page.data_editor[0].value.shape == (5, 5)
     edited_key = page.data_editor[0].key
@@ -384,7 +377,7 @@ def test_hog_controls(page):
     no_exception(page)
     assert len(_dataset(_charts(page)[5], "bins")) == 12
     assert _image_with_caption(page, "HOG: per cell") != hog_picture
-    page.select_slider(key="conv_hog_cell").set_value(16).run()
+    page.select_slider(key="conv_hog_cell").set_value("16").run()
     page.slider(key="conv_hog_block").set_value(3).run()
     no_exception(page)
     assert "16×16 cells" in next(c for c in image_captions(page) if c.startswith("HOG: per cell"))
@@ -442,6 +435,45 @@ def test_bad_url_values_fall_back_to_defaults():
     assert at2.slider(key="conv_sigma").value == 1.0 and at2.slider(key="conv_size").value == 5
 
 
+SHARED_LINK = {
+    "conv_padding": "zeros", "conv_signal": "chirp", "conv_position": "7", "conv_edit": "True",
+    "conv_editor_side": "5", "conv_row": "10", "conv_col": "20", "conv_sb_s": "2", "conv_sb_i": "3",
+    "conv_tpl_size": "20", "conv_tpl_row": "30", "conv_tpl_col": "200", "conv_angle": "15", "conv_scale": "1.2",
+    "conv_hog_cell": "16", "conv_cell_row": "2", "conv_cell_col": "3", "conv_tol_kind": "rotation",
+}
+
+
+def _in_url(at: AppTest, key: str) -> str:
+    value = at.query_params[key]
+    return value[0] if isinstance(value, list) else value
+
+
+def test_a_shared_link_restores_every_section_and_the_url_carries_it_back():
+    at = _open(SHARED_LINK)
+    for key, raw in SHARED_LINK.items():
+        assert str(at.session_state[key]) == raw, key
+        assert _in_url(at, key) == raw, key  # conv_padding was read from links but never written back
+    assert at.radio(key="conv_padding").value == "zeros" and at.data_editor[0].value.shape == (5, 5)
+    assert at.slider(key="conv_tpl_row").value == 30 and at.slider(key="conv_cell_col").value == 3
+    assert "Input: the patch around row 10, column 20" in image_captions(at)
+    assert "row 30, column 200: **1.000** (green)" in _markdown(at) and "Cell (2, 3)" in image_captions(at)
+    assert "After a 10° turn" in _markdown(at) and "At position 7:" in at.caption[0].value
+    at.radio(key="conv_padding").set_value("replicate").run()
+    assert _in_url(at, "conv_padding") == "replicate"
+
+
+def test_a_new_photo_starts_the_pixel_and_the_template_on_its_own_distinctive_spots():
+    at = _open(SHARED_LINK)
+    at.selectbox(key="conv_photo").set_value("coins").run()
+    no_exception(at)
+    gray = convolution.to_gray(data.load_photo("coins"))
+    assert (at.session_state["conv_row"], at.session_state["conv_col"]) == template_matching.distinctive_pixel(gray)
+    spot = template_matching.distinctive_spot(gray, 20)
+    assert (at.session_state["conv_tpl_row"], at.session_state["conv_tpl_col"]) == spot
+    assert (_in_url(at, "conv_tpl_row"), _in_url(at, "conv_tpl_col")) == tuple(str(v) for v in spot)
+    assert at.session_state["conv_padding"] == "zeros" and at.session_state["conv_tpl_size"] == 20  # the rest stays
+
+
 # --------------------------------------------------------------------------------------------------- odd images
 @pytest.mark.parametrize(("shape", "name"), [((16, 16, 3), "tiny"), ((16, 900, 3), "narrow"), ((700, 40, 3), "tall"),
                                              ((64, 64, 3), "blank")])
@@ -474,7 +506,7 @@ def test_signed_colours_are_centred_on_zero():
     assert np.all(rgb[0, 1] > 240)  # zero is (near) white
     assert rgb[0, 0, 2] > rgb[0, 0, 0] and rgb[0, 2, 0] > rgb[0, 2, 2]  # negative blue, positive red
     np.testing.assert_array_equal(rgb[0, 2], rgb[0, 3])  # clipped beyond the limit
-    picture, note = charts.render(values, "signed", limit=2.0)
+    _, note = charts.render(values, "signed", limit=2.0)
     assert "±2" in note
     gray, note = charts.render(np.array([[0.0, 0.5, 1.5]]), "gray")
     assert list(gray[0, :, 0]) == [0, 128, 255] and "clipped" in note
@@ -510,3 +542,28 @@ def test_chart_specs_carry_their_data_and_are_cached():
         k: v for k, v in specs[0].items() if k != "datasets"}  # only the data differ between positions
     assert list(again[0]["datasets"]["done"]["x"]) == list(range(31))
     assert specs[0]["autosize"]["type"] == "fit-x"
+
+
+def test_the_pages_pictures_outline_what_they_say():
+    gray = np.full((40, 60), 0.5, np.float32)
+    patch = charts.patch_picture(gray, 10, 20, 5)  # the 5×5 patch around (10, 20), drawn twice as large
+    assert patch.shape == (80, 120, 3) and tuple(patch[16, 36]) == charts.ORANGE
+    assert tuple(patch[20, 40]) != charts.ORANGE  # inside the box
+    assert charts.patch_close_up(gray, 10, 20, 3).shape == (9 * 16, 9 * 16, 3)  # at least 4 pixels around the centre
+    assert charts.patch_close_up(gray, 10, 20, 49).shape == (49 * 16, 49 * 16, 3)  # never less than the kernel
+    assert charts.kernel_titles(2, "Sobel magnitude", True) == ["Sobel x (flipped)", "Sobel y (flipped)"]
+    assert charts.kernel_titles(1, "Your kernel", False) == ["Your kernel"]
+    matches = [template_matching.Match(5, 30, 0.9)]
+    cut = charts.matches_picture(gray, 20, 10, 12, matches)
+    assert tuple(cut[37, 17]) == charts.BLUE and tuple(cut[10, 60]) == charts.MATCH_COLOURS[0]
+    scores = np.zeros((40 - 12 + 1, 60 - 12 + 1), np.float32)
+    ncc = charts.ncc_picture(scores, 12, matches)
+    assert ncc.shape == (80, 120, 3) and tuple(ncc[10, 60]) == (0, 0, 0) and np.all(ncc[60, 100] > 240)
+    assert charts.template_picture(np.zeros((16, 16), np.float32)).shape == (128, 128, 3)
+    search = template_matching.MovedSearch(gray, template_matching.Match(2, 3, 0.4), False, 10.0, 20.0, 8.0)
+    moved = charts.moved_picture(search, 6)
+    assert tuple(moved[20, 40]) == charts.BLUE and tuple(moved[4, 6]) == charts.RED
+    right = charts.moved_picture(template_matching.MovedSearch(gray, search.best, True, 10.0, 20.0, 8.0), 6)
+    assert tuple(right[4, 6]) == charts.GREEN
+    assert tuple(charts.cell_picture(gray, 1, 2, 8)[16, 32]) == charts.CYAN
+    assert charts.cell_close_up(gray, 1, 2, 8).shape == (96, 96, 3)

@@ -28,19 +28,19 @@ def test_default_view_and_main_controls(page, monkeypatch):
     assert float(top1.value.rstrip("%")) >= 95
     assert any("(16, 1, 28, 28)" in c.value for c in page.code)
     for dataset in ("sklearn", "photos", "mnist"):
-        page.radio(key="dataset").set_value(dataset).run()
+        page.radio(key="shift_dataset").set_value(dataset).run()
         no_exception(page)
     for kind in ("background", "viewpoint", "rotation"):
-        page.selectbox(key="shift").set_value(kind).run()
+        page.selectbox(key="shift_shift").set_value(kind).run()
         no_exception(page)
-    page.select_slider(key="step").set_value(6).run()  # 90° of rotation
+    page.select_slider(key="shift_step").set_value(6).run()  # 90° of rotation
     no_exception(page)
     assert any(" → " in (i.caption or "") for img in page.get("image") for i in img.proto.imgs)
-    assert page.query_params["shift"] in ("rotation", ["rotation"])
+    assert page.query_params["shift_shift"] in ("rotation", ["rotation"])
     assert any(c.startswith("180°:") for img in page.get("image") for c in [i.caption for i in img.proto.imgs])
 
     monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
-    page.checkbox(key="augment").check().run()
+    page.checkbox(key="shift_augment").check().run()
     no_exception(page)
     assert page.dataframe and "augmented" in page.markdown[-1].value
     assert "Augmentation" in page.markdown[-1].value and "textbook" in page.markdown[-1].value
@@ -55,9 +55,9 @@ def test_cifar10_offline_says_so_quickly(page, monkeypatch):
         raise OSError("Name or service not known")
 
     monkeypatch.setattr(socket, "create_connection", refuse)
-    page.radio(key="dataset").set_value("online").run()
+    page.radio(key="shift_dataset").set_value("online").run()
     start = time.monotonic()
-    page.button(key="fetch_online").click().run()
+    page.button(key="shift_fetch_online").click().run()
     assert time.monotonic() - start < 10
     no_exception(page)
     assert any("cannot be reached" in e.value for e in page.error)
@@ -65,12 +65,28 @@ def test_cifar10_offline_says_so_quickly(page, monkeypatch):
 
 def test_view_is_restored_from_the_url():
     at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params["shift"] = "blur"
-    at.query_params["dataset"] = "sklearn"
-    at.query_params["step"] = "2"
+    at.query_params["shift_shift"] = "blur"
+    at.query_params["shift_dataset"] = "sklearn"
+    at.query_params["shift_step"] = "2"
     at.run()
     at.switch_page(PAGE).run()
     no_exception(at)
-    assert at.selectbox(key="shift").value == "blur"
-    assert at.radio(key="dataset").value == "sklearn"
-    assert at.select_slider(key="step").value == 2
+    assert at.selectbox(key="shift_shift").value == "blur"
+    assert at.radio(key="shift_dataset").value == "sklearn"
+    assert at.select_slider(key="shift_step").value == 2
+
+
+def test_a_shared_link_is_held_in_declared_state_and_written_back():
+    query = {"shift_photo": "rocket", "shift_dataset": "sklearn", "shift_online_set": "SVHN", "shift_shift": "rotation",
+             "shift_step": "12", "shift_augment_degrees": "90"}
+    at = open_lesson(PAGE, timeout=180, query=query)
+    assert at.selectbox(key="shift_photo").value == "rocket"
+    assert at.radio(key="shift_dataset").value == "sklearn"
+    assert at.select_slider(key="shift_step").value == 12
+    assert at.slider(key="shift_augment_degrees").value == 90 and at.checkbox(key="shift_augment").value is False
+    assert at.session_state["shift_online_set"] == "SVHN"
+    for key, value in query.items():
+        assert at.query_params[key] in (value, [value]), key
+    at.selectbox(key="shift_shift").set_value("position").run()  # six amounts: the step moves to the last one
+    no_exception(at)
+    assert at.select_slider(key="shift_step").value == 5 and at.query_params["shift_step"] in ("5", ["5"])

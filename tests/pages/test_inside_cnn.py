@@ -7,11 +7,10 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-
 from streamlit.testing.v1 import AppTest
 
 from lessons.core import registry
-from tests.pages.apptest import APP, no_exception
+from tests.pages.apptest import APP, image_captions, no_exception, open_lesson
 
 PAGE = "pages/inside_cnn.py"
 
@@ -31,28 +30,28 @@ def test_default_view_shows_every_section(page):
     assert len(page.get("image")) >= 6  # 4 preprocessing steps, filters, feature maps
     assert any("blocks.15" in h.proto.body for h in page.get("html"))
     assert page.get("arrow_vega_lite_chart") or page.get("vega_lite_chart")
-    assert page.selectbox(key="model").value == registry.DEFAULT_MODEL
-    assert page.query_params["model"] == [registry.DEFAULT_MODEL] or page.query_params["model"] == registry.DEFAULT_MODEL
+    assert page.selectbox(key="cnn_model").value == registry.DEFAULT_MODEL
+    assert _param(page, "cnn_model") == registry.DEFAULT_MODEL
     text = _markdown(page)
     assert "1,000 classes of ImageNet photos" in text and "Mid-grey is a weight of 0" in text
     assert any(c.value.startswith("Colour: black =") for c in page.caption)
 
 
 def test_switching_image_layer_weights_and_controls(page):
-    page.selectbox(key="photo").set_value("chelsea").run()
+    page.selectbox(key="cnn_photo").set_value("chelsea").run()
     no_exception(page)
     for layer in ("stem", "blocks.10", "head"):
-        page.selectbox(key="layer").set_value(layer).run()
+        page.selectbox(key="cnn_layer").set_value(layer).run()
         no_exception(page)
-    closer = page.selectbox(key="closer_channel")
+    closer = page.selectbox(key="cnn_closer_channel")
     closer.select_index(len(closer.options) - 1).run()
     no_exception(page)
     captions = [i.caption for img in page.get("image") for i in img.proto.imgs]
     assert any(c.startswith("head, channel") and c.endswith("over the input") for c in captions), captions
-    page.slider(key="maps_shown").set_value(32).run()
-    page.toggle(key="shared_scale").set_value(False).run()
+    page.slider(key="cnn_maps_shown").set_value(32).run()
+    page.toggle(key="cnn_shared_scale").set_value(False).run()
     no_exception(page)
-    page.radio(key="weights").set_value("random").run()
+    page.radio(key="cnn_weights").set_value("random").run()
     no_exception(page)
     assert any("random weights" in i.value for i in page.info)
 
@@ -62,13 +61,13 @@ def test_offline_model_without_weights_explains_and_falls_back(page, monkeypatch
 
     monkeypatch.setattr(weights, "hub_checkpoint_dir", lambda: tmp_path)  # an empty weights folder
     assert not registry.availability("alexnet").ok
-    page.selectbox(key="model").set_value("alexnet").run()
+    page.selectbox(key="cnn_model").set_value("alexnet").run()
     no_exception(page)
     assert any("not on this computer" in w.value for w in page.warning)
     assert any(b.label.startswith("Download AlexNet") for b in page.button)
     # the architecture is still shown (random weights) with AlexNet's conv → relu → pool shape
     assert any("features.0" in h.proto.body for h in page.get("html"))
-    page.selectbox(key="layer").set_value("features.0").run()
+    page.selectbox(key="cnn_layer").set_value("features.0").run()
     no_exception(page)
 
 
@@ -83,7 +82,7 @@ def test_download_offline_says_why_within_seconds(page, monkeypatch, tmp_path):
 
     monkeypatch.setattr(weights.urllib.request, "urlopen", no_network)
     monkeypatch.setattr(weights, "hub_checkpoint_dir", lambda: tmp_path)
-    page.selectbox(key="model").set_value("resnet18").run()
+    page.selectbox(key="cnn_model").set_value("resnet18").run()
     download = next(b for b in page.button if b.label.startswith("Download ResNet-18"))
     start = time.monotonic()
     download.click().run()
@@ -94,17 +93,17 @@ def test_download_offline_says_why_within_seconds(page, monkeypatch, tmp_path):
 
 
 def test_digit_model_uses_digits(page):
-    page.selectbox(key="model").set_value("digit_cnn").run()
+    page.selectbox(key="cnn_model").set_value("digit_cnn").run()
     no_exception(page)
-    assert page.selectbox(key="digit_class").value == "3"
-    page.selectbox(key="digit_class").set_value("7").run()
-    page.slider(key="digit_example").set_value(5).run()
+    assert page.selectbox(key="cnn_digit_class").value == "3"
+    page.selectbox(key="cnn_digit_class").set_value("7").run()
+    page.slider(key="cnn_digit_example").set_value(5).run()
     no_exception(page)
     text = _markdown(page)
     assert "the 10 classes of handwritten MNIST digits" in text and "ImageNet" not in text
     assert "White is a weight of 0, red positive, blue negative" in text and "Grey is zero" not in text
     assert "The true label is **7**" in text and "gradient descent shaped all" in text
-    page.radio(key="weights").set_value("random").run()
+    page.radio(key="cnn_weights").set_value("random").run()
     no_exception(page)
     assert "1/10 = 10%" in page.info[0].value and "random draw" in _markdown(page)
 
@@ -113,16 +112,39 @@ def _markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+def _param(at: AppTest, key: str) -> str:
+    value = at.query_params[key]
+    return value[0] if isinstance(value, list) else value
+
+
 def test_view_is_restored_from_the_url():
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["model"] = "efficientnet_lite0"
-    at.query_params["photo"] = "rocket"
-    at.query_params["layer"] = "blocks.7"
-    at.run()
-    at.switch_page(PAGE).run()
-    no_exception(at)
-    assert at.selectbox(key="photo").value == "rocket"
-    assert at.selectbox(key="layer").value == "blocks.7"
+    at = open_lesson(PAGE, 120, query={"cnn_model": "efficientnet_lite0", "cnn_photo": "rocket",
+                                       "cnn_layer": "blocks.7"})
+    assert at.selectbox(key="cnn_photo").value == "rocket"
+    assert at.selectbox(key="cnn_layer").value == "blocks.7"
+
+
+def test_a_shared_link_restores_every_setting_and_is_written_back():
+    shared = {"cnn_model": "digit_cnn", "cnn_weights": "random", "cnn_digit_class": "7", "cnn_digit_example": "5",
+              "cnn_layer": "relu2", "cnn_maps_shown": "8", "cnn_shared_scale": "False", "cnn_closer_channel": "3"}
+    at = open_lesson(PAGE, 120, query=shared)
+    expected = {"cnn_model": "digit_cnn", "cnn_weights": "random", "cnn_digit_class": "7", "cnn_digit_example": 5,
+                "cnn_layer": "relu2", "cnn_maps_shown": 8, "cnn_shared_scale": False, "cnn_closer_channel": "3"}
+    assert {key: at.session_state[key] for key in expected} == expected
+    assert {key: _param(at, key) for key in shared} == shared
+    assert any(c == "relu2, channel 3, over the input" for c in image_captions(at))
+    assert any("1/10 = 10%" in i.value for i in at.info)  # random weights, judged against chance
+    assert any("(label 7)" in c.value for c in at.caption)
+
+
+def test_an_invalid_shared_link_falls_back_to_defaults():
+    at = open_lesson(PAGE, 120, query={"cnn_model": "no_such_net", "cnn_layer": "nowhere", "cnn_maps_shown": "80",
+                                       "cnn_closer_channel": "99999"})
+    assert at.session_state["cnn_model"] == registry.DEFAULT_MODEL
+    assert at.session_state["cnn_layer"] == "blocks.1" and at.session_state["cnn_maps_shown"] == 16
+    assert _param(at, "cnn_layer") == "blocks.1" and _param(at, "cnn_maps_shown") == "16"
+    strongest = at.selectbox(key="cnn_closer_channel").options[0]
+    assert at.selectbox(key="cnn_closer_channel").value == strongest.split()[1]
 
 
 def _png(array: np.ndarray, mode: str | None = None) -> bytes:

@@ -7,11 +7,11 @@ import math
 from pathlib import Path
 
 import pytest
-
 from streamlit.testing.v1 import AppTest
 
 from lessons.linear import compute as lc
 from lessons.linear import data as ld
+from tests.pages.apptest import open_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -239,7 +239,7 @@ def test_bad_url_values_fall_back_to_defaults():
     assert at.slider(key="lc_theta").value == 0 and at.slider(key="lc_sharp").value == 1.0
     assert at.select_slider(key="lc_mlp_width").value == "16" and at.slider(key="lc_mlp_depth").value == 1
     assert _step(at) == "0 / 500" and _summary(at).startswith("100 points of class A")
-    assert "lc_edits" not in at.query_params and _query(at, "lc_preset") == "separable"
+    assert _query(at, "lc_edits") == "" and _query(at, "lc_preset") == "separable"  # a link without hand edits
 
 
 def test_points_are_edited_with_the_table_and_reset():
@@ -261,7 +261,7 @@ def test_points_are_edited_with_the_table_and_reset():
     at.button(key="lc_reset_points").click().run()
     _ok(at)
     assert _summary(at).startswith("100 points of class A (blue circles) and 100 of class B")
-    assert "lc_edits" not in at.query_params
+    assert _query(at, "lc_edits") == ""
     assert at.data_editor[0].key == "lc_editor_1"  # the editor starts afresh from the reset points
 
 
@@ -269,3 +269,30 @@ def _moved_point() -> str:
     """The x_y text of preset point 3 (its class was changed in the table, so it is re-added as class B)."""
     points, _ = ld.make_dataset("separable")
     return f"{ld.snap(points[3, 0]):g}_{ld.snap(points[3, 1]):g}"
+
+
+def test_a_shared_link_is_held_in_declared_state_and_written_back():
+    query = {"lc_preset": "circles", "lc_noise": "0.35", "lc_seed": "3", "lc_init": "manual", "lc_theta": "-90",
+             "lc_offset": "0.25", "lc_sharp": "3.5", "lc_opt": "adam", "lc_lr": "0.05", "lc_anneal": "cosine",
+             "lc_max_steps": "200", "lc_spf": "7", "lc_step": "25", "lc_mlp_width": "4", "lc_mlp_depth": "2",
+             "lc_mlp_steps": "250", "lc_edits": "r3|a0.5_0.5_B"}
+    at = open_lesson(PAGE, timeout=120, query=query)
+    for key, value in query.items():
+        assert str(at.session_state[key]) == value, key
+        assert _query(at, key) == value, key
+    assert at.session_state["lc_hand_edits"] == "r3|a0.5_0.5_B" and _step(at) == "25 / 200"
+    assert "1 removed and 1 added by hand" in _summary(at)
+
+
+def test_edits_too_long_for_a_link_stay_in_the_session_but_leave_the_link():
+    at = _open(QUICK)
+    along = [x / 100 for x in range(-250, 251, 5)]  # 101 positions
+    many = "a" + ",".join([f"{x:g}_1.5_B" for x in along] + [f"{x:g}_-1.5_A" for x in along])
+    assert len(many) > ld.MAX_EDIT_TEXT
+    at.session_state["lc_hand_edits"] = many
+    at.session_state["lc_editor_gen"] = 1  # as a click does: the table starts afresh from the new edits
+    at.run()
+    _ok(at)
+    assert _summary(at).startswith("201 points of class A") and "202 added by hand" in _summary(at)
+    assert any("too many points for the link" in c.value for c in at.caption)
+    assert _query(at, "lc_edits") == "" and at.session_state["lc_hand_edits"] == many

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.apptest import open_lesson
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGE = "pages/mouse_cortex.py"
@@ -106,6 +108,40 @@ def test_shared_view_is_restored_from_the_url():
     assert at.selectbox(key="mc_layer").value == "blocks.3"
     assert at.selectbox(key="mc_area").value == "VISl"
     assert at.selectbox(key="mc_model").value == "efficientnet_lite0"
+
+
+def test_a_shared_link_restores_every_setting_and_is_written_back():
+    from lessons.cortex import compute, pipeline, simulated
+
+    bundle = simulated.load_or_build()
+    scored = bundle.cells["cell_specimen_id"].to_numpy()[pipeline.select_cells(bundle, compute.SUBSET_SIZES["1000"])]
+    view_cell = str(scored[10])
+    shared = {"mc_data": "upload", "mc_min_rel": "0.5", "mc_weights": "random", "mc_subset": "1000",
+              "mc_shuffles": "50", "mc_layer": "blocks.3", "mc_view_cell": view_cell, "mc_area": "VISl"}
+    at = open_lesson(PAGE, 300, query=shared)
+    expected = {**shared, "mc_min_rel": 0.5}
+    assert {key: at.session_state[key] for key in shared} == expected
+    assert {key: _param(at, key) for key in shared} == shared
+    assert any("Upload a bundle" in i.value for i in at.info)
+    assert all(r >= 0.5 for r in at.dataframe[0].value["reliability"])
+    assert any("1,000 cells" in b.label for b in at.get("download_button"))
+    titles = _chart_titles(at)
+    assert f"Cell {view_cell} (simulated)" in titles and "from blocks.3" in titles and "VISl RDM" in titles
+    assert "on 50 shuffles" in " ".join(m.proto.help for m in at.metric if m.label == "Chance (shuffled)")
+
+
+def test_an_invalid_shared_link_falls_back_to_defaults():
+    from lessons.cortex import compute, simulated
+
+    floor = compute.reliability_floor(simulated.load_or_build().cells)
+    at = open_lesson(PAGE, 300, query={"mc_subset": "999", "mc_min_rel": "7", "mc_view_cell": "not a cell",
+                                       "mc_data": "elsewhere"})
+    assert at.session_state["mc_subset"] == "250" and _param(at, "mc_subset") == "250"
+    assert at.session_state["mc_min_rel"] == floor < 0 and _param(at, "mc_min_rel") == str(floor)
+    assert at.session_state["mc_data"] == "simulated"
+    view_cell = at.session_state["mc_view_cell"]
+    assert any(o.startswith(f"{view_cell} — ") for o in at.selectbox(key="mc_view_cell").options)
+    assert _param(at, "mc_view_cell") == view_cell
 
 
 def test_no_signal_data_is_called_no_better_than_chance(monkeypatch):

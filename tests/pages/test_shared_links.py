@@ -22,15 +22,6 @@ def page_state(page: str) -> PageState:
     return importlib.import_module(f"ui.settings.{page}").STATE
 
 
-def declared_in_full(setting: Setting) -> bool:
-    """Whether the declaration alone says which values are valid (else the page binds them at run time)."""
-    if setting.kind == "choice":
-        return bool(setting.options)
-    if setting.kind in ("int", "float"):
-        return setting.low is not None and setting.high is not None
-    return setting.kind == "bool"
-
-
 def bound_setting(at: AppTest, key: str) -> Setting | None:
     """The setting as the page bound it on its last run (options or range known only then), if it did."""
     name = bound_key(key)
@@ -46,7 +37,7 @@ def restored(at: AppTest, key: str, value: object) -> bool:
     """Whether the fresh session holds `value` for `key` and writes it back into its URL."""
     held = at.session_state[key] if key in at.session_state else None
     in_url = at.query_params.get(key)
-    return held == value and in_url == str(value)
+    return held == value and in_url == (None if value == "" else str(value))
 
 
 def test_every_page_declares_its_state() -> None:
@@ -67,12 +58,12 @@ def test_declared_prefixes_do_not_overlap() -> None:
 def test_a_random_shared_link_restores_every_declared_setting(page: str) -> None:
     state = page_state(page)
     rng = random.Random(zlib.crc32(page.encode()))
-    wanted = {key: s.random_value(rng) for key, s in state.settings.items() if s.in_link and declared_in_full(s)}
+    wanted = {key: s.random_value(rng) for key, s in state.settings.items() if s.in_link and s.known_in_full}
     at = open_lesson(f"pages/{page}.py", query=as_link(wanted))
     for key, setting in state.settings.items():  # then the settings whose values the page knows only now
         if setting.in_link and key not in wanted:
             bound = bound_setting(at, key)
-            if bound is not None and declared_in_full(bound):
+            if bound is not None and bound.known_in_full:
                 wanted[key] = bound.random_value(rng)
     fresh = open_lesson(f"pages/{page}.py", query=as_link(wanted))
     no_exception(fresh)

@@ -91,3 +91,14 @@ def test_changing_the_model_resets_the_layer_but_other_changes_do_not() -> None:
     at.selectbox(key="demo_model").set_value("b").run()
     assert at.session_state["demo_layer"] == "x2" and at.query_params["demo_layer"] == "x2"
     assert at.session_state["demo_n"] == 5
+
+
+def test_a_value_off_the_step_grid_is_not_valid() -> None:
+    sizes = integer("p_size", 5, 3, 15, step=2)
+    assert sizes.valid(7) and not sizes.valid(4)
+    assert number("p_s", 1.0, 0.5, 8.0, step=0.1).valid(0.7)
+
+
+def test_settings_bound_at_run_time_are_not_seeded_at_the_start() -> None:
+    assert not integer("p_row", 0, 0, None).known_in_full and not choice("p_layer").known_in_full
+    assert integer("p_n", 1, 0, 9).known_in_full and flag("p_f", True).known_in_full

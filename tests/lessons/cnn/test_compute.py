@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from lessons.core import capture, preprocess, registry
-from lessons.core import data
 from lessons.cnn import compute as inside_cnn
-
+from lessons.core import capture, data, preprocess, registry
 
 
 def test_preprocessing_steps_follow_the_recipe(lite):
@@ -82,7 +80,7 @@ def test_layer_table_for_alexnet_shows_conv_relu_pool():
     kinds = [r.kind for r in inside_cnn.layer_table(alexnet)]
     assert kinds[:3] == ["conv", "relu", "pool"]
     assert kinds[-1] == "linear"
-    shapes = dict((r.name, r.output_shape) for r in inside_cnn.layer_table(alexnet))
+    shapes = {r.name: r.output_shape for r in inside_cnn.layer_table(alexnet)}
     assert shapes["features.0"] == (64, 55, 55) and shapes["features.12"] == (256, 6, 6)
 
 
@@ -184,3 +182,30 @@ def test_why_it_works_only_credits_training_when_there_was_some():
     assert "784-dimensional" in trained and "11,274 numbers" in trained and "gradient descent shaped" in trained
     random = inside_cnn.why_it_works(784, 11274, trained=False)
     assert "random draw" in random and "gradient descent" not in random
+
+
+def test_first_layer_filters_are_the_first_convolutions_weights(lite):
+    weight = inside_cnn.first_layer_filters(lite.module)
+    assert isinstance(weight, np.ndarray) and weight.shape == (32, 3, 3, 3)
+    np.testing.assert_array_equal(weight, inside_cnn.first_conv(lite.module).weight.detach().numpy())
+
+
+def test_parameter_count_counts_weights_and_biases():
+    layer = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Linear(5, 2))
+    assert inside_cnn.parameter_count(layer) == (4 * 3 * 3 * 3 + 4) + (5 * 2 + 2)
+    digit = registry.load_model("digit_cnn", "random")
+    assert inside_cnn.parameter_count(digit.module) == sum(row.parameters for row in inside_cnn.layer_table(digit))
+
+
+def test_classifier_input_size_is_what_the_last_stage_reads():
+    digit = registry.load_model("digit_cnn", "random")
+    last = digit.stage(digit.layer_names[-1]).module
+    assert inside_cnn.classifier_input_size(digit) == last.in_features
+    alex = registry.load_model("alexnet", "random")
+    assert inside_cnn.classifier_input_size(alex) == 4096
+
+
+def test_default_layer_is_the_third_or_the_last():
+    assert inside_cnn.default_layer(["a", "b", "c", "d"]) == "c"
+    assert inside_cnn.default_layer(["a", "b"]) == "b"
+    assert inside_cnn.default_layer(["only"]) == "only"

@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 
 from lessons.convolution import compute as convolution
-from lessons.core import data
 from lessons.convolution import kernels
 from lessons.convolution.kernels import KernelError
+from lessons.core import data
 
 RNG = np.random.default_rng(7)
 IMAGE = RNG.random((37, 52)).astype(np.float32)
@@ -308,6 +308,10 @@ def test_1d_filters_and_signals():
     np.testing.assert_array_equal(convolution.make_signal("noisy_sine"), convolution.make_signal("noisy_sine"))
     with pytest.raises(ValueError):
         convolution.make_signal("square")
+    for kind in convolution.SIGNALS:  # the filter-position slider runs over SIGNAL_SAMPLES positions
+        assert len(convolution.make_signal(kind)) == convolution.SIGNAL_SAMPLES
+    for kind in convolution.FILTERS_1D:
+        assert convolution.filter_1d(kind).sum() == pytest.approx(1.0)
 
 
 def test_a_blur_is_a_low_pass_filter_on_the_chirp():
@@ -321,7 +325,7 @@ def test_a_blur_is_a_low_pass_filter_on_the_chirp():
 # -------------------------------------------------------------------------------------------------- output sizes
 def test_output_size_formula_matches_conv2d_over_a_sweep():
     checked = refused = 0
-    for n, k, p, s, d in itertools.product(range(1, 11), range(1, 7), range(0, 4), range(1, 4), range(1, 4)):
+    for n, k, p, s, d in itertools.product(range(1, 11), range(1, 7), range(4), range(1, 4), range(1, 4)):
         geometry = convolution.conv_geometry(n, k, p, s, d)
         try:
             shape = F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), padding=p, stride=s,

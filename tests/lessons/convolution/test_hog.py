@@ -8,9 +8,8 @@ from scipy import ndimage as ndi
 from skimage.feature import hog as skimage_hog
 
 from lessons.convolution import compute as convolution
+from lessons.convolution import hog, template_matching
 from lessons.core import data
-from lessons.convolution import hog
-from lessons.convolution import template_matching
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +126,32 @@ def test_tolerance_summary_compares_the_numbers_as_shown():
     assert "-0.00" not in hog.tolerance_summary("shift", 2, -0.001, 0.5, 0.5)
     with pytest.raises(ValueError, match="shift"):
         hog.tolerance_summary("zoom", 2, 0.5, 0.5, 0.5)
+
+
+# ------------------------------------------------------------------------------------------- the page's helpers
+def test_blocks_fit_needs_one_block_of_cells():
+    assert hog.blocks_fit((32, 40), 8, 4) and hog.blocks_fit((16, 16), 16, 1)
+    assert not hog.blocks_fit((31, 100), 8, 4) and not hog.blocks_fit((100, 15), 16, 1)
+    hog.hog_descriptor(np.zeros((32, 40)), 9, 8, 4)  # what fits is accepted by the descriptor too
+    with pytest.raises(ValueError):
+        hog.hog_descriptor(np.zeros((31, 100)), 9, 8, 4)
+
+
+def test_cell_patch_is_the_cells_pixels():
+    image = np.arange(40 * 48, dtype=np.float32).reshape(40, 48)
+    np.testing.assert_array_equal(hog.cell_patch(image, 2, 3, 8), image[16:24, 24:32])
+    assert hog.cell_patch(image, 4, 5, 8).shape == (8, 8)
+
+
+def test_tolerance_amounts_and_the_verdict_at_the_probe_step(camera):
+    np.testing.assert_array_equal(hog.tolerance_amounts("shift"), np.arange(9))
+    np.testing.assert_array_equal(hog.tolerance_amounts("rotation"), [0, 5, 10, 15, 20, 25, 30, 35, 40, 45])
+    with pytest.raises(ValueError):
+        hog.tolerance_amounts("zoom")
+    assert hog.tolerance_amounts("shift")[hog.PROBE_STEP] == 2
+    assert hog.tolerance_amounts("rotation")[hog.PROBE_STEP] == 10
+    row, col = template_matching.distinctive_spot(camera, 32)
+    measured = hog.tolerance(camera, row, col, 32, "rotation", hog.tolerance_amounts("rotation"))
+    verdict = hog.tolerance_verdict(measured, "rotation")
+    assert verdict.startswith("After a 10° turn")
+    assert verdict == hog.tolerance_summary("rotation", 10, measured.pixels[2], measured.edges[2], measured.hog[2])

@@ -8,9 +8,9 @@ from scipy import ndimage as ndi
 from skimage.feature import match_template
 
 from lessons.convolution import compute as convolution
-from lessons.core import data
 from lessons.convolution import template_matching as tm
 from lessons.convolution.template_matching import TemplateError
+from lessons.core import data
 
 
 def _texture(shape: tuple[int, int] = (90, 120), seed: int = 3) -> np.ndarray:
@@ -173,3 +173,49 @@ def test_rotation_summary_refuses_a_mismatched_sweep():
         tm.rotation_summary(SWEEP_ANGLES, np.ones(3, bool), np.ones(13), 1.0)
     with pytest.raises(ValueError, match="one angle"):
         tm.rotation_summary(np.array([]), np.array([], bool), np.array([]), 1.0)
+
+
+# --------------------------------------------------------------------------------------- the page's template range
+@pytest.mark.parametrize(("shape", "largest"), [((256, 256), 64), ((100, 300), 48), ((202, 256), 64), ((60, 44), 20),
+                                                ((30, 300), 12)])
+def test_largest_template_is_a_multiple_of_4_within_half_the_image(shape, largest):
+    assert tm.largest_template(shape) == largest
+    assert tm.template_fits(shape) == (largest >= tm.MIN_LARGEST_TEMPLATE)
+    assert tm.default_template_size(largest) == min(32, largest)
+    if tm.template_fits(shape):  # the size slider's range is not empty and its default lies on it
+        size = tm.default_template_size(largest)
+        assert tm.SMALLEST_TEMPLATE <= size <= largest and (size - tm.SMALLEST_TEMPLATE) % tm.TEMPLATE_STEP == 0
+
+
+def test_search_moved_without_a_move_finds_the_template_where_it_was_cut():
+    image = _texture()
+    found = tm.search_moved(image, 30, 50, 20, 0.0, 1.0)
+    assert found.found and (found.best.row, found.best.col) == (30, 50)
+    assert found.best.score == pytest.approx(1.0, abs=1e-5) and found.drop == pytest.approx(0.0, abs=1e-5)
+    centre = (20 - 1) / 2  # the square of the template's side around its centre pixel
+    assert (found.content_top, found.content_left) == pytest.approx((30 + centre - 10, 50 + centre - 10))
+    assert found.content_side == 20
+    np.testing.assert_array_equal(found.image, image)
+
+
+def test_search_moved_reports_where_the_content_went_and_the_score_lost(camera):
+    row, col = tm.distinctive_spot(camera, 32)
+    turned = tm.search_moved(camera, row, col, 32, 30.0, 1.2)
+    centre = (32 - 1) / 2
+    true_r, true_c = tm.transform_point(camera.shape, row + centre, col + centre, 30.0, 1.2)
+    side = 32 * 1.2
+    assert turned.content_side == pytest.approx(side)
+    assert (turned.content_top + side / 2, turned.content_left + side / 2) == pytest.approx((true_r, true_c))
+    assert turned.drop == pytest.approx(turned.best.score - 1) and turned.drop < -0.01
+    scores = tm.ncc_map(tm.transform_image(camera, 30.0, 1.2), tm.extract(camera, row, col, 32))
+    assert turned.best == tm.best_match(scores)
+    assert turned.found == tm.matched_true_place(camera.shape, row, col, 32, turned.best, 30.0, 1.2)
+
+
+def test_distinctive_pixel_is_the_centre_of_the_distinctive_spot(camera):
+    row, col = tm.distinctive_spot(camera, 32)
+    assert tm.distinctive_pixel(camera) == (row + 16, col + 16)
+    small = _texture((20, 24))
+    r, c = tm.distinctive_pixel(small)  # a template side larger than the image shrinks to fit
+    spot_r, spot_c = tm.distinctive_spot(small, 20)
+    assert (r, c) == (spot_r + 10, spot_c + 10) and 0 <= r < 20 and 0 <= c < 24

@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import h5py
 import numpy as np
@@ -123,14 +124,14 @@ def test_experiment_list_keeps_natural_scenes_sessions():
 
 
 class _RangeHandler(http.server.BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}
-    etags: dict[str, str] = {}
-    cut_after: dict[str, int] = {}  # serve only this many bytes once, to simulate a dropped connection
+    files: ClassVar[dict[str, bytes]] = {}
+    etags: ClassVar[dict[str, str]] = {}
+    cut_after: ClassVar[dict[str, int]] = {}  # serve only this many bytes once, to simulate a dropped connection
 
     def log_message(self, *args):  # quiet
         pass
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         name = self.path.lstrip("/")
         body = self.files.get(name)
         if body is None:

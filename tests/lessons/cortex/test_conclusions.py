@@ -83,3 +83,14 @@ def test_rsa_sentence_flips_with_the_relabelled_matches():
     assert "above chance" in cc.rsa_sentence("VISp", "blocks.5", 0.2, shuffled, 0.6)
     assert "33%" in cc.rsa_sentence("VISp", "blocks.5", 0.2, shuffled, 0.6)
     assert "no better than chance" in cc.rsa_sentence("VISp", "blocks.5", 0.0, shuffled, 0.02)
+
+
+def test_method_notes_carry_the_numbers_of_the_run():
+    text = cc.method_notes(119, 20, 50, 0.05, "TRAP SENTENCE.")
+    assert "The 119 conditions are split into 10 folds" in text
+    assert "the best of 20 layers" in text and "on 50 shuffles of the images" in text
+    assert "at most 5% of them are expected to be false discoveries" in text
+    assert "can look like signal. TRAP SENTENCE.\n* **Chance" in text
+    assert text.count("\n* ") == 4  # five points
+    other = cc.method_notes(60, 8, 20, 0.1, "")
+    assert "The 60 conditions" in other and "the best of 8 layers" in other and "at most 10%" in other

@@ -4,12 +4,13 @@ random ones on VISp, results are reproducible and far above the shuffled null.""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
 
-from lessons.cortex import brain_score
 from lessons.core import registry
+from lessons.cortex import brain_score
 from lessons.cortex import pipeline as cp
 from lessons.cortex import simulated as simulated_cortex
 
@@ -53,12 +54,13 @@ def test_extraction_reports_stages_in_order_and_is_deterministic(bundle):
     loaded = registry.load_model("digit_cnn", "random")
     images = small.condition_images()[:9]
     seen = []
-    first = cp.extract_grams(loaded, images, progress=lambda stage, f, m: seen.append((stage, f)), image_batch=4)
+    first = cp.extract_grams(loaded, images, progress=lambda f, m: seen.append((m.split(":")[0], f)), image_batch=4)
     second = cp.extract_grams(loaded, images, image_batch=9)
     stages = [s for s, _ in seen]
-    assert stages[0] == "extraction" and "projection" in stages
-    assert stages.index("projection") > stages.index("extraction")
-    assert all(b >= a for (_, a), (_, b) in zip(seen, seen[1:]))  # the bar only moves forward
+    assert stages[0] == "Extraction" and "Projection" in stages
+    assert stages.index("Projection") > stages.index("Extraction")
+    assert all(b >= a for (_, a), (_, b) in itertools.pairwise(seen))  # the bar only moves forward
+    assert all(0.0 <= f < 1.0 for _, f in seen)  # fractions of this step alone
     for a, b in zip(first.grams, second.grams):
         np.testing.assert_allclose(a.gram, b.gram, rtol=1e-4, atol=1e-6)  # same projection, any batching
     dims = dict(zip(first.layers, (g.dim for g in first.grams)))
@@ -122,6 +124,18 @@ def test_tables(results):
     weighted = (summary["score_at_model_layer"] * summary["cells"]).sum() / summary["cells"].sum()
     assert weighted == pytest.approx(value)  # the per-area table adds up to the headline
     assert (summary["score_at_own_best_layer"] >= summary["score_at_model_layer"]).all()
+    shuffled_best = [result.null[:, k, c].max() for k in range(result.shuffles) for c in range(result.null.shape[2])]
+    assert result.chance_after_selection() == pytest.approx(np.mean(shuffled_best))
+    assert result.chance_after_selection() > result.layer_chance().max()  # picking the best layer flatters noise
+
+
+def test_run_reports_one_progress_from_zero_to_one(bundle, grams, reliable):
+    seen = []
+    cp.run(bundle, MODEL, "pretrained", reliable[:30], shuffles=5, progress=lambda f, m: seen.append((f, m)))
+    fractions = [f for f, _ in seen]
+    assert seen[0] == (pytest.approx(0.8), "Extraction and projection: reused from the cache")  # grams on disk
+    assert all(b >= a for a, b in itertools.pairwise(fractions)) and fractions[-1] == 1.0
+    assert any(m.startswith("Regression: layer") and 0.8 <= f < 1.0 for f, m in seen)
 
 
 def test_select_cells_is_proportional_and_reproducible(bundle):

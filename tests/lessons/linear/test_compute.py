@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -218,7 +219,7 @@ def test_annealing_schedules():
     assert lc.annealed_lr(base, 1000, "cosine", steps) == pytest.approx(0.0, abs=1e-12)
     for schedule in lc.SCHEDULES:
         values = [lc.annealed_lr(base, s, schedule, steps) for s in range(0, 1001, 50)]
-        assert all(a >= b for a, b in zip(values, values[1:]))  # never grows
+        assert all(a >= b for a, b in itertools.pairwise(values))  # never grows
     with pytest.raises(ValueError):
         lc.annealed_lr(base, 1, "linear", steps)
     trainer = lc.train_to(*ld.make_dataset("separable"), lc.TrainConfig(lr=0.5, schedule="step", max_steps=100), 60)
@@ -255,7 +256,7 @@ def test_local_minima_wrap_around_rotation_and_paths_break_at_the_wrap():
     t = np.linspace(-math.pi, math.pi, 36, endpoint=False)
     o = np.linspace(-2, 2, 21)
     tt, oo = np.meshgrid(t, o)
-    bowl = lambda centre_t, centre_o: np.cos(tt - centre_t) * -1 + (oo - centre_o) ** 2  # noqa: E731
+    bowl = lambda centre_t, centre_o: np.cos(tt - centre_t) * -1 + (oo - centre_o) ** 2
     # one valley two cells left of +π: across the wrap, column 0 is on its slope, not a minimum of its own
     landscape = np.minimum(bowl(t[34], 0.6), bowl(t[9], -1.0) + 0.2)
     minima = lc.local_minima(landscape)

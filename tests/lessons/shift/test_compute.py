@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from lessons.core import data
-from lessons.shift import compute as data_shift
 from lessons.core.nets import mnist_cnn
+from lessons.shift import compute as data_shift
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_augmentation_with_rotations_raises_rotated_accuracy(held_out, rotation_
     result = data_shift.train_augmented(180.0, epochs=2)
     augmented = data_shift.sweep(result.model, x, y, "rotation", (0.0, 90.0), dev="cpu")
     assert augmented.top1[1] > rotation_sweeps.top1[1] + 0.2
-    default_model, meta = mnist_cnn.load_or_train()
+    _default_model, meta = mnist_cnn.load_or_train()
     assert meta["epochs"] == mnist_cnn.DEFAULT_EPOCHS  # the cached default model is untouched by augmentation
 
 
@@ -167,3 +167,13 @@ def test_photo_rotation_sweep_on_the_pretrained_network(lite):
     assert sweep.upright_rank[0] == 0 and sweep.top1[0] == sweep.top1.tolist()[0]
     assert 0 < sweep.upright_probability[0] <= 1
     assert sweep.upright_probability[2] < sweep.upright_probability[0]  # upside down, less sure of its answer
+
+
+def test_held_out_report_counts_top1_top5_and_the_confusion():
+    scores = np.array([[0.9, 0.1, 0.0], [0.2, 0.5, 0.3], [0.6, 0.1, 0.3], [0.1, 0.1, 0.8]])
+    labels = np.array([0, 2, 2, 2])
+    report = data_shift.held_out_report(scores, labels, n_classes=3)
+    assert report.top1 == 0.5 and report.count == 4
+    assert report.top5 == 1.0  # three classes: every label is among the five best
+    assert report.matrix.tolist() == [[1, 0, 0], [0, 0, 0], [1, 1, 1]]
+    assert np.allclose(report.per_class, [1.0, 0.0, 1 / 3])
