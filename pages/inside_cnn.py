@@ -46,7 +46,7 @@ def choices() -> tuple[registry.LoadedModel, PickedImage]:
     """The title, the network and its weights, the intro, and the photo (or digit) to follow."""
     st.title(LESSON.title)
     intro = st.empty()
-    model_key, weights, spec = model_picker("cnn_model", registry.model_keys(), weights_key="cnn_weights",
+    model_key, weights, spec = model_picker("cnn_model", registry.model_keys(feature_maps=True), weights_key="cnn_weights",
                                             without_weights="Until then the page shows its architecture with"
                                                             " **random weights**.")
     digits = spec.family == "digits"

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 from PIL import Image
 
-from lessons.core import preprocess, registry
-from lessons.core import data
+from lessons.core import data, preprocess, registry
 from lessons.core.nets import mnist_cnn
-from lessons.core.stages import run_stages
+from lessons.core.progress import Progress
 from lessons.core.registry import LoadedModel
+from lessons.core.stages import run_stages
 from lessons.optvis import evolution, generator, objectives
 from lessons.optvis import render as render_mod
 
@@ -36,7 +36,7 @@ class Request:
 
     unit: Unit
     method: str = "fft"
-    settings: render_mod.Settings = render_mod.Settings()
+    settings: render_mod.Settings = field(default_factory=render_mod.Settings)
     diversity: float = 0.0
 
 
@@ -79,9 +79,10 @@ def mean_image(loaded: LoadedModel, size: int) -> np.ndarray:
     return images.mean(axis=0).transpose(2, 0, 1)
 
 
-def run(loaded: LoadedModel, request: Request, progress: render_mod.ProgressFn | None = None,
+def run(loaded: LoadedModel, request: Request, progress: Progress | None = None,
         on_snapshot: render_mod.SnapshotFn | None = None) -> render_mod.Result:
-    """Run one visualisation by its method (gradient ascent on pixels or spectrum, evolution, or generator)."""
+    """Run one visualisation by its method (gradient ascent on pixels or spectrum, evolution, or generator);
+    `progress` hears the fraction of steps done and "step i/n, objective v"."""
     settings = request.settings
     diverse = request.diversity if settings.batch > 1 and request.method != "evolution" else 0.0
     objective = objective_for(loaded, request.unit, diverse)  # (evolution's population is not a batch of facets)
@@ -97,7 +98,8 @@ def run(loaded: LoadedModel, request: Request, progress: render_mod.ProgressFn |
     if request.method not in ("fft", "pixel"):
         raise ValueError(f"unknown method {request.method!r}; use one of {METHODS}")
     init = mean_image(loaded, settings.size) if settings.init == "mean" else None
-    return render_mod.render(loaded, objective, settings, progress=progress, init_image=init, on_snapshot=on_snapshot)
+    return render_mod.render(loaded, objective, settings, progress=render_mod.step_reporter(progress), init_image=init,
+                             on_snapshot=on_snapshot)
 
 
 # ------------------------------------------------------------------------------------------ real images to compare
@@ -311,6 +313,25 @@ class DigitRun:
     judge_digit: int  # what an independently trained digit CNN reads it as
     judge_probability: float  # that CNN's probability for the target digit
     distance: float  # pixel distance to the nearest real digit
+
+
+@dataclass(frozen=True)
+class DigitReading:
+    """An optimised digit read three ways (`run`), the real digit nearest to it, and the second CNN's confidence."""
+
+    run: DigitRun
+    nearest: np.ndarray  # (28, 28) uint8: the shipped MNIST digit closest in pixels
+    judge_confidence: float  # the second CNN's probability for the digit it reads
+
+
+def read_digit(loaded: LoadedModel, judge: torch.nn.Module, digit: int, result: render_mod.Result) -> DigitReading:
+    """Read the first image of an optimised digit run by the network it was made for, a second CNN and pixels."""
+    image = result.images[:1]
+    _, distance, nearest = nearest_real_digit(image[0])
+    reading = digit_readings(judge, image)[0]
+    own = float(class_probabilities(loaded, image)[0, digit])
+    run = DigitRun(float(result.scores[0]), own, int(reading.argmax()), float(reading[digit]), distance)
+    return DigitReading(run, nearest, float(reading.max()))
 
 
 def generator_summary(digit: int, pixel: DigitRun, generated: DigitRun) -> str:

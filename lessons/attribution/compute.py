@@ -18,8 +18,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from lessons.core import registry
+from lessons.core.progress import Progress
+from lessons.core.registry import LoadedModel
 from lessons.core.stages import Stage
-from lessons.core.registry import LoadedModel, ProgressFn
 
 Method = Literal["saliency", "gradcam", "integrated_gradients", "occlusion"]
 Baseline = Literal["black", "grey", "blur"]
@@ -27,6 +29,7 @@ METHODS: tuple[Method, ...] = ("saliency", "gradcam", "integrated_gradients", "o
 METHOD_TITLES: dict[str, str] = {"saliency": "Saliency (SmoothGrad)", "gradcam": "Grad-CAM",
                                  "integrated_gradients": "Integrated gradients", "occlusion": "Occlusion"}
 BASELINES: tuple[Baseline, ...] = ("black", "grey", "blur")
+#: Registry networks without feature maps: Grad-CAM needs a layer with spatial maps, so the lesson does not offer them.
 GRADIENT_MEMORY_BUDGET = 512 * 2**20  # bytes for one internal batch of forward + backward passes (well under 1 GB)
 
 
@@ -106,6 +109,11 @@ def grad_batch_size(loaded: LoadedModel, budget_bytes: int = GRADIENT_MEMORY_BUD
     return int(np.clip(budget_bytes // max(per_image, 1), 1, 64))
 
 
+def offered_models() -> list[str]:
+    """The registry networks the lesson offers: every listed one that has feature maps for Grad-CAM."""
+    return registry.model_keys(feature_maps=True)
+
+
 def default_cam_layer(loaded: LoadedModel) -> str:
     """Grad-CAM's customary layer: the deepest convolutional stage that still has spatial maps."""
     spatial = [name for name, shape in loaded.output_shapes.items() if len(shape) == 3]
@@ -148,7 +156,7 @@ def _to_map(attr: torch.Tensor, absolute: bool) -> np.ndarray:
 def saliency(loaded: LoadedModel, x: torch.Tensor, target: int, noise_samples: int = 1, noise_level: float = 0.15,
              seed: int = 0, net: nn.Module | None = None) -> np.ndarray:
     """|∂score/∂pixel| (max over colour channels), averaged over noisy copies when noise_samples > 1 (SmoothGrad)."""
-    from captum.attr import NoiseTunnel, Saliency  # noqa: PLC0415
+    from captum.attr import NoiseTunnel, Saliency
 
     x = _as_input(loaded, x).requires_grad_(True)
     method = Saliency(net or staged_net(loaded))
@@ -164,7 +172,7 @@ def saliency(loaded: LoadedModel, x: torch.Tensor, target: int, noise_samples: i
 def gradcam(loaded: LoadedModel, x: torch.Tensor, target: int, layer: str,
             randomise_classifier: bool = False) -> np.ndarray:
     """Grad-CAM on one spatial stage: ReLU(Σ_c mean-gradient_c × activation_c), upsampled to the input size."""
-    from captum.attr import LayerAttribution, LayerGradCam  # noqa: PLC0415
+    from captum.attr import LayerAttribution, LayerGradCam
 
     loaded.stage(layer)  # clear KeyError for unknown names
     net = staged_net(loaded, tap_after=layer, randomise_classifier=randomise_classifier)
@@ -183,7 +191,7 @@ def integrated_gradients(loaded: LoadedModel, x: torch.Tensor, target: int, step
 
     The gap is Σ attributions − (score(image) − score(baseline)): zero for exact integration.
     """
-    from captum.attr import IntegratedGradients  # noqa: PLC0415
+    from captum.attr import IntegratedGradients
 
     x = _as_input(loaded, x)
     base = baseline_input(x, baseline, loaded.spec.mean, loaded.spec.std)
@@ -193,14 +201,27 @@ def integrated_gradients(loaded: LoadedModel, x: torch.Tensor, target: int, step
     return attr.detach(), float(delta.detach().cpu()[0])
 
 
+def occlusion_stride(window: int, stride: int) -> int:
+    """The stride occlusion uses: at most the window, since a longer step would leave pixels no patch covers."""
+    return min(stride, window)
+
+
+def occlusion_note(window: int, stride: int) -> str:
+    """How occlusion ran, saying so when the stride was capped at the window."""
+    used = occlusion_stride(window, stride)
+    capped = f" (stride {stride} capped at the window: a longer one would skip pixels)" if used < stride else ""
+    return f"{window}-px window, stride {used}{capped}"
+
+
 def occlusion(loaded: LoadedModel, x: torch.Tensor, target: int, window: int = 32, stride: int = 16,
               baseline: Baseline = "black", net: nn.Module | None = None) -> np.ndarray:
     """Score drop when a window×window patch is replaced by the baseline, averaged over the patches covering a pixel."""
-    from captum.attr import Occlusion  # noqa: PLC0415
+    from captum.attr import Occlusion
 
     x = _as_input(loaded, x)
     size = x.shape[-1]
-    window, stride = int(np.clip(window, 1, size)), int(np.clip(stride, 1, size))
+    window = int(np.clip(window, 1, size))
+    stride = occlusion_stride(window, int(np.clip(stride, 1, size)))
     channels = x.shape[1]
     attr = Occlusion(net or staged_net(loaded)).attribute(
         x, sliding_window_shapes=(channels, window, window), strides=(channels, stride, stride),
@@ -210,7 +231,7 @@ def occlusion(loaded: LoadedModel, x: torch.Tensor, target: int, window: int = 3
 
 
 def attribute_all(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Settings,
-                  randomise_classifier: bool = False, progress: ProgressFn | None = None) -> list[Attribution]:
+                  randomise_classifier: bool = False, progress: Progress | None = None) -> list[Attribution]:
     """All four methods on one image and class, each timed, in METHODS order."""
     net = staged_net(loaded, randomise_classifier=randomise_classifier)
     jobs: list[tuple[str, Callable[[], tuple[np.ndarray, str]]]] = [
@@ -220,7 +241,7 @@ def attribute_all(loaded: LoadedModel, x: torch.Tensor, target: int, settings: S
                              f"layer {settings.layer}")),
         ("integrated_gradients", lambda: _ig_map(loaded, x, target, settings, net)),
         ("occlusion", lambda: (occlusion(loaded, x, target, settings.window, settings.stride, settings.baseline,
-                                         net=net), f"{settings.window}-px window, stride {settings.stride}")),
+                                         net=net), occlusion_note(settings.window, settings.stride))),
     ]
     results = []
     for i, (name, job) in enumerate(jobs):
@@ -258,7 +279,7 @@ def is_constant(heatmap: np.ndarray) -> bool:
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman's rank correlation of two maps of the same shape (1 = same ordering of pixels); tied pixels share
     their average rank. NaN when either map is constant: a map without an ordering has no rank correlation."""
-    from scipy.stats import rankdata  # noqa: PLC0415
+    from scipy.stats import rankdata
 
     a, b = np.ravel(a), np.ravel(b)
     if a.shape != b.shape:
@@ -308,10 +329,10 @@ def sanity_summary(correlations: dict[str, dict[str, float]], twin_titles: dict[
 
     `correlations[method][twin]` is the rank correlation (NaN = undefined); `twin_titles[twin]` names the twin.
     """
-    lines = [f"Reading the numbers: ρ ≥ {BARELY_CHANGED_FROM:.2f} **barely changed** (the map hardly depends on "
+    lines = [(f"Reading the numbers: ρ ≥ {BARELY_CHANGED_FROM:.2f} **barely changed** (the map hardly depends on "
              f"what was destroyed), ρ < {CHANGED_A_LOT_BELOW:.2f} **changed a lot**, in between **changed "
              "partly**. *Undefined* means one of the two maps is constant (e.g. all zero), so it has no pixel order "
-             "to compare.", ""]
+             "to compare."), ""]
     for method, by_twin in correlations.items():
         parts = [_measured(rho, twin_titles[twin]) for twin, rho in by_twin.items()]
         lines.append(f"- **{METHOD_TITLES.get(method, method)}** " + "; ".join(parts) + ".")

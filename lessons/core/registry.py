@@ -59,6 +59,7 @@ class ModelSpec:
     pretrained_label: str = "pretrained on ImageNet"
     offline: bool = True  # pretrained weights ship with the installed packages
     listed: bool = True  # offered in the model pickers (False: a helper network a lesson loads by name)
+    feature_maps: bool = True  # has convolutional stages with 2-D feature maps (False: the digit MLP)
 
     @property
     def channels(self) -> int:
@@ -191,7 +192,7 @@ def _digit_extra_specs() -> list[ModelSpec]:
                   input_size=mnist_cnn.INPUT_SIZE, resize=mnist_cnn.INPUT_SIZE, mean=mnist_cnn.MEAN,
                   std=mnist_cnn.STD, build_random=lambda: mnist_mlp.DigitMLP(), build_pretrained=_digit_mlp_trained,
                   stages=architectures.sequential_stages, pretrained_status=lambda: Availability(True),
-                  pretrained_label="trained on MNIST digits (here, in seconds)"),
+                  pretrained_label="trained on MNIST digits (here, in seconds)", feature_maps=False),
         ModelSpec(key="digit_vae", title="Digit generator (a small VAE, trained here)", family="digits",
                   about="Decodes an 8-number code into a 28×28 digit image; optimising the code instead of the "
                         "pixels keeps pictures digit-like.",
@@ -233,10 +234,12 @@ REGISTRY: dict[str, ModelSpec] = {
 DEFAULT_MODEL = "efficientnet_lite0"
 
 
-def model_keys(family: str | None = None, *, listed_only: bool = True) -> list[str]:
-    """Registry keys (those offered in pickers unless `listed_only` is False), optionally of one family."""
+def model_keys(family: str | None = None, *, listed_only: bool = True, feature_maps: bool = False) -> list[str]:
+    """Registry keys (those offered in pickers unless `listed_only` is False), optionally of one family, optionally
+    only the convolutional networks (`feature_maps`: those with 2-D feature maps to show)."""
     return [k for k, spec in REGISTRY.items()
-            if (family is None or spec.family == family) and (spec.listed or not listed_only)]
+            if (family is None or spec.family == family) and (spec.listed or not listed_only)
+            and (spec.feature_maps or not feature_maps)]
 
 
 def spec_for(key: str) -> ModelSpec:

@@ -34,7 +34,7 @@ def centre_bias(image: torch.Tensor) -> torch.Tensor:
 
 def gaussian_kernel(sigma: float) -> torch.Tensor:
     """A normalised 1-D Gaussian kernel with radius 2·sigma."""
-    radius = max(1, int(round(2 * sigma)))
+    radius = max(1, round(2 * sigma))
     xs = torch.arange(-radius, radius + 1, dtype=torch.float32)
     k = torch.exp(-(xs ** 2) / (2 * sigma * sigma))
     return k / k.sum()

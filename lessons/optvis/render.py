@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from lessons.core import registry, runtime
-from lessons.core.stages import run_stages
+from lessons.core import registry
+from lessons.core.progress import Progress
 from lessons.core.registry import LoadedModel
+from lessons.core.stages import run_stages
 from lessons.optvis import param as param_mod
 from lessons.optvis import priors, transform
 from lessons.optvis.objectives import Objective
 
-ProgressFn = Callable[[int, int, float], None]  # (step, steps, current objective)
+StepFn = Callable[[int, int, float], None]  # (step, steps, current objective): each step of `render`
 SnapshotFn = Callable[[int, np.ndarray], None]  # (step, images (B, H, W, C) in [0, 1])
 
 
@@ -53,6 +54,17 @@ class Result:
     history: list[float] = field(default_factory=list)
     cancelled: bool = False
     steps_done: int = 0
+
+
+def step_reporter(progress: Progress | None) -> StepFn | None:
+    """A per-step callback that reports step i of n to `progress` as a fraction, with the objective reached."""
+    if progress is None:
+        return None
+
+    def report(step: int, steps: int, value: float) -> None:
+        progress(step / max(steps, 1), f"step {step}/{steps}, objective {value:.3g}")
+
+    return report
 
 
 def last_layer(loaded: LoadedModel, layers: frozenset[str] | set[str]) -> str:
@@ -104,7 +116,7 @@ def penalty(image: torch.Tensor, settings: Settings) -> torch.Tensor:
 
 
 def render(loaded: LoadedModel, objective: Objective, settings: Settings = Settings(),
-           progress: ProgressFn | None = None, cancel: Callable[[], bool] | None = None,
+           progress: StepFn | None = None, cancel: Callable[[], bool] | None = None,
            init_image: np.ndarray | None = None, full_forward: bool = False,
            on_snapshot: SnapshotFn | None = None) -> Result:
     """Maximise `objective` over an image; stops early (cancelled=True) when `cancel()` turns true.
@@ -152,18 +164,8 @@ def render(loaded: LoadedModel, objective: Objective, settings: Settings = Setti
     return result
 
 
-def device_for(dev: torch.device | str | None) -> torch.device:
-    """The device a run uses (the shared choice when none is given)."""
-    return runtime.resolve_device(dev)
-
-
 def hook_count(module: torch.nn.Module) -> int:
     """Number of hooks of any kind registered on a module and its submodules (should always be 0 here)."""
     names = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks",
              "_state_dict_hooks", "_load_state_dict_pre_hooks")
     return sum(len(getattr(m, n, {}) or {}) for m in module.modules() for n in names)
-
-
-def layers_in_order(loaded: LoadedModel, layers: Sequence[str]) -> list[str]:
-    """Layer names sorted in forward order."""
-    return sorted(layers, key=loaded.layer_names.index)

@@ -57,14 +57,6 @@ def random_rotate(angles: Sequence[float]) -> Transform:
     return apply
 
 
-def random_affine(scales: Sequence[float], angles: Sequence[float]) -> Transform:
-    """Zoom and rotate in one resampling (cheaper and less blurring than two)."""
-    def apply(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        scale = float(_pick(scales, generator))
-        return _affine(x, scale, float(_pick(angles, generator)))
-    return apply
-
-
 def compose(transforms: Sequence[Transform]) -> Transform:
     """Apply transforms in order."""
     def apply(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

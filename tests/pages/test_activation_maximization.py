@@ -7,6 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.apptest import open_lesson
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGE = "pages/activation_maximization.py"
@@ -38,14 +40,14 @@ def test_run_then_every_comparison_on_the_pretrained_model():
     at = _page()
     assert any("press **Run**" in i.value for i in at.info)
     at.slider(key="am_steps").set_value(4).run()
-    at.toggle(key="am_p_tv").set_value(True).run()
+    at.toggle(key="am_tv").set_value(True).run()
     at.slider(key="am_w_tv").set_value(500.0).run()
     at.button(key="am_run").click().run()
     _ok(at)
     assert [h.value for h in at.header] == ["1 · Optimise an image", "2 · Compare"]
     assert any(c.startswith("Result after 4 steps: activation") for c in _captions(at))
     check_real_image_sentence_matches_the_numbers_shown(at)
-    assert at.query_params["am_steps"] in (["4"], "4") and at.query_params["am_tv"] in (["on"], "on")
+    assert at.query_params["am_steps"] in (["4"], "4") and at.query_params["am_tv"] in (["True"], "True")
     at.button(key="am_compare").click().run()
     _ok(at)
     subheaders = [s.value for s in at.subheader]
@@ -81,9 +83,9 @@ def check_real_image_sentence_matches_the_numbers_shown(at: AppTest) -> None:
 
 
 def test_shared_link_restores_a_neuron_in_the_random_twin_and_ignores_bad_values():
-    at = _page(am_model="random", am_target="neuron", am_layer="blocks.6", am_unit="7", am_steps="nonsense",
-               am_w_tv="1e9")
-    assert at.radio(key="am_model").value == "random"
+    at = _page(am_model="efficientnet_lite0", am_weights="random", am_target="neuron", am_layer="blocks.6",
+               am_unit="7", am_steps="nonsense", am_w_tv="1e9")
+    assert at.selectbox(key="am_model").value == "efficientnet_lite0" and at.radio(key="am_weights").value == "random"
     assert at.selectbox(key="am_layer").value == "blocks.6" and at.number_input(key="am_unit").value == 7
     assert at.slider(key="am_steps").value == 64
     assert at.slider(key="am_w_tv").value == 200.0  # out of range in the link: the default weight
@@ -94,7 +96,7 @@ def test_shared_link_restores_a_neuron_in_the_random_twin_and_ignores_bad_values
 
 
 def test_digits_generator_prior_and_its_comparison_with_pixels():
-    at = _page(am_model="digits", am_target="class", am_unit="3", am_method="generator", am_steps="6")
+    at = _page(am_model="digit_cnn", am_target="class", am_unit="3", am_method="generator", am_steps="6")
     assert at.radio(key="am_method").value == "generator"
     at.button(key="am_run").click().run()
     _ok(at)
@@ -112,11 +114,28 @@ def test_digits_generator_prior_and_its_comparison_with_pixels():
 
 
 def test_evolution_on_a_class_explains_fooling_images():
-    at = _page(am_model="digits", am_target="class", am_unit="1", am_method="evolution", am_steps="5")
+    at = _page(am_model="digit_cnn", am_target="class", am_unit="1", am_method="evolution", am_steps="5")
     at.button(key="am_run").click().run()
     _ok(at)
     assert any("fooling images" in i.value for i in at.info)
     # The generator prior is offered only for the digit CNN: switching network falls back to gradient ascent.
-    at.radio(key="am_model").set_value("pretrained").run()
+    at.selectbox(key="am_model").set_value("efficientnet_lite0").run()
     _ok(at)
     assert "generator" not in at.radio(key="am_method").options
+
+
+def test_a_shared_link_restores_every_prior_and_setting_and_writes_them_back():
+    link = {"am_model": "digit_cnn", "am_weights": "random", "am_target": "channel", "am_method": "pixel",
+            "am_layer": "conv1", "am_unit": "3", "am_transforms": "False", "am_tv": "True", "am_w_tv": "750.5",
+            "am_blur": "True", "am_w_blur": "9", "am_centre": "True", "am_w_centre": "40.0", "am_steps": "12",
+            "am_seed": "42", "am_diversity": "35.0"}
+    at = open_lesson(PAGE, query=link)
+    expected = {"am_model": "digit_cnn", "am_weights": "random", "am_target": "channel", "am_method": "pixel",
+                "am_layer": "conv1", "am_unit": 3, "am_transforms": False, "am_tv": True, "am_w_tv": 750.5,
+                "am_blur": True, "am_w_blur": 9, "am_centre": True, "am_w_centre": 40.0, "am_steps": 12,
+                "am_seed": 42, "am_diversity": 35.0}
+    assert {key: at.session_state[key] for key in expected} == expected
+    assert {key: at.query_params[key] for key in link} == link
+    assert at.number_input(key="am_unit").value == 3 and at.slider(key="am_w_blur").value == 9
+    at.toggle(key="am_tv").set_value(False).run()  # a change goes back into the link
+    assert at.query_params["am_tv"] == "False"

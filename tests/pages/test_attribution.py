@@ -27,22 +27,22 @@ def test_default_view_small_settings_and_sanity_checks(page):
     captions = image_captions(page)
     for title in attribution.METHOD_TITLES.values():
         assert any(c.startswith(f"{title} · ") and c.endswith(" s") for c in captions), captions
-    assert page.selectbox(key="cam_layer").value == "head"
+    assert page.selectbox(key="attr_cam_layer").value == "head"
     check_deletion_comment_matches_the_table(page)
-    assert page.query_params["target"] in (page.selectbox(key="target").value,
-                                           [page.selectbox(key="target").value])
+    assert page.query_params["attr_target"] in (page.selectbox(key="attr_target").value,
+                                                [page.selectbox(key="attr_target").value])
     # cheaper settings, another class, another baseline and layer
-    page.slider(key="noise_samples").set_value(2)
-    page.slider(key="ig_steps").set_value(8)
-    page.slider(key="window").set_value(56)
-    page.slider(key="stride").set_value(56)
-    page.radio(key="baseline").set_value("blur")
-    page.selectbox(key="cam_layer").set_value("blocks.10")
-    target = page.selectbox(key="target")
+    page.slider(key="attr_noise_samples").set_value(2)
+    page.slider(key="attr_ig_steps").set_value(8)
+    page.slider(key="attr_window").set_value(56)
+    page.slider(key="attr_stride").set_value(56)
+    page.radio(key="attr_baseline").set_value("blur")
+    page.selectbox(key="attr_cam_layer").set_value("blocks.10")
+    target = page.selectbox(key="attr_target")
     target.select_index(1).run()
     no_exception(page)
     assert "8 steps from a blur baseline" in " ".join(c.value for c in page.caption)
-    page.toggle(key="sanity").set_value(True).run()
+    page.toggle(key="attr_sanity").set_value(True).run()
     no_exception(page)
     assert [s.value for s in page.subheader] == ["Classifier layer re-drawn at random", "Random-weights twin"]
     assert len(page.metric) == 8
@@ -58,16 +58,17 @@ def test_default_view_small_settings_and_sanity_checks(page):
 def gradcam_correlations(page: AppTest) -> list[str]:
     """Grad-CAM's rank correlation with the trained map on each twin (classifier re-drawn, random weights), computed
     here from the page's own choices with scipy's Spearman correlation and shown with two decimals."""
-    model_key, layer = page.selectbox(key="model").value, page.selectbox(key="cam_layer").value
-    image, target = data.load_photo(page.selectbox(key="photo").value), int(page.selectbox(key="target").value)
+    model_key, layer = page.selectbox(key="attr_model").value, page.selectbox(key="attr_cam_layer").value
+    image = data.load_photo(page.selectbox(key="attr_photo").value)
+    target = int(page.selectbox(key="attr_target").value)
 
     def cam(weights: str, randomise_classifier: bool) -> np.ndarray:
         loaded = registry.fused_model(registry.load_model(model_key, weights))
         x = preprocess.prepare_batch([image], loaded.spec)
         return attribution.gradcam(loaded, x, target, layer, randomise_classifier).ravel()
 
-    trained = cam(page.radio(key="weights").value, False)
-    twins = [cam(page.radio(key="weights").value, True), cam("random", False)]
+    trained = cam(page.radio(key="attr_weights").value, False)
+    twins = [cam(page.radio(key="attr_weights").value, True), cam("random", False)]
     return [f"{spearmanr(trained, twin).statistic:.2f}".replace("-0.00", "0.00") for twin in twins]
 
 
@@ -85,13 +86,32 @@ def check_deletion_comment_matches_the_table(page: AppTest) -> None:
 
 
 def test_digit_cnn_and_offline_architecture(page):
-    page.selectbox(key="model").set_value("digit_cnn").run()
+    page.selectbox(key="attr_model").set_value("digit_cnn").run()
     no_exception(page)
-    assert page.selectbox(key="cam_layer").value == "conv2"
+    assert page.selectbox(key="attr_cam_layer").value == "conv2"
     assert len([c for c in image_captions(page) if " · " in c]) == 4
-    page.selectbox(key="model").set_value("alexnet")
-    page.slider(key="noise_samples").set_value(1)
-    page.slider(key="ig_steps").set_value(4)
+    page.selectbox(key="attr_model").set_value("alexnet")
+    page.slider(key="attr_noise_samples").set_value(1)
+    page.slider(key="attr_ig_steps").set_value(4)
     page.run()
     no_exception(page)
-    assert page.selectbox(key="cam_layer").value == "features.10"
+    assert page.selectbox(key="attr_cam_layer").value == "features.10"
+
+
+def test_a_shared_link_restores_every_setting_and_writes_them_back():
+    link = {"attr_model": "digit_cnn", "attr_weights": "pretrained", "attr_digit_class": "7",
+            "attr_digit_example": "4", "attr_noise_samples": "2", "attr_noise_level": "0.3",
+            "attr_cam_layer": "conv1", "attr_baseline": "grey", "attr_ig_steps": "6", "attr_window": "5",
+            "attr_stride": "3"}
+    at = open_lesson(PAGE, query=link)
+    expected = {**link, "attr_digit_example": 4, "attr_noise_samples": 2, "attr_noise_level": 0.3,
+                "attr_ig_steps": 6, "attr_window": 5, "attr_stride": 3}
+    assert {key: at.session_state[key] for key in expected} == expected
+    assert {key: at.query_params[key] for key in link} == link
+    assert at.selectbox(key="attr_target").value == at.query_params["attr_target"]
+    assert "6 steps from a grey baseline" in " ".join(c.value for c in at.caption)
+    assert "Held-out MNIST digit" in " ".join(c.value for c in at.caption) + " ".join(m.value for m in at.markdown)
+    at.selectbox(key="attr_model").set_value("efficientnet_lite0").run()  # another network: patches start afresh
+    no_exception(at)
+    assert at.session_state["attr_window"] == at.session_state["attr_stride"] == attribution.default_window(224)
+    assert at.query_params["attr_window"] == str(attribution.default_window(224))

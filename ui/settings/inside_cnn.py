@@ -10,7 +10,7 @@ from ui.state import PageState, choice, flag, integer
 
 STATE = PageState(
     "cnn_",
-    *model_settings("cnn_model", registry.model_keys(), registry.DEFAULT_MODEL, weights_key="cnn_weights"),
+    *model_settings("cnn_model", registry.model_keys(feature_maps=True), registry.DEFAULT_MODEL, weights_key="cnn_weights"),
     photo_setting("cnn_photo"),
     *digit_settings("cnn_digit"),  # cnn_digit_class, cnn_digit_example
     choice("cnn_layer"),  # the network's feature-map layers

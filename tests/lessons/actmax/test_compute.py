@@ -12,8 +12,6 @@ from lessons.optvis import generator
 from lessons.optvis import render as R
 
 
-
-
 def test_generator_prior_gives_digits_that_convince_a_second_network_and_look_real(digits):
     judge = am.second_opinion_reader()
     assert judge is not digits.module
@@ -92,6 +90,23 @@ def test_top_images_include_uploads_and_nearest_digit_finds_itself(digits):
     top = am.top_images(digits, unit, names, images, k=3)
     assert [t[2] for t in top] == sorted((t[2] for t in top), reverse=True)
     assert all(name.startswith("digit 4") for name, _, _ in top)
-    index, distance, nearest = am.nearest_real_digit(images[17])
+    _index, distance, nearest = am.nearest_real_digit(images[17])
     assert distance == 0.0 and nearest.shape == (28, 28)
     assert mnist_cnn.predict_digits(digits.module, nearest).argmax() == int(names[17].split()[1])
+
+
+def test_a_generator_run_reports_progress_and_its_digit_reading_matches_each_reader(digits):
+    heard: list[tuple[float, str]] = []
+    request = am.Request(am.Unit("class", "fc", 4), "generator", R.Settings(size=28, steps=3, param="pixel",
+                                                                             transforms=False))
+    result = am.run(digits, request, progress=lambda fraction, message: heard.append((fraction, message)))
+    assert [round(f, 3) for f, _ in heard] == [0.333, 0.667, 1.0] and heard[0][1].startswith("step 1/3, objective")
+    judge = am.second_opinion_reader()
+    reading = am.read_digit(digits, judge, 4, result)
+    judged = am.digit_readings(judge, result.images[:1])[0]
+    _, distance, nearest = am.nearest_real_digit(result.images[0])
+    assert reading.run.judge_digit == int(judged.argmax()) and reading.judge_confidence == pytest.approx(judged.max())
+    assert reading.run.judge_probability == pytest.approx(judged[4])
+    assert reading.run.own_probability == pytest.approx(am.class_probabilities(digits, result.images[:1])[0, 4])
+    assert reading.run.score == pytest.approx(float(result.scores[0])) and reading.run.distance == distance
+    np.testing.assert_array_equal(reading.nearest, nearest)

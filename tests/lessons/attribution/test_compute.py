@@ -12,8 +12,7 @@ from scipy.stats import spearmanr
 from torch import nn
 
 from lessons.attribution import compute as attribution
-from lessons.core import capture, preprocess, registry
-from lessons.core import data
+from lessons.core import capture, data, preprocess, registry
 from lessons.core.stages import Stage
 
 ROWS, COLS = slice(4, 12), slice(16, 24)  # the only region the constructed model looks at
@@ -155,8 +154,13 @@ def test_no_hook_remains_and_concurrent_callers_get_their_own_answers(digits):
     assert not np.allclose(serial[0][2].heatmap, serial[1][2].heatmap)
 
 
-@pytest.mark.parametrize("key", registry.model_keys())
-def test_every_registry_model_works(key):
+def test_every_listed_network_with_feature_maps_is_offered():
+    assert attribution.offered_models() == [k for k in registry.model_keys() if k != "digit_mlp"]
+    assert not registry.load_model("digit_mlp", "random", device_name="cpu").spatial_layers  # nothing for Grad-CAM
+
+
+@pytest.mark.parametrize("key", attribution.offered_models())
+def test_every_offered_model_works(key):
     loaded = registry.load_model(key, "random", device_name="cpu")
     size = loaded.spec.input_size
     image = _digit(0) if loaded.spec.family == "digits" else data.load_photo("coffee")
@@ -334,3 +338,12 @@ def test_empty_map_note_only_for_maps_that_point_at_nothing():
     assert attribution.empty_map_note("occlusion", np.zeros((4, 4))).startswith("Constant map (every pixel 0)")
     assert "No pixel has a positive value" in attribution.empty_map_note("integrated_gradients", -np.eye(4) - 1)
     assert attribution.empty_map_note("saliency", np.eye(4)) is None
+
+
+def test_an_occlusion_stride_longer_than_the_window_is_capped_and_said_so(digits):
+    x = preprocess.prepare_batch([_digit(0)], digits.spec)
+    capped = attribution.occlusion(digits, x, 3, window=4, stride=9)
+    np.testing.assert_allclose(capped, attribution.occlusion(digits, x, 3, window=4, stride=4))
+    assert attribution.occlusion_note(4, 9) == "4-px window, stride 4 (stride 9 capped at the window: a longer one " \
+                                               "would skip pixels)"
+    assert attribution.occlusion_note(4, 2) == "4-px window, stride 2"

@@ -308,3 +308,28 @@ def test_torchvision_imports_and_nms_works():
     scores = torch.tensor([0.9, 0.8, 0.7])
     assert tv.ops.nms(boxes, scores, 0.5).tolist() == [0, 2]
     assert nms_reference(boxes, scores, 0.99).tolist() == [0, 1, 2]
+
+
+def test_every_network_the_app_uses_is_in_the_one_registry_and_loads_read_only():
+    every = registry.model_keys(listed_only=False)
+    assert {"efficientnet_lite0", "digit_cnn", "digit_cnn_second", "digit_mlp", "digit_vae"} <= set(every)
+    for key in ("digit_cnn_second", "digit_mlp", "digit_vae"):
+        loaded = registry.load_model(key)
+        assert loaded is registry.load_model(key)
+        assert not loaded.module.training and not any(p.requires_grad for p in loaded.module.parameters())
+        with pytest.raises(registry.ReadOnlyModelError):
+            loaded.module.train()
+
+
+def test_the_second_digit_reader_is_an_independent_copy():
+    first, second = registry.load_model("digit_cnn").module, registry.load_model("digit_cnn_second").module
+    assert type(first) is type(second)
+    assert not torch.equal(next(first.parameters()), next(second.parameters()))
+
+
+def test_pickers_list_only_listed_networks_and_can_ask_for_feature_maps():
+    listed = registry.model_keys()
+    assert "digit_vae" not in listed and "digit_cnn_second" not in listed and "digit_mlp" in listed
+    with_maps = registry.model_keys(feature_maps=True)
+    assert "digit_mlp" not in with_maps and {"efficientnet_lite0", "digit_cnn"} <= set(with_maps)
+    assert registry.model_keys("digits", feature_maps=True) == ["digit_cnn"]

@@ -14,8 +14,6 @@ from lessons.optvis import evolution, objectives, param, priors, transform
 from lessons.optvis import render as R
 
 
-
-
 def untouched(loaded: registry.LoadedModel) -> None:
     """The shared model: no hooks of any kind, eval mode everywhere, no parameter asking for gradients."""
     assert R.hook_count(loaded.module) == 0
@@ -26,7 +24,7 @@ def untouched(loaded: registry.LoadedModel) -> None:
 
 
 def _strongest_shipped_class(lite: registry.LoadedModel) -> int:
-    names, images = am.shipped_images(lite, 128)
+    _names, images = am.shipped_images(lite, 128)
     logits = np.log(am.class_probabilities(lite, images))
     return int(np.unravel_index(np.argmax(logits), logits.shape)[1])
 
@@ -45,7 +43,7 @@ def test_optimised_image_beats_every_shipped_image(lite, unit):
 
 def test_more_total_variation_weight_gives_smoother_images(lite):
     obj = objectives.channel("blocks.4", 3)
-    tv = lambda r: float(priors.total_variation(torch.as_tensor(r.images).permute(0, 3, 1, 2))[0])  # noqa: E731
+    tv = lambda r: float(priors.total_variation(torch.as_tensor(r.images).permute(0, 3, 1, 2))[0])
     values = [tv(R.render(lite, obj, R.Settings(size=64, steps=16, lr=0.1, param="pixel", tv=w)))
               for w in (0.0, 200.0, 1000.0)]
     assert values[0] > values[1] > values[2], values
@@ -54,7 +52,7 @@ def test_more_total_variation_weight_gives_smoother_images(lite):
 def test_each_prior_moves_the_image_the_way_it_should(lite):
     obj = objectives.channel("blocks.4", 3)
     base = R.Settings(size=64, steps=16, lr=0.1, param="pixel", transforms=False)
-    as_tensor = lambda r: torch.as_tensor(r.images).permute(0, 3, 1, 2)  # noqa: E731
+    as_tensor = lambda r: torch.as_tensor(r.images).permute(0, 3, 1, 2)
     plain = as_tensor(R.render(lite, obj, base))
     l2 = as_tensor(R.render(lite, obj, R.Settings(**{**base.__dict__, "l2": 1000.0})))
     centre = as_tensor(R.render(lite, obj, R.Settings(**{**base.__dict__, "centre": 1000.0})))
@@ -179,3 +177,19 @@ def test_evolution_raises_the_score_without_gradients(digits):
     assert r.history[-1] > r.history[0] and seen == [5, 15]
     assert all(b >= a for a, b in zip(r.history, r.history[1:]))  # elitism: the best never gets worse
     untouched(digits)
+
+
+def test_evolution_reports_the_one_progress_type(digits):
+    heard: list[tuple[float, str]] = []
+    r = evolution.evolve(digits, objectives.class_logit("fc", 2), size=28, generations=4, seed=0,
+                         progress=lambda fraction, message: heard.append((fraction, message)))
+    assert [f for f, _ in heard] == [0.25, 0.5, 0.75, 1.0]
+    assert [m.split(",")[0] for _, m in heard] == ["step 1/4", "step 2/4", "step 3/4", "step 4/4"]
+    assert heard[-1][1] == f"step 4/4, objective {r.history[-1]:.3g}"
+
+
+def test_the_step_reporter_turns_steps_into_fractions():
+    assert R.step_reporter(None) is None
+    heard = []
+    R.step_reporter(lambda f, m: heard.append((f, m)))(3, 12, 1.23456)
+    assert heard == [(0.25, "step 3/12, objective 1.23")]
