@@ -1,4 +1,5 @@
-"""Pictures for the activation-atlas lesson: the framed mosaic, and the layout's points with the grid over them."""
+"""Pictures for the activation-atlas lesson: the framed mosaic, icon strips, and the layout's points with the grid
+over them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from collections.abc import Sequence
 import altair as alt
 import numpy as np
 import pandas as pd
+
+from lessons.atlas import compute as atlas
+from lessons.atlas.pipeline import Atlas
+from lessons.core.tiles import montage
 
 GRID_LINE = np.array([0.85, 0.86, 0.88])
 SELECTED = np.array([0.98, 0.69, 0.0])
@@ -30,6 +35,20 @@ def framed_mosaic(mosaic: np.ndarray, grid: int, selected: tuple[int, int] | Non
         image[top:top + tile, left:left + width] = SELECTED
         image[top:top + tile, left + tile - width:left + tile] = SELECTED
     return (np.clip(image, 0, 1) * 255).astype(np.uint8)
+
+
+def atlas_picture(result: Atlas, selected: tuple[int, int] | None = None,
+                  highlight_class: int | None = None) -> np.ndarray:
+    """The whole atlas as framed uint8 RGB: every kept cell's icon (faded by its share of one class when
+    `highlight_class` is given), with the `selected` (row, col) cell outlined."""
+    highlight = None if highlight_class is None else atlas.class_share(result.attribution, highlight_class)
+    picture = atlas.mosaic(result.icons.images, result.cells.kept, result.settings.grid, highlight=highlight)
+    return framed_mosaic(picture, result.settings.grid, selected)
+
+
+def icon_strip(icons: np.ndarray, side: int) -> np.ndarray:
+    """Icons in [0, 1] (K, H, W, C) side by side as one uint8 picture, each resized to side×side."""
+    return montage((np.asarray(icons) * 255).astype(np.uint8), side=side)
 
 
 def layout_scatter(xy: np.ndarray, labels: Sequence[str], grid: int, title: str = "", height: int = 380,

@@ -22,7 +22,7 @@ class PickedImage:
     caption: str
 
 
-UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"]
+UPLOAD_TYPES = list(images.IMAGE_TYPES)
 
 
 def photo_setting(key: str, default: str = "coffee") -> Setting:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from PIL import Image
+
+from lessons.core.tiles import montage
+from lessons.topomap import compute as topomap
+from lessons.topomap.data import UnitActivations
+
+if TYPE_CHECKING:
+    from pandas.io.formats.style import Styler
 
 BLANK = (255, 255, 255, 0)  # outside the units' hull: transparent
 
@@ -80,3 +88,24 @@ def quality_bars(table: pd.DataFrame, column: str, title: str) -> alt.Chart:
         x=alt.X(f"{column}:Q", title=column.replace("_", " ")),
         tooltip=["layout", alt.Tooltip(f"{column}:Q", format=".4f")],
     ).properties(height=34 * len(table) + 30)
+
+
+def top_image_strips(source: UnitActivations, k: int) -> list[np.ndarray]:
+    """For every unit, a strip of the images that drive it hardest: k digits, or at most 3 photo crops."""
+    side, k = (28, k) if source.images.ndim == 3 else (32, min(k, 3))
+    return [montage(source.images[topomap.top_images(source.activations, u, k)], side=side)
+            for u in range(source.units)]
+
+
+def quality_table(table: pd.DataFrame) -> Styler:
+    """The layout comparison with readable column names and rounded numbers, for st.dataframe."""
+    shown = table.rename(columns={"resample_auc": "down/up-sampling AUC", "blur_auc": "blur AUC",
+                                  "components": "blobs per map", "component_px": "mean blob size (px)"})
+    return (shown.style.format("{:.4f}", subset=["down/up-sampling AUC", "blur AUC"])
+            .format("{:.1f}", subset=["blobs per map", "mean blob size (px)"])
+            .format("{:.2f}", subset=["seconds"]))
+
+
+def unit_profile_table(names: Sequence[str], class_means: np.ndarray) -> pd.DataFrame:
+    """One unit's class-mean activation for every class, for st.dataframe."""
+    return pd.DataFrame({"class": list(names), "class-mean activation": class_means})

@@ -9,15 +9,15 @@ attribution (activation × gradient averaged per cell, or this app's filled-map 
 from __future__ import annotations
 
 import threading
-
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from lessons.core import capture
 from lessons.atlas.layout import whitening_matrix
+from lessons.core import capture
+from lessons.core.progress import Progress
 from lessons.core.registry import LoadedModel
 from lessons.optvis import render as R
 from lessons.optvis.objectives import Objective
@@ -26,11 +26,9 @@ DEFAULT_LAYER = {"efficientnet_lite0": "blocks.10", "digit_cnn": "relu2"}
 CROP_SIZE = 128  # crops are fed at this size (the network is fully convolutional; 3× cheaper than 224 px)
 ICON_SETTINGS = R.Settings(size=64, steps=64, lr=0.08, param="fft", transforms=True)
 CHUNK = 64  # cells optimised together in one batch
-ProgressFn = Callable[[float, str], None]
 
 
-
-def layer_maps(loaded: LoadedModel, images: np.ndarray, layer: str, progress: ProgressFn | None = None) -> np.ndarray:
+def layer_maps(loaded: LoadedModel, images: np.ndarray, layer: str, progress: Progress | None = None) -> np.ndarray:
     """Feature maps (N, C, H, W) of `layer` for images (N, S, S, C) uint8 already at the size they are fed at."""
     x = torch.from_numpy(np.asarray(images, np.float32) / 255.0).permute(0, 3, 1, 2)
     mean = torch.tensor(loaded.spec.mean).view(1, -1, 1, 1)
@@ -49,7 +47,7 @@ def sample_positions(maps: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.nd
 
 
 def sampled_activations(loaded: LoadedModel, images: np.ndarray, layer: str, seed: int = 0,
-                        progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray]:
+                        progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One activation vector per image at a random spatial position of `layer`: (vectors (N, C), positions (N, 2)).
 
     `images` are (N, S, S, C) uint8 already at the size they are fed at (no resizing or centre-cropping here).
@@ -72,7 +70,7 @@ _FORWARD_AD_LOCK = threading.Lock()
 
 
 def gradient_attribution(loaded: LoadedModel, layer: str, maps: np.ndarray, positions: np.ndarray,
-                         batch: int = 64, progress: ProgressFn | None = None) -> np.ndarray:
+                         batch: int = 64, progress: Progress | None = None) -> np.ndarray:
     """Carter et al.'s attribution (N, classes): activation × gradient of every class logit with respect to the
     activation vector at each image's sampled position, in the image's own feature map.
 
@@ -139,16 +137,16 @@ class Icons:
 
 
 def invert_cells(loaded: LoadedModel, layer: str, directions: np.ndarray, settings: R.Settings = ICON_SETTINGS,
-                 chunk: int = CHUNK, progress: ProgressFn | None = None) -> Icons:
+                 chunk: int = CHUNK, progress: Progress | None = None) -> Icons:
     """Feature inversion of every direction; `chunk` cells share one optimisation batch (1 = one at a time)."""
     k = len(directions)
     images, scores = [], []
     for start in range(0, k, max(chunk, 1)):
         part = directions[start:start + chunk]
 
-        def step(i: int, steps: int, value: float, start: int = start) -> None:
+        def step(i: int, steps: int, value: float, start: int = start, size: int = len(part)) -> None:
             if progress is not None:
-                progress((start + len(part) * i / steps) / k, f"cells {start + 1}–{start + len(part)} of {k}: "
+                progress((start + size * i / steps) / k, f"cells {start + 1}–{start + size} of {k}: "
                          f"step {i}/{steps}")
         result = R.render(loaded, per_image_direction(layer, part),
                           R.Settings(**{**settings.__dict__, "batch": len(part)}), progress=step)

@@ -6,20 +6,20 @@ member by member with limits on the count and the uncompressed size, and anythin
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 import numpy as np
-from PIL import Image
 
 from lessons.core import data
 from lessons.core import uploads as images
 
 MAX_ZIP_MEMBERS = 500
 MAX_ZIP_UNCOMPRESSED = 200 * 1024**2
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
+IMAGE_SUFFIXES = tuple(f".{kind}" for kind in images.IMAGE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -31,35 +31,12 @@ class Sources:
     names: tuple[str, ...]  # one per source picture (photo caption, upload name, or "digit 3")
 
 
-def random_crops(pictures: list[np.ndarray], n: int, size: int, seed: int = 0,
-                 min_scale: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
-    """n random square crops (side between min_scale and 1 of the shorter side), half of them mirrored, resized to
-    size×size: (crops (n, size, size, 3) uint8, index of the picture each came from)."""
-    if not pictures:
-        raise ValueError("no pictures to crop")
-    rng = np.random.default_rng(seed)
-    origin = rng.integers(len(pictures), size=n)
-    scales = np.sqrt(rng.uniform(min_scale**2, 1.0, size=n))  # uniform in area
-    u = rng.uniform(size=(n, 2))
-    flips = rng.uniform(size=n) < 0.5
-    out = np.empty((n, size, size, 3), np.uint8)
-    for i in range(n):
-        picture = pictures[origin[i]]
-        h, w = picture.shape[:2]
-        side = max(8, int(round(scales[i] * min(h, w))))
-        top, left = int(u[i, 0] * (h - side)), int(u[i, 1] * (w - side))
-        crop = Image.fromarray(np.ascontiguousarray(picture[top:top + side, left:left + side]))
-        crop = crop.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
-        out[i] = np.asarray(crop)[:, ::-1] if flips[i] else np.asarray(crop)
-    return out, origin
-
-
 def photo_crops(n: int, size: int, seed: int = 0, extra: list[tuple[str, np.ndarray]] | None = None) -> Sources:
     """Random crops of every shipped photo plus any extra (name, H×W×3 uint8) pictures, e.g. uploads."""
     keys = data.photo_keys()
     names = [data.photo_info(k).caption for k in keys] + [name for name, _ in extra or []]
     pictures = [data.load_photo(k) for k in keys] + [np.asarray(p, np.uint8) for _, p in extra or []]
-    crops, origin = random_crops(pictures, n, size, seed)
+    crops, origin = data.random_crops(pictures, n, size, seed)
     return Sources(crops, origin, tuple(names))
 
 
@@ -137,3 +114,8 @@ def decode_uploads(files: list[tuple[str, bytes]]) -> Decoded:
         except images.ImageInputError as error:
             problems.append(f"**{name}** can't be used: {error}")
     return Decoded(pictures, problems)
+
+
+def uploads_digest(files: list[tuple[str, bytes]]) -> str:
+    """A short id of the uploaded files' contents (their order counts, their names do not), for keying caches."""
+    return hashlib.sha256(b"".join(hashlib.sha256(raw).digest() for _, raw in files)).hexdigest()[:16]

@@ -7,18 +7,17 @@ and a benchmark can time the stages; every random choice comes from `AtlasSettin
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from lessons.atlas import compute as atlas
-from lessons.atlas import layout as atlas_layout
 from lessons.atlas import data as atlas_sources
+from lessons.atlas import layout as atlas_layout
 from lessons.core import registry
+from lessons.core.progress import Progress, sub_range
 from lessons.core.registry import LoadedModel
 
-ProgressFn = Callable[[float, str], None]
 STAGES = ("images", "activations", "layout", "icons", "attribution")
 # share of the progress bar each stage gets (roughly its share of the time on a CPU, published recipe)
 _WEIGHTS = {"images": 0.06, "activations": 0.28, "layout": 0.12, "icons": 0.34, "attribution": 0.20}
@@ -62,6 +61,7 @@ class AtlasSettings:
     seed: int = 0
     uploads_digest: str = ""  # identifies the uploaded pictures mixed into the crops ("" = none)
     recipe: str = DEFAULT_RECIPE  # a key of RECIPES: whitening before the layout and the kind of attribution
+    weights: str = "pretrained"  # the network's weights ("random" when its trained weights are missing)
 
 
 @dataclass(frozen=True)
@@ -100,17 +100,13 @@ def atlas_images(settings: AtlasSettings, extra: list[tuple[str, np.ndarray]] | 
     return atlas_sources.photo_crops(settings.n_images, atlas.CROP_SIZE, settings.seed, extra)
 
 
-def _stage_reporter(progress: ProgressFn | None, stage: str) -> ProgressFn:
+def _stage_reporter(progress: Progress | None, stage: str) -> Progress:
     before = sum(_WEIGHTS[s] for s in STAGES[:STAGES.index(stage)])
-
-    def report(fraction: float, message: str) -> None:
-        if progress is not None:
-            progress(min(before + _WEIGHTS[stage] * min(max(fraction, 0.0), 1.0), 1.0), message)
-    return report
+    return sub_range(progress, before, before + _WEIGHTS[stage])
 
 
 def build(loaded: LoadedModel, settings: AtlasSettings, extra: list[tuple[str, np.ndarray]] | None = None,
-          progress: ProgressFn | None = None) -> Atlas:
+          progress: Progress | None = None) -> Atlas:
     """Build the atlas for `settings` on a loaded (shared, read-only) model, reporting progress in [0, 1]."""
     if settings.recipe not in RECIPES:
         raise ValueError(f"unknown recipe {settings.recipe!r}; use one of {tuple(RECIPES)}")
@@ -158,6 +154,11 @@ def build(loaded: LoadedModel, settings: AtlasSettings, extra: list[tuple[str, n
     return Atlas(settings, sources, acts, xy, cells, icons, attribution, seconds)
 
 
+def display_names(names: tuple[str, ...] | list[str], digits: bool) -> list[str]:
+    """How each class is shown: 'digit 3' for the digit network, the ImageNet name otherwise."""
+    return [f"digit {name}" if digits else name for name in names]
+
+
 def cell_labels(result: Atlas, names: tuple[str, ...] | list[str]) -> list[str]:
     """One line per kept cell: its grid position, point count and strongest class."""
     best = atlas.top_classes(result.attribution, names, k=1) if len(result.attribution) else []
@@ -171,6 +172,27 @@ def class_totals(result: Atlas) -> np.ndarray:
     return (np.clip(result.attribution, 0, None) * counts[:, None]).sum(axis=0)
 
 
+def ranked_classes(result: Atlas) -> list[int]:
+    """Class indices ordered by the positive evidence the atlas holds for them, most first."""
+    return [int(c) for c in np.argsort(-class_totals(result))]
+
+
+def strongest_classes(result: Atlas, cell: int, names: tuple[str, ...] | list[str],
+                      k: int = 5) -> list[tuple[str, float]]:
+    """The k classes with the most evidence in kept cell `cell`, with their values."""
+    return atlas.top_classes(result.attribution[cell:cell + 1], names, k)[0]
+
+
+def cells_serving_both(result: Atlas, first: int, second: int, k: int = 4) -> tuple[np.ndarray, bool]:
+    """Up to k kept cells that raise both classes' logits, strongest first, and True; when no cell raises both, the k
+    cells whose weaker share of the two classes is largest, and False."""
+    shared = atlas.shared_cells(result.attribution[:, first], result.attribution[:, second])
+    if len(shared):
+        return shared[:k], True
+    closest = np.minimum(atlas.class_share(result.attribution, first), atlas.class_share(result.attribution, second))
+    return np.argsort(-closest)[:k], False
+
+
 def compare_classes(result: Atlas, first: int, second: int, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """Cells where `first` beats `second` most, and where `second` beats `first` most (kept-cell indices)."""
     diff = result.attribution[:, first] - result.attribution[:, second]
@@ -179,12 +201,31 @@ def compare_classes(result: Atlas, first: int, second: int, k: int = 4) -> tuple
     return order[:k], order[::-1][:k]
 
 
+def point_sources(result: Atlas) -> list[str]:
+    """For every point of the layout, the name of the picture (photo, upload or digit) its image came from."""
+    return [result.sources.names[o] for o in result.sources.origin]
+
+
 def source_share(result: Atlas, k: int) -> list[tuple[str, int]]:
     """Where the points of kept cell k came from: (picture name, count), most common first."""
     origins = result.sources.origin[result.cells.members(k)]
     values, counts = np.unique(origins, return_counts=True)
     order = np.argsort(-counts, kind="stable")
     return [(result.sources.names[values[i]], int(counts[i])) for i in order]
+
+
+def timing_summary(seconds: dict[str, float]) -> str:
+    """Each stage's time, in build order: 'images 0.1 s, activations 2.3 s, …'."""
+    return ", ".join(f"{stage} {seconds[stage]:.1f} s" for stage in STAGES if stage in seconds)
+
+
+def alternative_layout(result: Atlas, n_neighbors: int, min_dist: float) -> tuple[np.ndarray, float]:
+    """The atlas's activations laid out again by UMAP with other settings (normalised to [0, 1]²), and how well that
+    layout keeps each point's neighbours (trustworthiness)."""
+    whitened = RECIPES[result.settings.recipe].whitened
+    xy = atlas_layout.layout(result.activations, "umap", n_neighbors, min_dist, seed=result.settings.seed,
+                             whitened=whitened)
+    return atlas_layout.normalise(xy), atlas_layout.trustworthiness(result.activations, xy, whitened=whitened)
 
 
 def cost_summary(seconds: dict[str, float]) -> str:

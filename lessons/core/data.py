@@ -1,4 +1,5 @@
-"""Offline data the app ships or finds in installed packages: photos, MNIST digits, scikit-learn digits.
+"""Offline data the app ships or finds in installed packages: photos, MNIST digits, scikit-learn digits; random
+square crops of pictures.
 
 Nothing here touches the network. Only images that live inside installed wheels are used; scikit-image's
 fetch-on-demand images are never requested.
@@ -12,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 
@@ -152,3 +154,26 @@ def _small_digits_cached() -> tuple[np.ndarray, np.ndarray]:
 def small_digits() -> tuple[np.ndarray, np.ndarray]:
     """Return scikit-learn's 1,797 8×8 digits (values 0–16, float32) and their int64 labels."""
     return _small_digits_cached()
+
+
+def random_crops(pictures: list[np.ndarray], n: int, size: int, seed: int = 0,
+                 min_scale: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """n random square crops (side between min_scale and 1 of the shorter side), half of them mirrored, resized to
+    size×size: (crops (n, size, size, 3) uint8, index of the picture each came from)."""
+    if not pictures:
+        raise ValueError("no pictures to crop")
+    rng = np.random.default_rng(seed)
+    origin = rng.integers(len(pictures), size=n)
+    scales = np.sqrt(rng.uniform(min_scale**2, 1.0, size=n))  # uniform in area
+    u = rng.uniform(size=(n, 2))
+    flips = rng.uniform(size=n) < 0.5
+    out = np.empty((n, size, size, 3), np.uint8)
+    for i in range(n):
+        picture = pictures[origin[i]]
+        h, w = picture.shape[:2]
+        side = max(8, round(scales[i] * min(h, w)))
+        top, left = int(u[i, 0] * (h - side)), int(u[i, 1] * (w - side))
+        crop = Image.fromarray(np.ascontiguousarray(picture[top:top + side, left:left + side]))
+        crop = crop.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        out[i] = np.asarray(crop)[:, ::-1] if flips[i] else np.asarray(crop)
+    return out, origin

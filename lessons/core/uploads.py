@@ -29,6 +29,8 @@ MAX_SIDE_AFTER_DECODE: int = 2048
 #: Formats Pillow may open here (JPEG covers camera MPO files). Others, EPS (which calls Ghostscript) among them,
 #: are refused as "not an image".
 ACCEPTED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")
+#: The one list of image file types the app accepts (uploads, and images inside a .zip).
+IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp")
 _UPLOAD_HINT = "Upload a PNG, JPEG, GIF, BMP, TIFF or WebP."
 _ANIMATION_FORMATS = {"GIF", "PNG", "WEBP"}
 _GRAYSCALE_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}

@@ -153,6 +153,11 @@ def group_profiles(activations: np.ndarray, groups: list[np.ndarray], reference:
     return out - reference[:, None] if reference is not None else out
 
 
+def preferred_classes(profiles: np.ndarray) -> np.ndarray:
+    """Each unit's preferred class: the column of its profile (units, classes) with the highest value."""
+    return np.asarray(profiles).argmax(axis=1)
+
+
 def top_images(activations: np.ndarray, unit: int, k: int = 6) -> np.ndarray:
     """Indices of the k images that drive a unit hardest (conv maps are averaged over positions), strongest first."""
     acts = np.asarray(activations)

@@ -13,14 +13,18 @@ import numpy as np
 import torch
 from torch import nn
 
-from lessons.atlas import data as atlas_sources
-from lessons.core import capture, preprocess, registry
-from lessons.core import data
+from lessons.core import capture, data, preprocess, registry
 from lessons.core.nets import mnist_cnn
+from lessons.core.progress import Progress
 
 DIGIT_LAYERS: dict[str, tuple[str, ...]] = {"digit_mlp": ("relu1",), "digit_cnn": ("relu1", "relu2")}
 PHOTO_LAYERS: tuple[str, ...] = ("blocks.3", "blocks.5", "blocks.8", "blocks.11", "blocks.15")
 PHOTO_CROP = 224
+PHOTO_DEFAULT_LAYER = "blocks.15"
+LAYER_NOTES: dict[str, dict[str, str]] = {
+    "digit_mlp": {"relu1": "the 128 hidden units (after ReLU)"},
+    "digit_cnn": {"relu1": "8 channels after the first convolution", "relu2": "16 channels after the second"},
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,24 @@ class UnitActivations:
         if not self.has_truth:
             return np.ones(len(self.labels), dtype=bool)
         return self.predictions == self.labels
+
+
+def layers_for(network: str) -> tuple[list[str], str]:
+    """The layers a network's map can be drawn from, and the one shown first (the digit networks' last)."""
+    if network in DIGIT_LAYERS:
+        layers = list(DIGIT_LAYERS[network])
+        return layers, layers[-1]
+    return list(PHOTO_LAYERS), PHOTO_DEFAULT_LAYER
+
+
+def layer_note(network: str, layer: str) -> str:
+    """What a layer's units are, in a few words ('a block output' for the photo network's blocks)."""
+    return LAYER_NOTES.get(network, {}).get(layer, "a block output")
+
+
+def display_names(source: UnitActivations) -> tuple[str, ...]:
+    """How the classes are shown: 'digit 3' for the digits, the photo's caption for photo crops."""
+    return tuple(f"digit {n}" for n in source.class_names) if source.has_truth else source.class_names
 
 
 def balanced_indices(labels: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
@@ -82,15 +104,14 @@ def photo_crops_balanced(per_photo: int, size: int = PHOTO_CROP, seed: int = 0) 
     """`per_photo` random crops (scale and mirror) of every shipped photo: (crops (N, S, S, 3) uint8, photo index)."""
     crops, origins = [], []
     for index, key in enumerate(data.photo_keys()):
-        picture, _ = atlas_sources.random_crops([data.load_photo(key)], per_photo, size, seed=seed + index,
-                                                min_scale=0.4)
+        picture, _ = data.random_crops([data.load_photo(key)], per_photo, size, seed=seed + index, min_scale=0.4)
         crops.append(picture)
         origins.append(np.full(per_photo, index))
     return np.concatenate(crops), np.concatenate(origins)
 
 
 def photo_activations(loaded: registry.LoadedModel, layer: str, per_photo: int = 16, seed: int = 0,
-                      progress: registry.ProgressFn | None = None) -> UnitActivations:
+                      progress: Progress | None = None) -> UnitActivations:
     """Activations of an ImageNet model's layer on crops of the shipped photos; each photo is one class."""
     crops, origin = photo_crops_balanced(per_photo, loaded.spec.input_size, seed)
     inputs = preprocess.prepare_batch(crops, loaded.spec)

@@ -6,11 +6,11 @@ Pure compute (no Streamlit), so a page, a benchmark and a notebook make the same
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from lessons.core.progress import Progress
 from lessons.topomap import compute as topomap
 from lessons.topomap import layouts as topomap_layouts
 
@@ -52,7 +52,7 @@ def chance_maps(profiles: np.ndarray, values: np.ndarray | None = None, seed: in
 
 def compare_layouts(profiles: np.ndarray, methods: tuple[str, ...] = tuple(topomap_layouts.LAYOUTS),
                     metric: str = "cosine", seed: int = 0, refined: bool = False, values: np.ndarray | None = None,
-                    progress: Callable[[float, str], None] | None = None) -> list[dict[str, float | str]]:
+                    progress: Progress | None = None) -> list[dict[str, float | str]]:
     """The paper's quality numbers (both error AUCs, blob count and size) and the time for every layout method,
     and last the same numbers for a random placement of the units (chance)."""
     rows: list[dict[str, float | str]] = []

@@ -72,9 +72,40 @@ def test_the_digit_network_builds_an_atlas_of_digits(page):
 
 def test_the_recipe_presets_the_umap_knobs_and_keys_the_store(page):
     assert page.radio(key="atlas_recipe").value == "carter"
-    assert (page.slider(key="atlas_neighbors").value, page.select_slider(key="atlas_min_dist").value) == (50, 0.05)
+    assert (page.slider(key="atlas_neighbors").value, page.select_slider(key="atlas_min_dist").value) == (50, "0.05")
     page.radio(key="atlas_recipe").set_value("app").run()
     no_exception(page)
-    assert (page.slider(key="atlas_neighbors").value, page.select_slider(key="atlas_min_dist").value) == (20, 0.01)
+    assert (page.slider(key="atlas_neighbors").value, page.select_slider(key="atlas_min_dist").value) == (20, "0.01")
     assert page.query_params["atlas_recipe"] in ("app", ["app"])
     assert "not** part of the published recipe" in " ".join(m.value for m in page.markdown)
+    assert page.query_params["atlas_neighbors"] in ("20", ["20"])
+
+
+def test_a_shared_link_restores_every_setting_and_the_url_carries_them_back():
+    link = {"atlas_network": "digit_cnn", "atlas_layer": "relu1", "atlas_images": "300", "atlas_grid": "8",
+            "atlas_steps": "8", "atlas_min_count": "3", "atlas_recipe": "app", "atlas_method": "umap",
+            "atlas_neighbors": "30", "atlas_min_dist": "0.1", "atlas_seed": "4", "atlas_cell": "2",
+            "atlas_class": "7", "atlas_first": "3", "atlas_second": "5"}
+    at = open_lesson(PAGE, timeout=300, query=link)
+    build = [b for b in at.button if b.key == "atlas_build"]
+    if build:  # not built yet by another test in this process
+        build[0].click().run()
+        no_exception(at)
+    assert [h.value for h in at.header] == BUILT
+    expected = {"atlas_network": "digit_cnn", "atlas_layer": "relu1", "atlas_images": 300, "atlas_grid": 8,
+                "atlas_steps": 8, "atlas_min_count": 3, "atlas_recipe": "app", "atlas_neighbors": 30,
+                "atlas_min_dist": "0.1", "atlas_seed": 4, "atlas_cell": 2, "atlas_class": "7", "atlas_first": "3",
+                "atlas_second": "5"}
+    for key, value in expected.items():
+        assert at.session_state[key] == value, key
+    for key, value in link.items():
+        assert at.query_params[key] in (value, [value]), key
+    assert at.selectbox(key="atlas_cell").value == 2 and at.selectbox(key="atlas_first").value == "3"
+    assert "at least 3 of the" in " ".join(i.caption for img in at.get("image") for i in img.proto.imgs)
+    # a student's changes travel in the link too (these keys used to be read from it but never written back)
+    at.selectbox(key="atlas_cell").select_index(1).run()
+    at.selectbox(key="atlas_class").set_value("2").run()
+    at.slider(key="atlas_min_count").set_value(4).run()
+    no_exception(at)
+    for key, value in {"atlas_cell": "1", "atlas_class": "2", "atlas_min_count": "4"}.items():
+        assert at.query_params[key] in (value, [value]), key

@@ -29,14 +29,20 @@ def lite() -> registry.LoadedModel:
 
 
 @pytest.fixture(scope="module")
-def small_atlas(lite) -> atlas_pipeline.Atlas:
-    return atlas_pipeline.build(lite, SMALL)
-
-
-def test_small_atlas_has_consistent_parts_and_reports_progress(lite):
+def small_build(lite) -> tuple[atlas_pipeline.Atlas, list[float], dict[str, torch.Tensor]]:
+    """The small atlas, built once for the module: the atlas, the progress it reported, the weights before it."""
     seen: list[float] = []
     before = {k: v.clone() for k, v in lite.module.state_dict().items()}
-    result = atlas_pipeline.build(lite, SMALL, progress=lambda f, m: seen.append(f))
+    return atlas_pipeline.build(lite, SMALL, progress=lambda f, m: seen.append(f)), seen, before
+
+
+@pytest.fixture(scope="module")
+def small_atlas(small_build) -> atlas_pipeline.Atlas:
+    return small_build[0]
+
+
+def test_small_atlas_has_consistent_parts_and_reports_progress(lite, small_build):
+    result, seen, before = small_build
     k = len(result.cells.kept)
     assert 3 <= k <= 36
     assert result.activations.shape == (300, 112) and result.xy.shape == (300, 2)
@@ -67,7 +73,7 @@ def test_the_same_settings_build_the_same_atlas(lite, small_atlas):
 
 def test_cell_attribution_equals_the_rest_of_the_network_on_a_filled_map(lite, small_atlas):
     layer, k = SMALL.layer, 0
-    c, h, w = lite.output_shapes[layer]
+    _, h, w = lite.output_shapes[layer]
     baseline = small_atlas.activations.mean(axis=0)
     x = torch.from_numpy(np.stack([small_atlas.cells.means[k], baseline]).astype(np.float32))[:, :, None, None]
     x = x.expand(-1, -1, h, w).contiguous()

@@ -29,11 +29,11 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 def test_random_crops_are_reproducible_squares_from_every_picture():
     pictures = [np.full((60, 90, 3), 10, np.uint8), np.full((120, 80, 3), 200, np.uint8)]
-    crops, origin = sources.random_crops(pictures, 40, 32, seed=3)
+    crops, origin = data.random_crops(pictures, 40, 32, seed=3)
     assert crops.shape == (40, 32, 32, 3) and crops.dtype == np.uint8 and set(origin) == {0, 1}
     for crop, o in zip(crops, origin):
         assert (crop == (10 if o == 0 else 200)).all()  # a crop shows only its own picture
-    again, origin_again = sources.random_crops(pictures, 40, 32, seed=3)
+    again, origin_again = data.random_crops(pictures, 40, 32, seed=3)
     np.testing.assert_array_equal(again, crops)
     np.testing.assert_array_equal(origin_again, origin)
 

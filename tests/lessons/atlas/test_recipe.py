@@ -11,7 +11,8 @@ from lessons.atlas import layout as atlas_layout
 from lessons.atlas import pipeline as atlas_pipeline
 from lessons.core import registry
 
-DIGITS = dict(model_key="digit_cnn", layer="relu2", n_images=200, grid=5, min_count=3, steps=8, method="tsne")
+DIGITS = {"model_key": "digit_cnn", "layer": "relu2", "n_images": 200, "grid": 5, "min_count": 3, "steps": 8,
+          "method": "tsne"}
 
 
 @pytest.fixture(scope="module")

@@ -92,3 +92,8 @@ def test_group_profiles_and_top_images_match_brute_force():
     assert np.isnan(out[:, 2]).all()
     top = topomap.top_images(acts, 2, k=4)
     np.testing.assert_array_equal(top, np.argsort(-pooled[:, 2])[:4])
+
+
+def test_preferred_classes_are_each_units_strongest_column():
+    profiles = np.array([[0.1, 0.7, -0.2], [-1.0, -2.0, -0.5], [3.0, 3.0, 1.0]])
+    np.testing.assert_array_equal(topomap.preferred_classes(profiles), [1, 2, 0])  # a tie goes to the first

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from lessons.core import registry
-from lessons.core import data
+from lessons.core import data, registry
 from lessons.core.nets import mnist_mlp
-from lessons.topomap import pipeline as topomap_pipeline
 from lessons.topomap import data as sources
+from lessons.topomap import pipeline as topomap_pipeline
 
 
 def test_balanced_indices_take_the_same_number_of_every_class():
@@ -94,3 +93,21 @@ def test_concurrent_sessions_on_the_shared_digit_cnn_get_the_serial_answer():
         np.testing.assert_array_equal(result.activations, serial[layer])
     assert all(not m._forward_hooks and not m._forward_pre_hooks for m in loaded.module.modules())
     assert not loaded.module.training and not any(p.requires_grad for p in loaded.module.parameters())
+
+
+def test_layers_for_each_network_and_the_one_shown_first():
+    assert sources.layers_for("digit_mlp") == (["relu1"], "relu1")
+    assert sources.layers_for("digit_cnn") == (["relu1", "relu2"], "relu2")
+    layers, first = sources.layers_for("efficientnet_lite0")
+    assert layers == list(sources.PHOTO_LAYERS) and first == "blocks.15" and first in layers
+    assert sources.layer_note("digit_cnn", "relu2") == "16 channels after the second"
+    assert sources.layer_note("efficientnet_lite0", "blocks.3") == "a block output"
+
+
+def test_display_names_prefix_digits_and_keep_photo_captions():
+    acts, labels = np.zeros((2, 3), np.float32), np.array([0, 1])
+    digits = sources.UnitActivations(acts, labels, labels, ("0", "1"), np.zeros((2, 28, 28), np.uint8), True)
+    photos = sources.UnitActivations(acts, labels, labels, ("Coffee", "Rocket"), np.zeros((2, 8, 8, 3), np.uint8),
+                                     False)
+    assert sources.display_names(digits) == ("digit 0", "digit 1")
+    assert sources.display_names(photos) == ("Coffee", "Rocket")

@@ -7,9 +7,9 @@ import pytest
 
 from lessons.core.nets import mnist_mlp
 from lessons.topomap import compute as topomap
+from lessons.topomap import data as topomap_sources
 from lessons.topomap import layouts as topomap_layouts
 from lessons.topomap import pipeline as topomap_pipeline
-from lessons.topomap import data as topomap_sources
 
 
 def test_build_draws_one_map_per_class_blank_outside_the_hull():
