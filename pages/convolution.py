@@ -75,7 +75,7 @@ def section_kernels() -> tuple[PickedImage, np.ndarray, Filtered | None]:
     with st.container(border=True):
         pick_col, kernel_col = st.columns([2, 3], gap="large")
         with pick_col:
-            picked: PickedImage = photo_picker("conv_photo", default="camera")
+            picked: PickedImage = photo_picker("conv_photo")
         with kernel_col:
             widgets.kernel_controls()
     widgets.follow_the_image(picked.image_id)

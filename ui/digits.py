@@ -7,7 +7,7 @@ import streamlit as st
 
 from lessons.core import data
 from ui.images import PickedImage
-from ui.state import PageState, Setting, choice, init_from_url, integer
+from ui.state import PageState, Setting, choice, integer
 
 
 DIGIT_CLASSES = [str(d) for d in range(10)]
@@ -18,18 +18,16 @@ def digit_settings(key: str) -> tuple[Setting, Setting]:
     return choice(f"{key}_class", "3", DIGIT_CLASSES), integer(f"{key}_example", 1, 1, None)
 
 
-def digit_picker(key: str, state: PageState | None = None) -> PickedImage:
-    """Choose a held-out digit by class and example number (the model never trained on these)."""
+def digit_picker(key: str, state: PageState) -> PickedImage:
+    """Choose a held-out digit by class and example number (the model never trained on these).
+
+    The page declares both settings with `digit_settings(key)`; the example's range is bound here."""
     _, _, x_test, y_test = data.mnist_split()
-    classes = [str(d) for d in range(10)]
-    init_from_url(f"{key}_class", classes, "3")
     left, right = st.columns(2)
-    digit = int(left.selectbox("Digit", classes, key=f"{key}_class"))
+    digit = int(left.selectbox("Digit", DIGIT_CLASSES, key=f"{key}_class"))
     members = np.flatnonzero(y_test == digit)
-    if state is not None:
-        state.bind(f"{key}_example", low=1, high=len(members))
-    example = right.slider("Example", 1, len(members), key=f"{key}_example") if state is not None else \
-        right.slider("Example", 1, len(members), 1, key=f"{key}_example")
+    state.bind(f"{key}_example", low=1, high=len(members))
+    example = right.slider("Example", 1, len(members), key=f"{key}_example")
     index = int(members[example - 1])
     return PickedImage(f"mnist-test:{index}", x_test[index],
                        f"Held-out MNIST digit #{index} (label {digit}) — MNIST, LeCun, Cortes & Burges, CC BY-SA 3.0")

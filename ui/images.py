@@ -10,7 +10,7 @@ import streamlit as st
 
 from lessons.core import data
 from lessons.core import uploads as images
-from ui.state import Setting, choice, init_from_url
+from ui.state import Setting, choice
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,11 @@ def _photo_label(key: str) -> str:
     return data.photo_info(key).caption
 
 
-def photo_picker(key: str, default: str = "coffee") -> PickedImage:
-    """Selectbox over the catalogue plus an uploader; a bad upload shows a message and keeps the last image."""
+def photo_picker(key: str) -> PickedImage:
+    """Selectbox over the catalogue plus an uploader; a bad upload shows a message and keeps the last image.
 
-    keys = data.photo_keys()
-    init_from_url(key, keys, default)
-    choice = st.selectbox("Photo", keys, key=key, format_func=_photo_label)
+    The page declares the choice with `photo_setting(key, default)`."""
+    choice = st.selectbox("Photo", data.photo_keys(), key=key, format_func=_photo_label)
     upload = st.file_uploader("…or upload your own image", type=UPLOAD_TYPES, key=f"{key}_upload",
                               help=f"Up to {images.MAX_UPLOAD_BYTES // 2**20} MB; PNG, JPEG, GIF, BMP, TIFF, WebP.")
     if upload is not None:

@@ -1,5 +1,4 @@
-"""Altair charts of the linear-classifier lesson, and its two displays of numbers (the editable points table and
-the training metrics).
+"""Altair charts of the linear-classifier lesson (its widgets and displays of numbers are in `ui.linear_widgets`).
 
 The animated charts are built once as Altair charts over named datasets ("field", "points", …) and turned into a
 Vega-Lite template; each frame only fills in the datasets (`with_data`), as Arrow tables. That keeps a frame cheap
@@ -20,7 +19,6 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import streamlit as st
 
 from lessons.linear import compute as lc
 from lessons.linear.data import CLASS_NAMES
@@ -329,29 +327,3 @@ def frame_specs(frame: lc.Frame, history: lc.History, points: np.ndarray, labels
         landscape=with_data(landscape_template(len(frame.thetas), float(frame.offsets[-1]), len(frame.offsets)),
                             landscape_datasets(frame, history)),
     )
-
-
-# ------------------------------------------------------------------------------------------- tables and metrics
-def points_editor(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
-    """The points as an editable table (id, x, y, class; rows can be added and deleted); returns its rows now."""
-    edited = st.data_editor(
-        table, key=key, num_rows="dynamic", hide_index=True, height=260,
-        column_config={
-            "id": st.column_config.TextColumn("point", disabled=True, help="p = from the data set, a = added"),
-            "x": st.column_config.NumberColumn("x", min_value=-10.0, max_value=10.0, format="%.2f"),
-            "y": st.column_config.NumberColumn("y", min_value=-10.0, max_value=10.0, format="%.2f"),
-            "class": st.column_config.SelectboxColumn("class", options=list(CLASS_NAMES), required=True),
-        },
-    )
-    return edited.to_dict("records")
-
-
-def training_metrics(trainer: lc.Trainer, sharpness: float) -> None:
-    """One row of metrics: step (of the max), loss, accuracy, learning rate now, sharpness |w|."""
-    history = trainer.history
-    metrics = st.columns(5)
-    metrics[0].metric(f"Step (of {trainer.config.max_steps})", f"{trainer.step}")
-    metrics[1].metric("Loss", f"{history.loss[-1]:.4f}")
-    metrics[2].metric("Accuracy", f"{history.accuracy[-1]:.1%}")
-    metrics[3].metric("Learning rate", f"{trainer.current_lr():.3g}")
-    metrics[4].metric("Sharpness |w|", f"{sharpness:.2f}")

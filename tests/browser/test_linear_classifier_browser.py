@@ -4,10 +4,9 @@ a click on the chart adds a point."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page, expect
 
 from bench.serve import AppServer, open_page, save_screenshot, screenshot_dir, wait_rendered
 from ui.navigation import HOME_TITLE, lesson_by_path
@@ -18,10 +17,14 @@ LESSON = lesson_by_path("pages/linear_classifier.py")
 MAIN = '[data-testid="stMain"]'
 
 
+def _step_value(page: Page) -> Locator:
+    """The step counter's value shown above the training charts."""
+    return page.locator('[data-testid="stMetric"]', has_text="Step").locator('[data-testid="stMetricValue"]').first
+
+
 def _step(page: Page) -> int:
-    """The step counter shown above the training charts."""
-    value = page.locator('[data-testid="stMetric"]', has_text="Step").locator('[data-testid="stMetricValue"]')
-    return int(value.first.inner_text())
+    """The step count shown above the training charts."""
+    return int(_step_value(page).inner_text())
 
 
 def _open(page: Page, server: AppServer, query: str = "") -> None:
@@ -35,13 +38,14 @@ def test_play_advances_training_and_pause_stops_it(app_server: AppServer, page: 
     _open(page, app_server)
     assert _step(page) == 0
     page.get_by_role("button", name="Play").click()
-    time.sleep(2.5)
+    expect(_step_value(page)).not_to_have_text("0", timeout=30_000)  # training has taken steps
     page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_enabled()
     load = wait_rendered(page, LESSON.title)
     assert not load["exceptions"], load["exceptions"]
     paused_at = _step(page)
     assert paused_at > 0
-    time.sleep(1.0)
+    wait_rendered(page, LESSON.title)  # idle for another settle time: several frames of the playing timer
     assert _step(page) == paused_at  # paused means idle: nothing moves
     assert re.search(rf"lc_step={paused_at}\b", page.url), page.url
     save_screenshot(page, screenshot_dir() / "linear_classifier-trained.png")
@@ -64,7 +68,6 @@ def test_clicking_the_chart_adds_a_point(app_server: AppServer, page: Page) -> N
     assert box is not None
     # the upper-left corner of the plot area is empty: a click there adds a point of class A (the default)
     chart.click(position={"x": box["width"] * 0.2, "y": box["height"] * 0.35})
-    time.sleep(0.5)
-    wait_rendered(page, LESSON.title)
     page.get_by_text(re.compile(r"^101 points of class A")).first.wait_for(timeout=30_000)
-    assert "lc_edits=" in page.url
+    wait_rendered(page, LESSON.title)
+    assert re.search(r"lc_edits=a[^&]", page.url), page.url  # the added point travels in the link

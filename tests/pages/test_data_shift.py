@@ -10,6 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from lessons.shift import compute as data_shift
 from tests.pages.apptest import APP, no_exception, open_lesson
+from tests.pages.test_linear_classifier import widgets_outside_their_declaration
+from ui.settings.data_shift import STATE
+from ui.state import bound_key
 
 PAGE = "pages/data_shift.py"
 
@@ -48,6 +51,16 @@ def test_default_view_and_main_controls(page, monkeypatch):
     assert all(cell.split(" point")[0][0] in "+−" for cell in gap_column)  # points, never a negative "gap closed"
     assert not any("closes −" in cell for cell in gap_column)
     assert any(m.value.startswith("**Standard CNN.** Rotation: top-1") for m in page.markdown)
+
+
+def test_every_widget_takes_exactly_its_declared_range(page):
+    assert widgets_outside_their_declaration(page, STATE) == {}
+    assert page.session_state[bound_key("shift_step")].high == len(data_shift.SHIFTS["rotation"].amounts) - 1
+    page.radio(key="shift_dataset").set_value("online").run()
+    page.selectbox(key="shift_shift").set_value("position").run()
+    no_exception(page)
+    assert widgets_outside_their_declaration(page, STATE) == {}
+    assert page.session_state[bound_key("shift_step")].high == len(data_shift.SHIFTS["position"].amounts) - 1
 
 
 def test_cifar10_offline_says_so_quickly(page, monkeypatch):

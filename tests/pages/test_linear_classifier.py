@@ -12,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 from lessons.linear import compute as lc
 from lessons.linear import data as ld
 from tests.pages.apptest import open_lesson
+from ui.settings.linear_classifier import STATE
+from ui.state import PageState, Setting, bound_key
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -62,6 +64,27 @@ def _charts(at: AppTest) -> list:
     return list(at.get("arrow_vega_lite_chart")) + list(at.get("vega_lite_chart"))
 
 
+def widgets_outside_their_declaration(at: AppTest, state: PageState) -> dict[str, tuple]:
+    """Widgets of declared settings whose range, step or options differ from the declaration (as bound on this
+    run): {key: (what the widget takes, what the declaration allows)}."""
+    def declared(key: str) -> Setting:
+        return at.session_state[bound_key(key)] if bound_key(key) in at.session_state else state[key]
+
+    wrong = {}
+    for widget in [*at.slider, *at.number_input]:
+        if widget.key in state.settings:
+            setting = declared(widget.key)
+            if (widget.min, widget.max, widget.step) != (setting.low, setting.high, setting.step or 1):
+                wrong[widget.key] = ((widget.min, widget.max, widget.step), (setting.low, setting.high, setting.step))
+    for widget in [*at.selectbox, *at.radio, *at.select_slider]:
+        if widget.key in state.settings:
+            setting = declared(widget.key)
+            allowed = setting.options if setting.kind == "choice" else range(int(setting.low), int(setting.high) + 1)
+            if [widget.format_func(option) for option in allowed] != list(widget.options):
+                wrong[widget.key] = (list(widget.options), list(allowed))
+    return wrong
+
+
 @pytest.fixture(scope="module")
 def page() -> AppTest:
     return _open()
@@ -90,6 +113,14 @@ def test_default_view_shows_every_section_and_the_real_parameters(page):
     assert lc.landscape_summary(runs.start_losses, runs.final_losses, runs.steps, True, 1, line.sharpness) in shown
     assert "can be split by a straight line" in _summary(page) and "A bowl with no floor" in shown
     assert "boundary (black) is **straight**" in shown and "bending bought nothing here" in shown
+
+
+def test_every_widget_takes_exactly_its_declared_range(page):
+    assert widgets_outside_their_declaration(page, STATE) == {}
+    assert page.session_state[bound_key("lc_step")].high == 500  # the step count is capped by the max steps
+    at = _open({"lc_max_steps": "2000", "lc_step": "1500", **QUICK})
+    assert at.session_state[bound_key("lc_step")].high == 2000 and _step(at) == "1500 / 2000"
+    assert _open({"lc_max_steps": "200", "lc_step": "300", **QUICK}).session_state["lc_step"] == 0  # beyond the max
 
 
 def test_training_buttons_step_play_pause_and_reset():
@@ -239,7 +270,7 @@ def test_bad_url_values_fall_back_to_defaults():
     assert at.slider(key="lc_theta").value == 0 and at.slider(key="lc_sharp").value == 1.0
     assert at.select_slider(key="lc_mlp_width").value == "16" and at.slider(key="lc_mlp_depth").value == 1
     assert _step(at) == "0 / 500" and _summary(at).startswith("100 points of class A")
-    assert _query(at, "lc_edits") == "" and _query(at, "lc_preset") == "separable"  # a link without hand edits
+    assert "lc_edits" not in at.query_params and _query(at, "lc_preset") == "separable"  # no hand edits, no text
 
 
 def test_points_are_edited_with_the_table_and_reset():
@@ -261,7 +292,7 @@ def test_points_are_edited_with_the_table_and_reset():
     at.button(key="lc_reset_points").click().run()
     _ok(at)
     assert _summary(at).startswith("100 points of class A (blue circles) and 100 of class B")
-    assert _query(at, "lc_edits") == ""
+    assert "lc_edits" not in at.query_params
     assert at.data_editor[0].key == "lc_editor_1"  # the editor starts afresh from the reset points
 
 
@@ -295,4 +326,4 @@ def test_edits_too_long_for_a_link_stay_in_the_session_but_leave_the_link():
     _ok(at)
     assert _summary(at).startswith("201 points of class A") and "202 added by hand" in _summary(at)
     assert any("too many points for the link" in c.value for c in at.caption)
-    assert _query(at, "lc_edits") == "" and at.session_state["lc_hand_edits"] == many
+    assert "lc_edits" not in at.query_params and at.session_state["lc_hand_edits"] == many

@@ -59,13 +59,17 @@ def test_a_random_shared_link_restores_every_declared_setting(page: str) -> None
     state = page_state(page)
     rng = random.Random(zlib.crc32(page.encode()))
     wanted = {key: s.random_value(rng) for key, s in state.settings.items() if s.in_link and s.known_in_full}
-    at = open_lesson(f"pages/{page}.py", query=as_link(wanted))
-    for key, setting in state.settings.items():  # then the settings whose values the page knows only now
-        if setting.in_link and key not in wanted:
-            bound = bound_setting(at, key)
-            if bound is not None and bound.known_in_full:
+    run_time = [key for key, s in state.settings.items() if s.in_link and not s.known_in_full]
+    for _ in range(4):  # settings whose options depend on other settings are drawn once those are fixed
+        fresh = open_lesson(f"pages/{page}.py", query=as_link(wanted))
+        redrawn = False
+        for key in run_time:
+            bound = bound_setting(fresh, key)
+            if bound is not None and bound.known_in_full and not (key in wanted and bound.valid(wanted[key])):
                 wanted[key] = bound.random_value(rng)
-    fresh = open_lesson(f"pages/{page}.py", query=as_link(wanted))
+                redrawn = True
+        if not redrawn:
+            break
     no_exception(fresh)
     lost = {key: (value, fresh.session_state[key] if key in fresh.session_state else None)
             for key, value in wanted.items() if not restored(fresh, key, value)}

@@ -1,0 +1,276 @@
+"""Streamlit glue for the Linear-classifier page: cached lesson calls, the buttons' callbacks, the hand edits of the
+points (table and clicks), the controls and run of training and of the small network, and the displays of numbers
+(the editable points table, the training metrics) the page's sections place under their narrative.
+
+The cached wrappers only call `lessons.linear`; each is keyed by the point set's key, never by its points (the
+underscore-prefixed arrays are left out of the cache key).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from lessons.linear import compute as lc
+from lessons.linear import data as ld
+from lessons.linear import mlp as lm
+from ui.settings import linear_classifier as settings
+from ui.settings.linear_classifier import STATE
+
+INIT_LABELS = {"random": "Random (from the seed)", "manual": "Set by hand"}
+HAND_EDITS = "lc_hand_edits"  # the edit text in force (the `lc_edits` setting is what a link carries of it)
+
+
+# ------------------------------------------------------------------------------------------------------ cached compute
+@st.cache_data(max_entries=32, show_spinner=False)
+def network_view(data_key: str, width: int, depth: int, steps: int, seed: int, extent: float,
+                 _points: np.ndarray, _labels: np.ndarray) -> lm.MLPView:
+    """Train the small network on these points (cached per data, architecture and seed)."""
+    return lm.mlp_view(_points, _labels, width, depth, steps, seed, extent)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def line_facts(data_key: str, _points: np.ndarray, _labels: np.ndarray) -> tuple[bool, lc.ManyStarts]:
+    """Whether a line splits these points, and descent in (w1, w2, b) from many random starts (cached per data)."""
+    return lc.linearly_separable(_points, _labels), lc.descent_from_many_starts(_points, _labels)
+
+
+# ----------------------------------------------------------------------------------------------------------- callbacks
+def _bump(key: str) -> None:
+    st.session_state[key] = st.session_state.get(key, 0) + 1
+
+
+def set_edits(text: str) -> None:
+    """Replace the hand edits and start the table editor afresh from them."""
+    st.session_state[HAND_EDITS] = text
+    _bump("lc_editor_gen")
+
+
+def change(playing: bool | None = None, step: bool = False, restart: bool = False, **values: str) -> None:
+    """A button's work: change declared settings, start or stop playing, take one step, or restart training."""
+    for key, value in values.items():
+        STATE.set(key, value)
+    if playing is not None:
+        st.session_state["lc_playing"] = playing
+    if step:
+        st.session_state["lc_trainer"].run(1)
+    if restart:
+        st.session_state.pop("lc_trainer_key", None)
+
+
+# ------------------------------------------------------------------------------------------------------------- points
+def point_controls() -> tuple[str, float, int, DeltaGenerator]:
+    """Data set, noise and seed side by side; returns them and the column left for the reset button."""
+    cols = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
+    preset = cols[0].selectbox("Data set", ld.PRESETS, key="lc_preset", format_func=ld.PRESET_TITLES.get)
+    noise = cols[1].slider("Noise", 0.0, 1.0, step=0.05, key="lc_noise",
+                           help="How far points scatter around their class's shape.")
+    seed = int(cols[2].number_input("Seed", 0, 9999, step=1, key="lc_seed",
+                                    help="Same seed, same points and the same random starting line."))
+    return preset, float(noise), seed, cols[3]
+
+
+def hand_edits(source: tuple[str, float, int]) -> ld.Edits:
+    """The hand edits in force: a shared link's on the first run, none after the data set changes."""
+    if HAND_EDITS not in st.session_state:
+        from_link = ld.decode_edits(STATE.value("lc_edits"), ld.DEFAULT_POINTS)
+        st.session_state.update({HAND_EDITS: ld.encode_edits(from_link), "lc_edits_source": source,
+                                 "lc_editor_gen": 0})
+    elif st.session_state.get("lc_edits_source") != source:  # new data: hand edits belonged to the old points
+        st.session_state["lc_edits_source"] = source
+        set_edits("")
+    return ld.decode_edits(st.session_state[HAND_EDITS], ld.DEFAULT_POINTS)
+
+
+def edited_points() -> ld.PointSet:
+    """The chosen points with the hand edits in force, a reset button beside them and the table editor below."""
+    preset, noise, seed, reset_column = point_controls()
+    edits = hand_edits((preset, noise, seed))
+    reset_column.button("Reset points", key="lc_reset_points", on_click=set_edits, args=("",), width="stretch",
+                       help="Forget the points you added or removed.")
+    data = ld.edited_points(preset, noise, seed, edits)
+    with st.expander("Edit the points as a table"):
+        from_table = edit_table(data)
+    if from_table != edits:
+        st.session_state[HAND_EDITS] = ld.encode_edits(from_table)
+        data = ld.edited_points(preset, noise, seed, from_table)
+    return data
+
+
+def edit_table(data: ld.PointSet) -> ld.Edits:
+    """The points as an editable table; returns the edits it now stands for."""
+    st.caption("Change a coordinate or a class, add rows at the bottom, or select rows and delete them. "
+               "Clicking the chart in section 3 does the same.")
+    table_key = f"lc_editor_{st.session_state['lc_editor_gen']}"
+    if f"{table_key}_base" not in st.session_state:
+        for stale in [k for k in st.session_state if str(k).startswith("lc_editor_") and str(k).endswith("_base")]:
+            del st.session_state[stale]
+        st.session_state[f"{table_key}_base"] = pd.DataFrame(ld.points_table(data.points, data.labels, data.ids))
+    rows = points_editor(st.session_state[f"{table_key}_base"], table_key)
+    return ld.edits_from_table(data.preset_points, data.preset_labels, rows)
+
+
+def points_editor(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+    """The points as an editable table (id, x, y, class; rows can be added and deleted); returns its rows now."""
+    edited = st.data_editor(
+        table, key=key, num_rows="dynamic", hide_index=True, height=260,
+        column_config={
+            "id": st.column_config.TextColumn("point", disabled=True, help="p = from the data set, a = added"),
+            "x": st.column_config.NumberColumn("x", min_value=-10.0, max_value=10.0, format="%.2f"),
+            "y": st.column_config.NumberColumn("y", min_value=-10.0, max_value=10.0, format="%.2f"),
+            "class": st.column_config.SelectboxColumn("class", options=list(ld.CLASS_NAMES), required=True),
+        },
+    )
+    return edited.to_dict("records")
+
+
+def edits_fit_the_link() -> bool:
+    """Whether a shared link carries the hand edits in force (long edit lists stay out of it)."""
+    return ld.link_edits(st.session_state[HAND_EDITS]) == st.session_state[HAND_EDITS]
+
+
+def clickable_field(data: ld.PointSet, spec: dict[str, Any]) -> None:
+    """The class a click adds, and the data chart: a click on an empty spot adds a point, on a point removes it."""
+    add_as = st.radio("Click adds", ld.CLASS_NAMES, key="lc_click_class", horizontal=True,
+                      format_func=lambda c: f"class {c}",
+                      help="Click an empty spot of the chart to add a point there; click a point to remove it.")
+    event = st.vega_lite_chart(spec, key=f"lc_field_{st.session_state.get('lc_click_gen', 0)}",
+                               on_select="rerun", selection_mode=["cell", "pt"], width="content")
+    selection = dict(event.selection) if event is not None else {}
+    by_click = ld.edit_from_click(data.edits, selection, ld.CLASS_NAMES.index(add_as), data.n_preset)
+    if by_click is not None:
+        _bump("lc_click_gen")  # a fresh chart: its selection is cleared, so one click is one edit
+        if by_click != data.edits:
+            set_edits(ld.encode_edits(by_click))
+        st.rerun()
+
+
+# ----------------------------------------------------------------------------------------------------------- training
+def start_line_controls() -> DeltaGenerator:
+    """The starting line: random or by hand, with its rotation, offset and sharpness; returns the choice's column."""
+    cols = st.columns([2, 2, 2, 2])
+    init = cols[0].radio("Starting line", settings.INIT_MODES, key="lc_init", format_func=INIT_LABELS.get)
+    by_hand = init == "manual"
+    cols[1].slider("Rotation θ (°)", -180, 180, step=5, key="lc_theta", disabled=not by_hand)
+    cols[2].slider("Offset", -3.0, 3.0, step=0.05, key="lc_offset", disabled=not by_hand)
+    cols[3].slider("Sharpness |w|", 0.1, 10.0, step=0.1, key="lc_sharp", disabled=not by_hand)
+    return cols[0]
+
+
+def training_controls() -> lc.TrainConfig:
+    """The optimiser, learning rate, annealing and step controls, with the starting line as one config."""
+    cols = st.columns([3, 3, 2, 2, 2])
+    cols[0].radio("Optimiser", list(lc.OPTIMISERS), key="lc_opt", format_func=lc.OPTIMISERS.get)
+    cols[1].select_slider("Learning rate", settings.LR_CHOICES, key="lc_lr",
+                          help="Step size, on a log scale from 0.0001 to 10.")
+    cols[2].selectbox("Annealing", list(lc.SCHEDULES), key="lc_anneal", format_func=lc.SCHEDULES.get,
+                      help="Shrink the learning rate as training goes on.")
+    cols[3].selectbox("Max steps", settings.MAX_STEP_CHOICES, key="lc_max_steps")
+    cols[4].slider("Steps per frame", 1, 50, key="lc_spf",
+                   help="Optimisation steps between two pictures while playing.")
+    value = STATE.value
+    return lc.train_config(value("lc_opt"), float(value("lc_lr")), value("lc_anneal"), int(value("lc_max_steps")),
+                           value("lc_init"), value("lc_seed"), value("lc_theta"), value("lc_offset"), value("lc_sharp"))
+
+
+def current_trainer(data: ld.PointSet, config: lc.TrainConfig) -> lc.Trainer:
+    """The training run for these points and settings: kept while they stay, replayed to a link's step count once."""
+    linked_step = STATE.bind("lc_step", high=config.max_steps)  # a step count above the max is no valid link
+    if "lc_restore_step" not in st.session_state:
+        st.session_state["lc_restore_step"] = linked_step  # a shared link's step count, used once
+    training_key = (data.key, lc.run_key(config))
+    if st.session_state.get("lc_trainer_key") != training_key or st.session_state["lc_trainer"].step > config.max_steps:
+        target = min(int(st.session_state.pop("lc_restore_step", 0) or 0), config.max_steps)
+        st.session_state["lc_trainer"] = lc.train_to(data.points, data.labels, config, target)
+        st.session_state["lc_trainer_key"] = training_key
+        st.session_state["lc_restore_step"] = 0
+    st.session_state.setdefault("lc_playing", False)
+    trainer: lc.Trainer = st.session_state["lc_trainer"]
+    if trainer.config.max_steps != config.max_steps:  # no annealing: a new limit continues the same run
+        trainer.set_max_steps(config.max_steps)
+    if trainer.done:
+        st.session_state["lc_playing"] = False
+    return trainer
+
+
+def training_buttons(trainer: lc.Trainer) -> None:
+    """Play, pause, one step and reset, in one row."""
+    playing = bool(st.session_state["lc_playing"])
+    buttons = st.columns(4)
+    buttons[0].button("Play", key="lc_play", icon=":material/play_arrow:", on_click=change,
+                      kwargs={"playing": True}, disabled=playing or trainer.done, width="stretch")
+    buttons[1].button("Pause", key="lc_pause", icon=":material/pause:", on_click=change,
+                      kwargs={"playing": False}, disabled=not playing, width="stretch")
+    buttons[2].button("Step", key="lc_step_once", icon=":material/skip_next:", on_click=change,
+                      kwargs={"playing": False, "step": True}, disabled=trainer.done, width="stretch",
+                      help="One optimisation step.")
+    buttons[3].button("Reset", key="lc_reset", icon=":material/restart_alt:", on_click=change,
+                      kwargs={"playing": False, "restart": True}, width="stretch",
+                      help="Back to the starting line, step 0.")
+
+
+def advance(trainer: lc.Trainer) -> None:
+    """While playing, train one frame's worth of steps (and keep the link's step count up to date)."""
+    if not st.session_state.get("lc_playing"):
+        return
+    trainer.run(int(STATE.value("lc_spf")))
+    STATE.set("lc_step", trainer.step)
+    STATE.write_url()
+    if trainer.done:
+        st.session_state["lc_playing"] = False
+        st.rerun()  # a full run turns the timer off
+
+
+def training_metrics(trainer: lc.Trainer, sharpness: float) -> None:
+    """One row of metrics: step (of the max), loss, accuracy, learning rate now, sharpness |w|."""
+    history = trainer.history
+    metrics = st.columns(5)
+    metrics[0].metric(f"Step (of {trainer.config.max_steps})", f"{trainer.step}")
+    metrics[1].metric("Loss", f"{history.loss[-1]:.4f}")
+    metrics[2].metric("Accuracy", f"{history.accuracy[-1]:.1%}")
+    metrics[3].metric("Learning rate", f"{trainer.current_lr():.3g}")
+    metrics[4].metric("Sharpness |w|", f"{sharpness:.2f}")
+
+
+def big_step_buttons() -> None:
+    """Two buttons that set up a too-big learning rate on the overlapping clouds, then anneal it."""
+    st.button("Try lr = 10", key="lc_try_big", on_click=change, width="stretch",
+              kwargs={"playing": True, "lc_preset": "overlapping", "lc_opt": "momentum", "lc_lr": "10",
+                      "lc_anneal": "none"},
+              help="SGD + momentum at learning rate 10 on the overlapping clouds, playing.")
+    st.button("…then anneal it", key="lc_try_anneal", on_click=change, width="stretch",
+              kwargs={"playing": True, "lc_anneal": "exponential"},
+              help="The same with exponential decay of the learning rate.")
+
+
+def link_the_run() -> None:
+    """Put the steps trained so far and the hand edits (when short enough) into the declared state for the link."""
+    STATE.set("lc_step", st.session_state["lc_trainer"].step)
+    STATE.set("lc_edits", ld.link_edits(st.session_state[HAND_EDITS]))
+
+
+# ------------------------------------------------------------------------------------------------- the small network
+def network_controls() -> tuple[int, int, int]:
+    """Hidden width, number of wide layers and training steps, with the architecture beside them."""
+    cols = st.columns([3, 2, 2, 3])
+    width = int(cols[0].select_slider("Hidden width", settings.MLP_WIDTHS, key="lc_mlp_width"))
+    depth = int(cols[1].slider("Wide layers", 1, 3, key="lc_mlp_depth"))
+    steps = int(cols[2].selectbox("Training steps", settings.MLP_STEPS, key="lc_mlp_steps"))
+    cols[3].caption(f"Network: {lm.architecture(width, depth)}, tanh after every hidden layer; Adam, learning rate "
+                    f"{lm.MLP_LR}, every point in every step.")
+    return width, depth, steps
+
+
+def trained_network(data: ld.PointSet, width: int, depth: int, steps: int, extent: float) -> lm.MLPView:
+    """The small network trained on these points, in a status box that reports its accuracy."""
+    architecture = lm.architecture(width, depth)
+    with st.status(f"Training the {architecture} network…", expanded=False) as status:
+        view = network_view(data.key, width, depth, steps, int(STATE.value("lc_seed")), extent, data.points,
+                            data.labels)
+        status.update(label=f"Network {architecture} ({view.parameters} numbers) trained for {steps} steps: "
+                            f"{view.accuracy:.1%} of the points right.", state="complete")
+    return view
