@@ -98,7 +98,7 @@ def run(loaded: LoadedModel, request: Request, progress: Progress | None = None,
     if request.method not in ("fft", "pixel"):
         raise ValueError(f"unknown method {request.method!r}; use one of {METHODS}")
     init = mean_image(loaded, settings.size) if settings.init == "mean" else None
-    return render_mod.render(loaded, objective, settings, progress=render_mod.step_reporter(progress), init_image=init,
+    return render_mod.render(loaded, objective, settings, progress=progress, init_image=init,
                              on_snapshot=on_snapshot)
 
 

@@ -17,7 +17,7 @@ import torch
 
 from lessons.atlas.layout import whitening_matrix
 from lessons.core import capture
-from lessons.core.progress import Progress
+from lessons.core.progress import Progress, sub_range
 from lessons.core.registry import LoadedModel
 from lessons.optvis import render as R
 from lessons.optvis.objectives import Objective
@@ -144,12 +144,10 @@ def invert_cells(loaded: LoadedModel, layer: str, directions: np.ndarray, settin
     for start in range(0, k, max(chunk, 1)):
         part = directions[start:start + chunk]
 
-        def step(i: int, steps: int, value: float, start: int = start, size: int = len(part)) -> None:
-            if progress is not None:
-                progress((start + size * i / steps) / k, f"cells {start + 1}–{start + size} of {k}: "
-                         f"step {i}/{steps}")
+        cells = sub_range(progress, start / k, (start + len(part)) / k,
+                          prefix=f"cells {start + 1}–{start + len(part)} of {k}: ")
         result = R.render(loaded, per_image_direction(layer, part),
-                          R.Settings(**{**settings.__dict__, "batch": len(part)}), progress=step)
+                          R.Settings(**{**settings.__dict__, "batch": len(part)}), progress=cells)
         images.append(result.images)
         scores.append(result.scores)
     if not images:

@@ -116,14 +116,16 @@ def penalty(image: torch.Tensor, settings: Settings) -> torch.Tensor:
 
 
 def render(loaded: LoadedModel, objective: Objective, settings: Settings = Settings(),
-           progress: StepFn | None = None, cancel: Callable[[], bool] | None = None,
+           progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
            init_image: np.ndarray | None = None, full_forward: bool = False,
            on_snapshot: SnapshotFn | None = None) -> Result:
     """Maximise `objective` over an image; stops early (cancelled=True) when `cancel()` turns true.
 
     The steps run on `registry.fused_model(loaded)` (batch norm folded in; same outputs), and only as far as the
-    deepest layer the objective reads unless `full_forward`. `on_snapshot` sees each snapshot as it is taken.
+    deepest layer the objective reads unless `full_forward`. `on_snapshot` sees each snapshot as it is taken;
+    `progress` hears the fraction of steps done and the objective reached.
     """
+    report = step_reporter(progress)
     loaded = registry.fused_model(loaded)
     dev = loaded.device
     generator = torch.Generator().manual_seed(settings.seed)
@@ -154,8 +156,8 @@ def render(loaded: LoadedModel, objective: Objective, settings: Settings = Setti
                     result.snapshots.append((step, to_numpy(image_param.image())))
                     if on_snapshot is not None:
                         on_snapshot(step, result.snapshots[-1][1])
-                if progress is not None:
-                    progress(step, settings.steps, result.history[-1])
+                if report is not None:
+                    report(step, settings.steps, result.history[-1])
     except Cancelled:
         result.cancelled = True
     final = image_param.image().detach()

@@ -76,11 +76,11 @@ def test_cancel_and_errors_leave_the_shared_model_untouched(lite):
     obj = objectives.channel("blocks.2", 1)
     calls = []
     result = R.render(lite, obj, R.Settings(size=32, steps=10), cancel=lambda: len(calls) >= 3,
-                      progress=lambda s, n, v: calls.append(s))
+                      progress=lambda fraction, message: calls.append(fraction))
     assert result.cancelled and result.steps_done == 3 and result.images.shape == (1, 32, 32, 3)
     untouched(lite)
 
-    def boom(step: int, steps: int, value: float) -> None:
+    def boom(fraction: float, message: str) -> None:
         raise RuntimeError("stop")
 
     with pytest.raises(RuntimeError):
