@@ -10,8 +10,7 @@ import numpy as np
 
 from bench.report import print_table, verdict
 from lessons.attribution import compute as attribution
-from lessons.core import capture, preprocess, registry, runtime
-from lessons.core import data
+from lessons.core import capture, data, preprocess, registry, runtime
 
 
 def _timed(fn, repeats: int) -> float:  # noqa: ANN001

@@ -27,8 +27,8 @@ from sklearn.linear_model import RidgeCV
 from sklearn.random_projection import SparseRandomProjection
 
 from bench import report
-from lessons.cortex import brain_score
 from lessons.core import capture, preprocess, registry, runtime
+from lessons.cortex import brain_score
 from lessons.cortex import pipeline as cortex_pipeline
 from lessons.cortex import simulated as simulated_cortex
 

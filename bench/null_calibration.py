@@ -22,8 +22,8 @@ import time
 import numpy as np
 
 from bench import report
-from lessons.cortex import brain_score
 from lessons.core import chance
+from lessons.cortex import brain_score
 from lessons.cortex import pipeline as cortex_pipeline
 from lessons.cortex import simulated as simulated_cortex
 

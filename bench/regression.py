@@ -17,8 +17,8 @@ import torch
 from sklearn.linear_model import RidgeCV
 
 from bench import report
-from lessons.cortex import brain_score
 from lessons.core import registry, runtime
+from lessons.cortex import brain_score
 from lessons.cortex import pipeline as cortex_pipeline
 from lessons.cortex import simulated as simulated_cortex
 

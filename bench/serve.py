@@ -41,6 +41,18 @@ _IDLE_JS = """() => {
 }"""
 _POLL_S = 0.1
 _SETTLE_S = 0.5
+# The page's layout: the main area's width and height and where every chart and table is drawn (canvas or svg).
+_LAYOUT_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const drawn = [...document.querySelectorAll(
+        '[data-testid="stVegaLiteChart"], [data-testid="stPlotlyChart"], [data-testid="stDataFrame"]')];
+    const boxes = drawn.map((el) => {
+        const box = el.querySelector('canvas, svg')?.getBoundingClientRect();
+        return box ? [box.x, box.y, box.width, box.height] : null;
+    });
+    return JSON.stringify([main?.clientWidth, main?.scrollHeight, ...boxes]);
+}"""
+_LAYOUT_STABLE_POLLS = 3
 
 
 class PageLoad(TypedDict):
@@ -203,6 +215,21 @@ def _wait_idle(page: Page, deadline: float) -> None:
         if now > deadline:
             raise TimeoutError("Streamlit was still running the page script when the time ran out")
         time.sleep(_POLL_S)
+
+
+def wait_layout_stable(page: Page, timeout_s: float = 10.0) -> None:
+    """Wait until the page's layout (main area, drawn charts and tables) is the same over a few polls, e.g. after a
+    viewport change while charts re-measure their containers, or before clicking into a table."""
+    deadline = time.monotonic() + timeout_s
+    last, same = None, 0
+    while same < _LAYOUT_STABLE_POLLS:
+        layout = page.evaluate(_LAYOUT_JS)
+        same = same + 1 if layout == last else 0
+        last = layout
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page layout was still changing after {timeout_s:.0f} s")
+        if same < _LAYOUT_STABLE_POLLS:
+            time.sleep(_POLL_S)
 
 
 def _wait_rendered(page: Page, title: str, start: float, deadline: float) -> PageLoad:

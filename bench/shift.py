@@ -8,8 +8,7 @@ import time
 import numpy as np
 
 from bench.report import print_table, verdict
-from lessons.core import registry
-from lessons.core import data
+from lessons.core import data, registry
 from lessons.shift import compute as data_shift
 
 

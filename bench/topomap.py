@@ -13,12 +13,11 @@ from scipy.interpolate import griddata
 
 from bench.report import print_table, verdict
 from lessons.core import data
-from lessons.core.nets import mnist_cnn
-from lessons.core.nets import mnist_mlp
+from lessons.core.nets import mnist_cnn, mnist_mlp
 from lessons.topomap import compute as topomap
+from lessons.topomap import data as topomap_sources
 from lessons.topomap import layouts as topomap_layouts
 from lessons.topomap import pipeline as topomap_pipeline
-from lessons.topomap import data as topomap_sources
 
 CLASSES = 10
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from pathlib import Path
@@ -46,12 +47,38 @@ def test_upload_limit_matches_the_server_setting():
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
 
 
+def first_drawing_statement(source: str) -> ast.stmt | None:
+    """The first module-level statement that can run page code: not a docstring, import, def, class, or an
+    assignment that does not touch `st`."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.ClassDef):
+            continue
+        uses_streamlit = any(isinstance(n, ast.Name) and n.id == "st" for n in ast.walk(node))
+        if isinstance(node, ast.Assign | ast.AnnAssign) and not uses_streamlit:
+            continue
+        return node
+    return None
+
+
+def is_route_call(node: ast.stmt | None) -> bool:
+    """Whether a statement is `route_through_app()`."""
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name) and node.value.func.id == "route_through_app")
+
+
 def test_every_lesson_page_routes_through_the_app() -> None:
     """Each lesson page calls `route_through_app()` before drawing anything (see ui/routing.py)."""
     from ui.navigation import LESSONS
 
     for lesson in LESSONS:
-        source = (ROOT / lesson.path).read_text()
-        call = source.find("\nroute_through_app()")
-        assert call != -1, f"{lesson.path} does not call route_through_app()"
-        assert "st." not in source[:call].split('"""', 2)[-1], f"{lesson.path} draws before route_through_app()"
+        first = first_drawing_statement((ROOT / lesson.path).read_text())
+        assert is_route_call(first), f"{lesson.path} runs {ast.unparse(first) if first else 'nothing'} first"
+
+
+def test_the_routing_check_sees_a_page_that_draws_first() -> None:
+    drawn_first = 'import streamlit as st\nTITLE = "x"\nst.title(TITLE)\nroute_through_app()\n'
+    routed = 'import streamlit as st\ndef main():\n    st.title("x")\nroute_through_app()\nmain()\n'
+    assert not is_route_call(first_drawing_statement(drawn_first))
+    assert is_route_call(first_drawing_statement(routed))

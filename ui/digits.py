@@ -9,7 +9,6 @@ from lessons.core import data
 from ui.images import PickedImage
 from ui.state import PageState, Setting, choice, integer
 
-
 DIGIT_CLASSES = [str(d) for d in range(10)]
 
 

@@ -1,4 +1,5 @@
-"""Module-scoped Streamlit server and Chromium for the browser tests (both from `bench.serve`)."""
+"""One Streamlit server and one Chromium shared by all the browser tests (both from `bench.serve`); each test gets
+its own tab and context, so its own Streamlit session."""
 
 from __future__ import annotations
 
@@ -22,18 +23,18 @@ def require_chromium() -> None:
         pytest.skip(NO_CHROMIUM)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def app_server() -> Iterator[AppServer]:
-    """A healthy `streamlit run app.py` on a free loopback port."""
+    """A healthy `streamlit run app.py` on a free loopback port, shared by every browser test."""
     require_chromium()
     with AppServer() as server:
         server.wait_healthy(timeout=60)
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Headless system Chromium."""
+    """Headless system Chromium, shared by every browser test."""
     require_chromium()
     with sync_playwright() as playwright:
         chromium = launch_chromium(playwright)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 
 import numpy as np
@@ -11,7 +10,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page
 
-from bench.serve import AppServer, open_page, save_screenshot, screenshot_dir, wait_rendered
+from bench.serve import (
+    AppServer,
+    open_page,
+    save_screenshot,
+    screenshot_dir,
+    wait_rendered,
+)
 from ui.navigation import lesson_by_path
 
 pytestmark = pytest.mark.browser
@@ -37,10 +42,10 @@ def test_upload_a_zip_then_build_a_small_atlas(app_server: AppServer, page: Page
     assert not load["exceptions"], load["exceptions"]
     page.locator(UPLOAD_INPUT).set_input_files(
         {"name": "holiday.zip", "mimeType": "application/zip", "buffer": _zip_with_one_good_and_one_broken_image()})
-    time.sleep(0.5)
+    warning = page.locator('[data-testid="stAlert"]', has_text="broken.jpg")
+    warning.first.wait_for(state="visible", timeout=60_000)  # the upload's rerun has started
     load = wait_rendered(page, LESSON.title)
     assert not load["exceptions"], load["exceptions"]
-    warning = page.locator('[data-testid="stAlert"]', has_text="broken.jpg")
     assert warning.first.is_visible()
     assert page.get_by_text("1 of your images join the 14 photos").first.is_visible()
     page.get_by_role("button", name="Build the atlas").click()

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from bench.serve import AppServer, open_page, save_screenshot, screenshot_dir, wait_rendered
+from bench.serve import (
+    AppServer,
+    open_page,
+    save_screenshot,
+    screenshot_dir,
+    wait_rendered,
+)
 from ui.navigation import HOME_TITLE, lesson_by_path
 
 pytestmark = pytest.mark.browser

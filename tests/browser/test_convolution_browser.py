@@ -3,13 +3,19 @@ cleared cell without losing the student's numbers."""
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
-from bench.serve import AppServer, open_page, save_screenshot, screenshot_dir, wait_rendered
+from bench.serve import (
+    AppServer,
+    open_page,
+    save_screenshot,
+    screenshot_dir,
+    wait_layout_stable,
+    wait_rendered,
+)
 from ui.navigation import lesson_by_path
 
 pytestmark = pytest.mark.browser
@@ -36,11 +42,11 @@ def test_clearing_a_kernel_cell_explains_and_keeps_the_numbers(app_server: AppSe
     load = open_page(page, f"{app_server.url}/{LESSON.url_path}?conv_kernel=sharpen", LESSON.title)
     assert not load["exceptions"], load["exceptions"]
     page.locator(MAIN).get_by_text("Edit the numbers").click()
-    time.sleep(0.5)
-    wait_rendered(page, LESSON.title)
     grid = page.locator(f'{MAIN} [data-testid="stDataFrame"]').first
-    grid.wait_for(state="visible", timeout=30_000)
+    grid.wait_for(state="visible", timeout=30_000)  # the toggle's rerun has drawn the editor
+    wait_rendered(page, LESSON.title)
     grid.scroll_into_view_if_needed()
+    wait_layout_stable(page)  # the editor has its final size before a click aims at a cell
 
     def middle_cell() -> tuple[float, float]:
         box = grid.bounding_box()
@@ -50,21 +56,19 @@ def test_clearing_a_kernel_cell_explains_and_keeps_the_numbers(app_server: AppSe
 
     page.mouse.click(*middle_cell())
     page.keyboard.press("Delete")
-    time.sleep(0.8)
+    alert = page.locator(f'{MAIN} [data-testid="stAlert"]', has_text="can't be used yet")
+    alert.first.wait_for(state="visible", timeout=30_000)  # the edit's rerun has started
     load = wait_rendered(page, LESSON.title)
     assert not load["exceptions"], load["exceptions"]
-    alert = page.locator(f'{MAIN} [data-testid="stAlert"]', has_text="can't be used yet")
-    alert.first.wait_for(state="visible", timeout=30_000)
     assert "row 2, column 2" in alert.first.inner_text()
     assert page.locator(MAIN).get_by_text("8 · From parts to deep networks").first.count()  # the page goes on
     assert "-1" in grid.inner_text() or grid.is_visible()
 
     # the student's other numbers are still there: typing the missing one back makes the kernel usable again
-    time.sleep(0.5)
+    wait_layout_stable(page)
     page.mouse.click(*middle_cell())
     page.keyboard.type("5")
-    page.locator("#portal input, #portal textarea").first.wait_for(state="visible", timeout=10_000)  # cell editor
-    time.sleep(0.3)
+    expect(page.locator("#portal input, #portal textarea").first).to_have_value("5")  # the cell editor holds it
     page.keyboard.press("Enter")
     alert.first.wait_for(state="detached", timeout=30_000)
     wait_rendered(page, LESSON.title)

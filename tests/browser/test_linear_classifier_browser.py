@@ -8,7 +8,13 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from bench.serve import AppServer, open_page, save_screenshot, screenshot_dir, wait_rendered
+from bench.serve import (
+    AppServer,
+    open_page,
+    save_screenshot,
+    screenshot_dir,
+    wait_rendered,
+)
 from ui.navigation import HOME_TITLE, lesson_by_path
 
 pytestmark = pytest.mark.browser

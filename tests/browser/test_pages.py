@@ -7,7 +7,15 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page
 
-from bench.serve import AppServer, PageLoad, open_page, save_screenshot, screenshot_dir, wait_rendered
+from bench.serve import (
+    AppServer,
+    PageLoad,
+    open_page,
+    save_screenshot,
+    screenshot_dir,
+    wait_layout_stable,
+    wait_rendered,
+)
 from ui.navigation import HOME_TITLE, LESSONS, Lesson
 
 pytestmark = pytest.mark.browser
@@ -40,7 +48,7 @@ def test_page_renders(app_server: AppServer, page: Page, path: str, title: str) 
     name = path.strip("/") or "home"
     for width in SCREENSHOT_WIDTHS:  # a laptop and a phone: both are looked at before a page change lands
         page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(400)  # charts re-measure their container
+        wait_layout_stable(page)  # charts re-measure their container
         shot = save_screenshot(page, screenshot_dir() / f"{name}-{width}.png")
         assert shot.exists() and shot.stat().st_size > 5_000, f"screenshot {shot} missing or nearly empty"
 
@@ -54,9 +62,14 @@ def test_home_links_to_lesson(app_server: AppServer, page: Page, lesson: Lesson)
     check_rendered(app_server, page, wait_rendered(page, lesson.title), lesson.title)
 
 
-@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.url_path for lesson in LESSONS])
-def test_direct_link_works_for_the_first_visitor_after_a_restart(browser, lesson: Lesson) -> None:
+# One restart proves the fallback is retired in a real browser; that every lesson page calls it first is
+# checked without a server in tests/test_packaging.py.
+FIRST_VISITOR_LESSON = LESSONS[0]
+
+
+def test_direct_link_works_for_the_first_visitor_after_a_restart(browser) -> None:
     """A shared lesson link opened first on a freshly started server shows the lesson, not "Page not found"."""
+    lesson = FIRST_VISITOR_LESSON
     with AppServer() as fresh:
         fresh.wait_healthy(timeout=60)
         context = browser.new_context()
@@ -75,3 +88,4 @@ def test_direct_link_works_for_the_first_visitor_after_a_restart(browser, lesson
             assert width > 900, explain(fresh, f"narrow layout ({width:.0f} px): app.py's page config did not apply")
         finally:
             context.close()
+

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from lessons.core import capture, preprocess, registry, runtime
-from lessons.core import data
+from lessons.core import capture, data, preprocess, registry, runtime
 
 pytestmark = [pytest.mark.cuda,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")]

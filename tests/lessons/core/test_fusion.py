@@ -6,8 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from lessons.core import registry
-from lessons.core import fusion
+from lessons.core import fusion, registry
 from lessons.core.stages import run_stages
 
 

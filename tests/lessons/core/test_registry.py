@@ -10,9 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from lessons.core import capture, preprocess, registry, runtime
-from lessons.core import data
-from lessons.core import weights
+from lessons.core import capture, data, preprocess, registry, runtime, weights
 from lessons.core.stages import run_stages
 
 CAT_CLASSES = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}

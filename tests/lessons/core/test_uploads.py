@@ -17,7 +17,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from lessons.core.uploads import MAX_SIDE_AFTER_DECODE, MAX_UPLOAD_BYTES, DecodedImage, ImageInputError, decode_upload, describe
+from lessons.core.uploads import (
+    MAX_SIDE_AFTER_DECODE,
+    MAX_UPLOAD_BYTES,
+    DecodedImage,
+    ImageInputError,
+    decode_upload,
+    describe,
+)
 
 
 def encode(image: Image.Image, image_format: str, **save_options: object) -> bytes:

@@ -10,9 +10,18 @@ import pytest
 import torch
 
 from lessons.core import cache
-from lessons.core.nets import mnist_cnn
 from lessons.core.data import mnist_split
-from lessons.core.nets.mnist_cnn import CLASS_NAMES, MEAN, STD, DigitCNN, load_or_train, predict_digits, random_digit_cnn, to_input
+from lessons.core.nets import mnist_cnn
+from lessons.core.nets.mnist_cnn import (
+    CLASS_NAMES,
+    MEAN,
+    STD,
+    DigitCNN,
+    load_or_train,
+    predict_digits,
+    random_digit_cnn,
+    to_input,
+)
 
 STAGES = ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "fc"]
 
