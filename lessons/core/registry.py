@@ -281,6 +281,14 @@ def _refuse_training(module: nn.Module) -> None:
     module.train = train  # instance attribute shadows nn.Module.train
 
 
+def read_only(module: nn.Module) -> nn.Module:
+    """Make a module safe to share between sessions: eval mode, no gradients, and `train()` refused."""
+    module = module.eval().requires_grad_(False)
+    for sub in module.modules():
+        _refuse_training(sub)
+    return module
+
+
 @dataclass(frozen=True, eq=False)
 class LoadedModel:
     """A model ready for inference: eval mode, frozen weights, on its device, with its stages."""
@@ -376,9 +384,7 @@ def load_model(key: str = DEFAULT_MODEL, weights_kind: Weights = "pretrained", d
             note = "Untrained: every weight drawn at random (seed 0)."
         else:
             raise ValueError(f"weights must be 'pretrained' or 'random', not {weights_kind!r}")
-        module = module.to(dev, memory_format=_memory_format(dev)).eval().requires_grad_(False)
-        for sub in module.modules():
-            _refuse_training(sub)
+        module = read_only(module.to(dev, memory_format=_memory_format(dev)))
         loaded = LoadedModel(spec, weights_kind, module, dev, spec.stages(module), note)
         _cache[cache_key] = loaded
         return loaded

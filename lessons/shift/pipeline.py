@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lessons.core import registry
 from lessons.core.cache import cache_dir, load_or_train
 from lessons.core.nets import mnist_cnn
 from lessons.core.progress import Progress
@@ -38,7 +39,7 @@ def augmented_cnn(max_degrees: int, progress: Progress | None = None, seed: int 
         return result.model, {"seconds": float(result.seconds), "test_accuracy": float(result.test_accuracy)}
 
     model, meta = load_or_train(augmented_cache_path(max_degrees, epochs, seed), mnist_cnn.DigitCNN, train, progress)
-    return AugmentedCNN(model, int(max_degrees), float(meta.get("seconds", 0.0)))
+    return AugmentedCNN(registry.read_only(model), int(max_degrees), float(meta.get("seconds", 0.0)))
 
 
 @dataclass(frozen=True)

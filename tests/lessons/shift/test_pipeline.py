@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
+from lessons.core import registry
 from lessons.core.cache import CACHE_ENV
 from lessons.shift import compute, pipeline
 
@@ -23,6 +25,10 @@ def test_the_augmented_cnn_is_trained_once_then_read_from_the_disk_cache(tmp_pat
     for name, weights in trained.model.state_dict().items():
         assert torch.equal(weights, cached.model.state_dict()[name]), name
     assert not pipeline.augmented_cache_path(180, 1).exists()  # each rotation setting has its own file
+    shared = cached.model  # kept in a cache every session reads: read-only like the registry's models
+    assert not shared.training and not any(p.requires_grad for p in shared.parameters())
+    with pytest.raises(registry.ReadOnlyModelError):
+        shared.train()
 
 
 def _sweep(kind: str, top1: list[float]) -> compute.SweepResult:
