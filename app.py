@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.navigation import HOME_TITLE, SECTIONS, lessons_in
-from ui.routing import mark_routed
+from ui.navigation import HOME_TITLE, LESSONS, SECTIONS, lesson_neighbours, lessons_in
 
 st.set_page_config(page_title=HOME_TITLE, page_icon=":material/neurology:", layout="wide")
 
@@ -34,7 +33,7 @@ def home() -> None:
 
 def build_navigation() -> dict[str, list]:
     """Return the `st.navigation` mapping of section → pages, home first."""
-    pages: dict[str, list] = {"": [st.Page(home, title="Home", icon=":material/home:", default=True)]}
+    pages: dict[str, list] = {"": [home_page]}
     for section in SECTIONS:
         lessons = lessons_in(section)
         if lessons:
@@ -45,5 +44,26 @@ def build_navigation() -> dict[str, list]:
     return pages
 
 
-mark_routed()
-st.navigation(build_navigation()).run()
+def course_footer(url_path: str) -> None:
+    """Previous / Next links at the end of a lesson, in course order (the ends lead back to the course map)."""
+    found = [lesson for lesson in LESSONS if lesson.url_path == url_path]
+    if not found:
+        return
+    before, after = lesson_neighbours(found[0])
+    st.divider()
+    back, forward = st.columns(2)
+    if before is None:
+        back.page_link(home_page, label="Course map", icon=":material/arrow_back:")
+    else:
+        back.page_link(before.path, label=f"Previous: {before.title}", icon=":material/arrow_back:")
+    with forward.container(horizontal_alignment="right"):
+        if after is None:
+            st.page_link(home_page, label="Back to the course map", icon=":material/home:")
+        else:
+            st.page_link(after.path, label=f"Next: {after.title}", icon=":material/arrow_forward:")
+
+
+home_page = st.Page(home, title="Home", icon=":material/home:", default=True)
+current = st.navigation(build_navigation())
+current.run()
+course_footer(current.url_path)

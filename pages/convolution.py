@@ -268,7 +268,7 @@ def section_tolerance(picked: PickedImage, gray: np.ndarray, template: Template,
 
 
 def section_towards_cnns() -> None:
-    """8 · From hand-made parts to learned networks, and the link to the next lesson."""
+    """8 · From hand-made parts to learned networks."""
     st.header("8 · From parts to deep networks")
     st.markdown(
         "The next step in the story was the **deformable part model** (Felzenszwalb et al., 2008–2010). A person "
@@ -280,8 +280,6 @@ def section_towards_cnns() -> None:
         "A convolutional network takes the last step: it **learns** every kernel, including the ones that compute "
         "the features, stacks many such layers, and lets gradient descent decide what to be tolerant to."
     )
-    st.page_link("pages/inside_cnn.py", label="Next: look inside a real CNN — its learned kernels and feature maps",
-                 icon=":material/arrow_forward:")
 
 
 introduction()
