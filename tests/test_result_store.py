@@ -35,3 +35,18 @@ def test_store_under_many_threads():
     for t in threads:
         t.join(timeout=60)
     assert len(store._items) == 50
+
+
+def test_a_persistent_store_outlives_the_process_and_a_memory_store_does_not(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZERO_TO_BRAINS_CACHE", str(tmp_path))
+    import numpy as np
+
+    first = ResultStore(max_entries=4, disk_group="demo")
+    first.put(("layer", 3), {"map": np.arange(4.0)})
+    again = ResultStore(max_entries=4, disk_group="demo")  # a restarted server
+    assert np.array_equal(again.get(("layer", 3))["map"], np.arange(4.0))
+    assert ("layer", 3) in again and ("layer", 4) not in again
+    memory_only = ResultStore(max_entries=4)
+    memory_only.put(("layer", 3), 1)
+    assert ResultStore(max_entries=4).get(("layer", 3)) is None
+    assert not list((tmp_path / "results").glob("*/*.npz"))[1:]  # one record: the persistent store's
