@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench warm gallery clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,14 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Before a class: build every cache (digit networks, simulated cortex, default atlas) so no student waits.
+warm: $(STAMP)
+	$(PY) -m lessons.warm
+
+# Full-page screenshots of every lesson at 1400 px and 430 px, with an index page (needs Chromium).
+gallery: $(STAMP)
+	$(PY) -m bench gallery
 
 clean:
 	rm -rf $(VENV) screenshots .pytest_cache

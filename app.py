@@ -12,6 +12,7 @@ st.set_page_config(page_title=HOME_TITLE, page_icon=":material/neurology:", layo
 def home() -> None:
     """The course map: one section per stage of the journey, one line per lesson."""
     st.title(HOME_TITLE)
+    st.html("<style>.lesson-summary{margin:-0.4rem 0 0.9rem 2.2rem;color:#495057;font-size:0.95rem}</style>")
     st.markdown(
         "A hands-on path from a single line that separates two clouds of points, through the convolutions and "
         "feature maps of a real network, to the tools neuroscientists turn on networks — and finally to predicting "
@@ -24,10 +25,35 @@ def home() -> None:
             continue
         st.subheader(section)
         for lesson in lessons:
-            st.page_link(lesson.path, label=f"**{lesson.title}** — {lesson.summary}", icon=lesson.icon)
-    st.caption(
-        "Tip for instructors: everything here works without internet. Larger models (ResNet-18, AlexNet) can be "
-        "fetched on request where a connection exists."
+            with st.container(gap=None):
+                st.page_link(lesson.path, label=f"**{lesson.title}**", icon=lesson.icon)
+                st.markdown(f'<div class="lesson-summary">{lesson.summary}</div>', unsafe_allow_html=True)
+    instructors()
+
+
+def instructors() -> None:
+    """For instructors: offline use, and preparing every cache before a class."""
+    st.subheader("For instructors")
+    st.markdown(
+        "Everything here works without internet. Larger models (ResNet-18, AlexNet) can be fetched on request "
+        "where a connection exists. Before a class, **prepare** the app once (or run `make warm` on the server): "
+        "it trains the digit networks, builds the simulated cortex and the default activation atlas, so the first "
+        "student in the room never waits."
+    )
+    if st.button("Prepare for class", icon=":material/school:", key="home_prepare"):
+        prepare_for_class()
+
+
+def prepare_for_class() -> None:
+    """Run every warm-up step behind a staged progress bar, then list what each step did."""
+    from lessons.warm import prepare_for_class as warm  # loads torch: only on request
+    from ui.progress import progress_status
+
+    with progress_status("Preparing every lesson for class…", "Ready for class") as report:
+        steps = warm(report)
+    st.dataframe(
+        [{"step": s.name, "seconds": round(s.seconds, 1), "result": s.note} for s in steps],
+        hide_index=True, width="stretch",
     )
 
 
@@ -38,7 +64,7 @@ def build_navigation() -> dict[str, list]:
         lessons = lessons_in(section)
         if lessons:
             pages[section] = [
-                st.Page(lesson.path, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path)
+                st.Page(lesson.path, title=lesson.sidebar_title, icon=lesson.icon, url_path=lesson.url_path)
                 for lesson in lessons
             ]
     return pages

@@ -196,7 +196,7 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
 
 
-def _exception_texts(page: Page) -> list[str]:
+def exception_texts(page: Page) -> list[str]:
     """Texts of the exception boxes on the page."""
     return [box.inner_text() for box in page.locator('[data-testid="stException"]').all()]
 
@@ -242,8 +242,13 @@ def _wait_rendered(page: Page, title: str, start: float, deadline: float) -> Pag
     return PageLoad(
         first_h1_s=first_seen if heading.first.is_visible() else None,
         settled_s=time.monotonic() - start,
-        exceptions=_exception_texts(page),
+        exceptions=exception_texts(page),
     )
+
+
+def wait_idle(page: Page, timeout_s: float = 120.0) -> None:
+    """Wait until Streamlit has finished running the page (e.g. after a click) and it stayed idle briefly."""
+    _wait_idle(page, time.monotonic() + timeout_s)
 
 
 def wait_rendered(page: Page, title: str, timeout_s: float = 120.0) -> PageLoad:

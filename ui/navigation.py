@@ -21,6 +21,7 @@ class Lesson:
     title: str
     icon: str
     summary: str  # one line for the home page
+    nav_title: str = ""  # short title for the sidebar (the full title when it fits)
 
     @property
     def url_path(self) -> str:
@@ -31,6 +32,11 @@ class Lesson:
         visitor after a restart.
         """
         return Path(self.path).stem
+
+    @property
+    def sidebar_title(self) -> str:
+        """What the sidebar shows: the short title when the lesson has one."""
+        return self.nav_title or self.title
 
 
 LESSONS: tuple[Lesson, ...] = (
@@ -62,14 +68,16 @@ LESSONS: tuple[Lesson, ...] = (
         section="Inside CNNs",
         path="pages/data_shift.py",
         title="Data, transforms and the generalization gap",
+        nav_title="Data and generalization",
         icon=":material/swap_horiz:",
         summary="From file to tensor, data sets and top-1/top-5, then rotate, tilt, blur and re-background the "
-        "test digits and watch a 97 % model fail — and what augmentation fixes.",
+        "test digits and watch a 97\u00a0% model fail — and what augmentation fixes.",
     ),
     Lesson(
         section="Neuroscience tools for networks",
         path="pages/topographic_maps.py",
         title="Topographic maps: a brain scan of a layer",
+        nav_title="Topographic maps",
         icon=":material/grid_on:",
         summary="Give a layer's units positions so that alike units sit together, colour the sheet by class like "
         "an fMRI scan, and score six layouts by how smooth and blobby their maps are.",
@@ -78,6 +86,7 @@ LESSONS: tuple[Lesson, ...] = (
         section="Neuroscience tools for networks",
         path="pages/activation_maximization.py",
         title="What does a neuron want to see?",
+        nav_title="Activation maximisation",
         icon=":material/visibility:",
         summary="Optimise an image until one unit fires hard: priors that make it natural, evolution, a learned "
         "digit generator, and how the result compares with real photos and an untrained twin.",
@@ -95,6 +104,7 @@ LESSONS: tuple[Lesson, ...] = (
         section="Neuroscience tools for networks",
         path="pages/attribution.py",
         title="Which pixels made the network decide?",
+        nav_title="Attribution",
         icon=":material/highlight:",
         summary="Saliency, SmoothGrad, Grad-CAM, integrated gradients and occlusion side by side, a deletion curve "
         "that scores them, and sanity checks on randomised networks.",
@@ -103,6 +113,7 @@ LESSONS: tuple[Lesson, ...] = (
         section="Brains",
         path="pages/mouse_cortex.py",
         title="Predicting mouse visual cortex",
+        nav_title="Mouse visual cortex",
         icon=":material/neurology:",
         summary="Predict neurons of six mouse visual areas from every layer of a network: held-out scores against "
         "a shuffled null, trained vs random weights, noise ceilings and representational similarity.",

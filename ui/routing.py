@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+
 def route_through_app() -> None:
     """Rerun through `app.py` when Streamlit started this page from its `pages/`-folder fallback.
 
