@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.navigation import HOME_TITLE, LESSONS, SECTIONS, lesson_neighbours, lessons_in
+from ui.routing import mark_routed
 
 st.set_page_config(page_title=HOME_TITLE, page_icon=":material/neurology:", layout="wide")
 
@@ -89,6 +90,7 @@ def course_footer(url_path: str) -> None:
             st.page_link(after.path, label=f"Next: {after.title}", icon=":material/arrow_forward:")
 
 
+mark_routed()
 home_page = st.Page(home, title="Home", icon=":material/home:", default=True)
 current = st.navigation(build_navigation())
 current.run()

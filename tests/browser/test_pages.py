@@ -79,6 +79,10 @@ def test_page_renders(app_server: AppServer, page: Page, path: str, title: str) 
     check_rendered(app_server, page, load, title)
     body = page.locator(MAIN).inner_text().replace(title, "", 1).strip()
     assert body, explain(app_server, f"{path}: the main area shows nothing but the title")
+    if path != "/":  # every lesson ends with its way on through the course
+        footer = page.locator(f'{MAIN} [data-testid="stPageLink"]').filter(has_text="Next:").or_(
+            page.locator(f'{MAIN} [data-testid="stPageLink"]').filter(has_text="Back to the course map"))
+        assert footer.count() == 1, explain(app_server, f"{path}: no Next / course-map link at the end")
     name = path.strip("/") or "home"
     for width in WIDTHS:  # a laptop and a phone: both are looked at before a page change lands
         page.set_viewport_size({"width": width, "height": 900})
