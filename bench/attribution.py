@@ -13,7 +13,7 @@ from lessons.attribution import compute as attribution
 from lessons.core import capture, data, preprocess, registry, runtime
 
 
-def _timed(fn, repeats: int) -> float:  # noqa: ANN001
+def _timed(fn, repeats: int) -> float:
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()

@@ -72,12 +72,12 @@ def straightforward_layout(profiles: np.ndarray, method: str) -> np.ndarray:
     if method == "force":
         return straightforward_force(topomap_layouts.distances(profiles))
     if method == "tsne":
-        from sklearn.manifold import TSNE  # noqa: PLC0415
+        from sklearn.manifold import TSNE
 
         tsne = TSNE(perplexity=30.0, metric="cosine", init="pca", learning_rate="auto", random_state=0)
         return topomap.scale_unit_square(tsne.fit_transform(profiles))
     if method == "graph":
-        import networkx as nx  # noqa: PLC0415
+        import networkx as nx
 
         graph = nx.from_numpy_array(topomap_layouts.threshold_graph(topomap_layouts.distances(profiles)).astype(int))
         positions = nx.fruchterman_reingold_layout(graph, seed=0, iterations=200)
@@ -103,7 +103,7 @@ def straightforward_pipeline(model: torch.nn.Module, images: np.ndarray, labels:
 REPEATS = 3
 
 
-def _timed(fn, *args):  # noqa: ANN001, ANN202
+def _timed(fn, *args):
     """The result and the best of REPEATS wall times (the usual way to time short calls)."""
     best = float("inf")
     for _ in range(REPEATS):

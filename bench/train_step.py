@@ -25,8 +25,8 @@ FRAMES = 40
 def streamlit_payload(spec: dict[str, Any]) -> int:
     """Do to a spec what st.vega_lite_chart does before sending it (Arrow-encode the datasets, stabilise the JSON);
     return the message size in bytes."""
-    from streamlit.elements import vega_charts  # noqa: PLC0415
-    from streamlit.proto.VegaLiteChart_pb2 import VegaLiteChart  # noqa: PLC0415
+    from streamlit.elements import vega_charts
+    from streamlit.proto.VegaLiteChart_pb2 import VegaLiteChart
 
     proto = VegaLiteChart()
     prepared = vega_charts._prepare_vega_lite_spec(spec, use_container_width=False)
