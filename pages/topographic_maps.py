@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lessons.core import registry
-from lessons.core.progress import Progress
 from lessons.core.tiles import montage
 from lessons.topomap import compute as topomap
 from lessons.topomap import data as topomap_sources
@@ -17,9 +13,10 @@ from lessons.topomap import errors as topomap_errors
 from lessons.topomap import layouts as topomap_layouts
 from lessons.topomap import pipeline as topomap_pipeline
 from ui import topomap_charts as charts
+from ui import topomap_results as results
+from ui.downloads import download_row
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
-from ui.progress import progress_bar
 from ui.routing import route_through_app
 from ui.settings.topographic_maps import NETWORKS, PROFILE_MODES, STATE
 
@@ -29,74 +26,6 @@ LESSON = lesson_by_path("pages/topographic_maps.py")
 LABELS = {"efficientnet_lite0": "EfficientNet-Lite0 on the shipped photos"}  # the digit nets keep their titles
 PROFILE_LABELS = dict(zip(PROFILE_MODES, ("Class means minus their average (the paper's default)",
                                           "Raw activations of every image")))
-
-
-@dataclass(frozen=True)
-class Choices:
-    """What the student picked in the settings box."""
-
-    network: str
-    weights: registry.Weights
-    layer: str
-    per_class: int  # held-out digits per class, or crops per photo
-    method: str
-    refined: bool
-    metric: str
-    seed: int
-    mode: str
-    correct_only: bool
-
-    @property
-    def source_key(self) -> tuple:
-        """What the activations depend on (a cache key)."""
-        return self.network, self.weights, self.layer, self.per_class, self.seed
-
-
-@st.cache_data(max_entries=16, show_spinner="Running the held-out digits through the network…")
-def digit_source(network: str, weights: registry.Weights, layer: str, per_class: int,
-                 seed: int) -> topomap_sources.UnitActivations:
-    """Activations of a digit network's layer over balanced held-out digits (cached)."""
-    model = registry.load_model(network, weights).module
-    return topomap_sources.digit_activations(model, layer, per_class, seed)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def photo_source(weights: registry.Weights, layer: str, per_photo: int, seed: int,
-                 _progress: Progress) -> topomap_sources.UnitActivations:
-    """Activations of an EfficientNet-Lite0 layer over random crops of every shipped photo (cached)."""
-    loaded = registry.load_model("efficientnet_lite0", weights)
-    return topomap_sources.photo_activations(loaded, layer, per_photo, seed, progress=_progress)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def profiles_of(source_key: tuple, mode: str, correct_only: bool,
-                _source: topomap_sources.UnitActivations) -> tuple[np.ndarray, np.ndarray]:
-    """Class-mean profiles (what the maps show) and the profiles the layout uses (cached per source and choice)."""
-    class_profiles = topomap_sources.unit_profiles(_source, "class_means", correct_only)
-    return class_profiles, (class_profiles if mode == "class_means" else
-                            topomap_sources.unit_profiles(_source, mode, correct_only))
-
-
-@st.cache_data(max_entries=32, show_spinner="Laying out the units and drawing the class maps…")
-def topomaps_of(source_key: tuple, mode: str, correct_only: bool, method: str, metric: str, seed: int,
-                refined: bool, _profiles: np.ndarray, _values: np.ndarray) -> topomap_pipeline.TopoMaps:
-    """Layout and class maps for one choice of method (cached: switching back is instant)."""
-    return topomap_pipeline.build(_profiles, method, metric, seed, refined, _values)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def comparison_of(source_key: tuple, mode: str, correct_only: bool, metric: str, seed: int, refined: bool,
-                  _profiles: np.ndarray, _values: np.ndarray, _progress: Progress) -> pd.DataFrame:
-    """Quality of every layout method on the same profiles (cached)."""
-    rows = topomap_pipeline.compare_layouts(_profiles, metric=metric, seed=seed, refined=refined, values=_values,
-                                            progress=_progress)
-    return pd.DataFrame(rows).set_index("layout")
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def unit_strips(source_key: tuple, k: int, _source: topomap_sources.UnitActivations) -> list[np.ndarray]:
-    """For every unit, a strip of its k strongest images (cached)."""
-    return charts.top_image_strips(_source, k)
 
 
 def introduction() -> None:
@@ -112,7 +41,7 @@ def introduction() -> None:
     )
 
 
-def choices() -> Choices:
+def choices() -> results.Choices:
     """The network, layer, images, layout, distance and profile the maps are drawn from."""
     with st.container(border=True):
         network, weights, _ = model_picker("topo_network", NETWORKS, labels=LABELS,
@@ -142,25 +71,23 @@ def choices() -> Choices:
         mode = row[2].radio("Unit profile", list(PROFILE_MODES), key="topo_profile", format_func=PROFILE_LABELS.get)
         # photo crops have no true label: every crop counts as correct, so the box does nothing there
         correct_only = bool(row[2].checkbox("Only correctly classified images", key="topo_correct", disabled=photos))
-    return Choices(network, weights, layer, per_class, method, refined, metric, seed, mode, correct_only)
+    return results.Choices(network, weights, layer, per_class, method, refined, metric, seed, mode, correct_only)
 
 
-def activations(picked: Choices) -> topomap_sources.UnitActivations:
+def activations(picked: results.Choices) -> topomap_sources.UnitActivations:
     """The chosen layer's activations over held-out digits or photo crops (the page stops if there are too few
     units to lay out)."""
     loaded = load_with_progress(picked.network, picked.weights)
     if loaded is None:
         STATE.write_url()
         st.stop()
-    if picked.network == "efficientnet_lite0":
-        with progress_bar("Running the photo crops through EfficientNet-Lite0…") as report:
-            source = photo_source(picked.weights, picked.layer, picked.per_class, picked.seed, report)
+    source = results.activations(picked)
+    if picked.photos:
         st.caption("Each **photo is one class** here: its crops are the images of that class, and the maps show the "
                    "unit pattern each photo evokes. There is no ground truth for the crops, so the error view is "
                    "only for the digit networks.")
     else:
         st.caption(loaded.note)
-        source = digit_source(picked.network, picked.weights, picked.layer, picked.per_class, picked.seed)
     if source.units < 3:
         st.error("This layer has fewer than three units: nothing to lay out.")
         STATE.write_url()
@@ -168,9 +95,9 @@ def activations(picked: Choices) -> topomap_sources.UnitActivations:
     return source
 
 
-def section_maps(picked: Choices, source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps,
-                 names: tuple[str, ...]) -> None:
-    """One map per class on the shared colour scale, with what the colours mean."""
+def section_maps(picked: results.Choices, source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps,
+                 names: tuple[str, ...], class_profiles: np.ndarray) -> None:
+    """One map per class on the shared colour scale, with what the colours mean and the maps to download."""
     st.header("1 · The brain scan: one map per class")
     limit = topomap.layer_limit(result.maps)  # one symmetric colour scale for every class map
     for start in range(0, len(result.order), 5):  # in dendrogram order, five a row
@@ -178,6 +105,7 @@ def section_maps(picked: Choices, source: topomap_sources.UnitActivations, resul
             column.image(charts.map_rgba(result.maps[c], limit), caption=names[c], width="stretch")
     left, right = st.columns([1, 2])
     left.image(charts.colour_bar(), caption=f"blue −{limit:.3g} · white 0 · red +{limit:.3g}", width="stretch")
+    sigma = topomap.smoothing_sigma(source.units)
     right.markdown(
         f"**{source.units} units** of `{picked.layer}`, laid out by **{topomap_layouts.LAYOUTS[picked.method]}**"
         f"{' + refinement' if picked.refined else ''} from their {picked.metric} distances ({result.seconds:.2f} s). "
@@ -185,24 +113,35 @@ def section_maps(picked: Choices, source: topomap_sources.UnitActivations, resul
         + ", minus the unit's average over classes: red = this class drives the unit more than the others do, blue = "
         "less." + (" Here the raw activations decided the layout; the colours are still class means."
                    if picked.mode == "raw" else "")
-        + " The maps are ordered by a dendrogram, so classes with similar patterns sit next to each other; outside "
-        "the units' hull the sheet is blank."
+        + " Between the units the values are interpolated over a triangulation of their positions and smoothed "
+        f"with a Gaussian ({sigma:.1f} of the map's {topomap.GRID} pixels, half the units' typical spacing), as in the "
+        "paper's figures. The maps are ordered by a dendrogram, so classes with similar patterns sit next to each "
+        "other; outside the units' hull the sheet is blank."
     )
+    preferred = [names[c] for c in topomap.preferred_classes(class_profiles)]
+    download_row(f"topographic-maps-{picked.network}-{picked.layer}-{picked.method}",
+                 picture=charts.maps_sheet(result.maps, result.order, names, limit),
+                 table=charts.units_table(result.coords, class_profiles, names, preferred), array=result.maps,
+                 key="topo_maps_download", what="the class maps")
+    st.caption(f"PNG: the maps as shown. CSV: every unit's place on the sheet and its centred class means. NPY: the "
+               f"maps as drawn, {len(names)} × {topomap.GRID} × {topomap.GRID}, NaN outside the hull "
+               "(`np.load` opens it).")
 
 
 def section_units(source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps,
-                  class_profiles: np.ndarray, names: tuple[str, ...], source_key: tuple) -> None:
-    """The units on the sheet: hover for top images, click (or type) a unit to see it and its nearest neighbour."""
+                  class_profiles: np.ndarray, names: tuple[str, ...], source_key: tuple) -> int:
+    """The units on the sheet: hover for top images, click (or type) a unit to see it and its nearest neighbour.
+    Returns the class the units are coloured by."""
     st.header("2 · The units on the sheet")
     STATE.bind("topo_colour_class", high=len(names) - 1)
     colour_class = st.columns([1, 2])[0].selectbox("Colour the units by class", list(range(len(names))),
                                                    format_func=lambda c: names[c], key="topo_colour_class")
     preferred = [names[c] for c in topomap.preferred_classes(class_profiles)]
-    strips = unit_strips(source_key, 5, source)
+    strips = results.unit_strips(source_key, 5, source)
     chart = charts.unit_scatter(result.coords, class_profiles[:, colour_class], preferred, strips,
-                         title=f"{source.units} units — hover for a unit's top images, click to pick it",
-                         colour_title=f"{names[colour_class]} (class mean)",
-                         selected=STATE.bind("topo_unit", high=source.units - 1))
+                                title=f"{source.units} units — hover for a unit's top images, click to pick it",
+                                colour_title=f"{names[colour_class]} (centred class mean)",
+                                selected=STATE.bind("topo_unit", high=source.units - 1))
     left, right = st.columns([3, 2])
     event = left.altair_chart(chart, width="stretch", on_select="rerun", key="topo_scatter")
     picked_points = (event or {}).get("selection", {}).get("unit", [])
@@ -217,8 +156,15 @@ def section_units(source: topomap_sources.UnitActivations, result: topomap_pipel
                    + topomap.neighbour_summary(unit, neighbour, similarity, mean_similarity)
                    + f" Do the top images of unit {unit} and unit {neighbour} look alike? Try two units far apart "
                      "too.")
-    right.dataframe(charts.unit_profile_table(names, class_profiles[unit]), hide_index=True, height=200,
-                    width="stretch")
+    table = charts.unit_profile_table(names, class_profiles[unit])
+    right.dataframe(charts.short_names(table), hide_index=True, height=200, width="stretch", column_config={
+        "class": st.column_config.TextColumn("class", width="medium"),
+        charts.CENTRED: st.column_config.NumberColumn(charts.CENTRED, help=charts.CENTRED_HELP, format="%.3f",
+                                                      width="small")})
+    with right:
+        download_row(f"unit-{unit}-class-means", table=table, key="topo_unit_download",
+                     what=f"unit {unit}'s centred class means")
+    return colour_class
 
 
 def section_errors(source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps,
@@ -237,7 +183,7 @@ def section_errors(source: topomap_sources.UnitActivations, result: topomap_pipe
         st.success(f"Every held-out {names[error_class]} in this sample is classified correctly: no error map. "
                    "Pick another digit, or use more digits per class.")
         return
-    pair_maps = topomap.topomaps(result.coords, groups.profiles)
+    pair_maps = topomap.smooth_topomaps(result.coords, groups.profiles)
     pair_limit = topomap.layer_limit(pair_maps)
     cols = st.columns([1, 1, 2])
     cols[0].image(charts.map_rgba(pair_maps[0], pair_limit), width="stretch",
@@ -252,29 +198,41 @@ def section_errors(source: topomap_sources.UnitActivations, result: topomap_pipe
                   width="stretch")
 
 
-def section_quality(picked: Choices, profiles: np.ndarray, class_profiles: np.ndarray) -> None:
-    """Every layout method scored on the same units, against a random placement, on request."""
+def section_quality(picked: results.Choices, profiles: np.ndarray, class_profiles: np.ndarray, names: tuple[str, ...],
+                    colour_class: int) -> None:
+    """Every layout method scored on the same units, against a random placement: on request, or at once when it
+    has been computed for these settings before."""
     st.header("4 · Which layout makes the most brain-like map?")
     st.markdown(
         "\"Smooth and blobby\" can be measured, as in the paper: shrink each map and scale it back, or blur it, and "
         "measure how much it changes — a smooth map changes little (**low area under the error curve** over 10 "
         "levels). Count the visibly red or blue blobs: few, large blobs look like fMRI; many small ones look like "
-        "noise. As in the paper, every number is measured on the maps as drawn, with **one colour scale for all class "
-        "maps of the layer** — so a class whose map is nearly flat counts as nearly flat, not as noise blown up to "
-        "full colour. The last row places the units at random (shuffled among the PCA positions): that is chance."
+        "noise. As in the paper, every number is measured with **one colour scale for all class maps of the "
+        "layer** — so a class whose map is nearly flat counts as nearly flat, not as noise blown up to full colour — "
+        "and on "
+        "the interpolated maps *before* the smoothing the pictures get: smoothing blurs even a random placement "
+        "into blobs (look at its thumbnail). The last row places the units at random (shuffled among the PCA "
+        "positions): that is chance."
     )
-    if not st.toggle("Compare all six layouts on these units", key="topo_compare",
-                     help="UMAP compiles code the first time it runs in a server (about 15 s)."):
-        st.caption("Switch on to lay out the same units with every method and score each map set.")
+    if results.stored_comparison(picked) is None and not results.compare_button(
+            picked, "Compare all six layouts", type="primary",
+            help="Lays out the same units with every method and scores each map set; UMAP compiles code the first "
+                 "time it runs in a server (about 15 s). A comparison made once is kept for these settings."):
+        st.caption("Press the button to lay out the same units with every method and score each map set.")
         return
-    with progress_bar("Comparing the layouts…") as report:
-        table = comparison_of(picked.source_key, picked.mode, picked.correct_only, picked.metric, picked.seed,
-                              picked.refined, profiles, class_profiles, report)
+    comparison = results.comparison(picked, profiles, class_profiles)
+    table = pd.DataFrame(comparison.rows).set_index("layout")
+    st.markdown(f"**{names[colour_class]}** (the class colouring the units above) under each layout, each layout "
+                "on its own layer's colour scale:")
+    st.image([charts.map_rgba(maps[colour_class], topomap.layer_limit(maps), upscale=1)
+              for maps in comparison.maps.values()], caption=charts.thumbnail_captions(table), width=120)
     st.dataframe(charts.quality_table(table), width="stretch")
-    left, right = st.columns(2)
-    left.altair_chart(charts.quality_bars(table, "resample_auc", "Down/up-sampling error (lower = smoother)"),
-                      width="stretch")
-    right.altair_chart(charts.quality_bars(table, "blur_auc", "Blur error (lower = smoother)"), width="stretch")
+    st.altair_chart(charts.quality_bars(table, "resample_auc", "Down/up-sampling error (lower = smoother)"),
+                    width="stretch")
+    st.altair_chart(charts.quality_bars(table, "blur_auc", "Blur error (lower = smoother)"), width="stretch")
+    download_row(f"layout-comparison-{picked.network}-{picked.layer}-{picked.metric}",
+                 chart=charts.quality_figure(table), table=table.reset_index(), key="topo_compare_download",
+                 what="the layout comparison")
     st.markdown(topomap_pipeline.ranking_summary(table.to_dict(orient="index")))
 
 
@@ -303,12 +261,11 @@ introduction()
 PICKED = choices()
 SOURCE = activations(PICKED)
 NAMES = topomap_sources.display_names(SOURCE)
-CLASS_PROFILES, PROFILES = profiles_of(PICKED.source_key, PICKED.mode, PICKED.correct_only, SOURCE)
-RESULT = topomaps_of(PICKED.source_key, PICKED.mode, PICKED.correct_only, PICKED.method, PICKED.metric, PICKED.seed,
-                     PICKED.refined, PROFILES, CLASS_PROFILES)
-section_maps(PICKED, SOURCE, RESULT, NAMES)
-section_units(SOURCE, RESULT, CLASS_PROFILES, NAMES, PICKED.source_key)
+CLASS_PROFILES, PROFILES = results.profiles(PICKED, SOURCE)
+RESULT = results.topomaps(PICKED, PROFILES, CLASS_PROFILES)
+section_maps(PICKED, SOURCE, RESULT, NAMES, CLASS_PROFILES)
+COLOUR_CLASS = section_units(SOURCE, RESULT, CLASS_PROFILES, NAMES, PICKED.source_key)
 section_errors(SOURCE, RESULT, NAMES, PICKED.seed)
-section_quality(PICKED, PROFILES, CLASS_PROFILES)
+section_quality(PICKED, PROFILES, CLASS_PROFILES, NAMES, COLOUR_CLASS)
 section_limits()
 STATE.write_url()

@@ -11,11 +11,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from lessons.core.tiles import montage
 from lessons.topomap import compute as topomap
 from lessons.topomap.data import UnitActivations
+from lessons.topomap.pipeline import CHANCE
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -81,13 +82,68 @@ def unit_scatter(coords: np.ndarray, colour_values: np.ndarray, preferred: Seque
     return chart.properties(height=420)
 
 
-def quality_bars(table: pd.DataFrame, column: str, title: str) -> alt.Chart:
-    """Horizontal bars of one quality column per layout method, best (lowest) on top."""
-    return alt.Chart(table.reset_index(), title=title).mark_bar(color="#4263eb").encode(
-        y=alt.Y("layout:N", sort=alt.EncodingSortField(column, order="ascending"), title=None),
-        x=alt.X(f"{column}:Q", title=column.replace("_", " ")),
-        tooltip=["layout", alt.Tooltip(f"{column}:Q", format=".4f")],
-    ).properties(height=34 * len(table) + 30)
+LABEL_LIMIT = 240  # pixels: the longest layout name, "Graph (Fruchterman–Reingold)", fits whole
+QUALITY_COLUMNS = {"resample_auc": "down/up-sampling AUC", "blur_auc": "blur AUC", "components": "blobs per map",
+                   "component_px": "mean blob size (px)"}
+
+
+def quality_bars(table: pd.DataFrame, column: str, title: str, width: int | str = "container") -> alt.Chart:
+    """Horizontal bars of one quality column per layout method, best (lowest) on top, every name written in full;
+    the random placement (chance) in grey."""
+    frame = table.reset_index()
+    label = QUALITY_COLUMNS.get(column, column)
+    return alt.Chart(frame, title=title).mark_bar().encode(
+        color=alt.condition(alt.datum.layout == CHANCE, alt.value("#adb5bd"), alt.value("#4263eb")),
+        y=alt.Y("layout:N", sort=alt.EncodingSortField(column, order="ascending"), title=None,
+                axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False, labelFontSize=12)),
+        x=alt.X(f"{column}:Q", title=label, axis=alt.Axis(tickCount=4, format=".3~f")),
+        tooltip=[alt.Tooltip("layout:N"), alt.Tooltip(f"{column}:Q", title=label, format=".4f")],
+    ).properties(height=30 * len(frame), width=width)
+
+
+def quality_figure(table: pd.DataFrame, width: int = 420) -> alt.VConcatChart:
+    """Both error bars of the layout comparison, one above the other, at a fixed width (the picture to download)."""
+    return alt.vconcat(
+        quality_bars(table, "resample_auc", "Down/up-sampling error (lower = smoother)", width),
+        quality_bars(table, "blur_auc", "Blur error (lower = smoother)", width),
+    )
+
+
+def thumbnail_captions(table: pd.DataFrame) -> list[str]:
+    """One short caption per layout for its map thumbnail: the name and its two errors."""
+    return [f"{name} · blur {row['blur_auc']:.4f} · resample {row['resample_auc']:.4f}"
+            for name, row in table.iterrows()]
+
+
+def maps_sheet(maps: np.ndarray, order: Sequence[int], names: Sequence[str], limit: float, per_row: int = 5,
+               side: int = 200) -> np.ndarray:
+    """Every class map in `order` on one white RGB sheet, each with its class name above, and a labelled colour bar
+    at the bottom (the picture a student downloads)."""
+    font = ImageFont.load_default(size=15)
+    title_h, gap, rows = 24, 12, -(-len(order) // per_row)
+    sheet = Image.new("RGB", (per_row * (side + gap) + gap, rows * (side + title_h + gap) + gap + 48), "white")
+    draw = ImageDraw.Draw(sheet)
+    for i, c in enumerate(order):
+        x, y = gap + (i % per_row) * (side + gap), gap + (i // per_row) * (side + title_h + gap)
+        tile = Image.fromarray(map_rgba(maps[c], limit, upscale=1)).resize((side, side), Image.Resampling.BILINEAR)
+        sheet.paste(tile, (x, y + title_h), tile)
+        draw.text((x, y), _fit(draw, str(names[c]), font, side), fill="black", font=font)
+    bar_y = sheet.height - 40
+    bar = Image.fromarray(colour_bar(width=side * 2, height=12))
+    sheet.paste(bar, (gap, bar_y))
+    draw.text((gap + side * 2 + gap, bar_y - 2), f"blue -{limit:.3g} · white 0 · red +{limit:.3g}", fill="black",
+              font=font)  # an ASCII minus: the default font has no U+2212
+    return np.asarray(sheet)
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+         width: int) -> str:
+    """`text` cut with an ellipsis so that it fits `width` pixels in `font`."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def top_image_strips(source: UnitActivations, k: int) -> list[np.ndarray]:
@@ -99,13 +155,32 @@ def top_image_strips(source: UnitActivations, k: int) -> list[np.ndarray]:
 
 def quality_table(table: pd.DataFrame) -> Styler:
     """The layout comparison with readable column names and rounded numbers, for st.dataframe."""
-    shown = table.rename(columns={"resample_auc": "down/up-sampling AUC", "blur_auc": "blur AUC",
-                                  "components": "blobs per map", "component_px": "mean blob size (px)"})
+    shown = table.rename(columns=QUALITY_COLUMNS)
     return (shown.style.format("{:.4f}", subset=["down/up-sampling AUC", "blur AUC"])
             .format("{:.1f}", subset=["blobs per map", "mean blob size (px)"])
             .format("{:.2f}", subset=["seconds"]))
 
 
+CENTRED = "activation (centred)"
+CENTRED_HELP = ("The unit's mean activation over this class's images minus its average over all classes: positive = "
+                "this class drives the unit more than the others do, negative = less.")
+
+
 def unit_profile_table(names: Sequence[str], class_means: np.ndarray) -> pd.DataFrame:
-    """One unit's class-mean activation for every class, for st.dataframe."""
-    return pd.DataFrame({"class": list(names), "class-mean activation": class_means})
+    """One unit's centred class-mean activation for every class (full class names: the table to download)."""
+    return pd.DataFrame({"class": list(names), CENTRED: np.asarray(class_means, dtype=np.float64)})
+
+
+def short_names(table: pd.DataFrame, limit: int = 22) -> pd.DataFrame:
+    """The table with class names longer than `limit` characters cut with an ellipsis (for a narrow column)."""
+    cut = [n if len(n) <= limit else n[:limit - 1].rstrip() + "…" for n in table["class"]]
+    return table.assign(**{"class": cut})
+
+
+def units_table(coords: np.ndarray, class_profiles: np.ndarray, names: Sequence[str],
+                preferred: Sequence[str]) -> pd.DataFrame:
+    """Every unit's place on the sheet, preferred class and centred class means (the table behind the maps)."""
+    frame = pd.DataFrame({"unit": np.arange(len(coords)), "x": coords[:, 0], "y": coords[:, 1],
+                          "prefers": list(preferred)})
+    values = pd.DataFrame(np.asarray(class_profiles, dtype=np.float64), columns=list(names))
+    return pd.concat([frame, values], axis=1)

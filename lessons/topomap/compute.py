@@ -12,6 +12,7 @@ from scipy.interpolate import LinearNDInterpolator
 from lessons.core import chance
 
 GRID = 100
+SMOOTHING = 0.5  # the smoothing's Gaussian sigma, as a fraction of the units' mean spacing on the sheet
 
 
 def class_mean_profiles(activations: np.ndarray, labels: np.ndarray, n_classes: int,
@@ -58,6 +59,37 @@ def topomaps(coords: np.ndarray, values: np.ndarray, grid: int = GRID) -> np.nda
     interpolate = LinearNDInterpolator(np.asarray(coords, dtype=np.float64), np.asarray(values, dtype=np.float64))
     maps = interpolate(np.column_stack([gx.ravel(), gy.ravel()]))  # (grid², classes)
     return np.moveaxis(maps.reshape(grid, grid, -1), -1, 0)
+
+
+def smoothing_sigma(units: int, grid: int = GRID) -> float:
+    """The Gaussian width (grid pixels) that hides the triangulation: half the spacing of `units` spread evenly over
+    the sheet, between 1 and 12 pixels. It depends on the number of units only, so every layout is smoothed alike."""
+    spacing = grid / np.sqrt(max(int(units), 1))
+    return float(np.clip(SMOOTHING * spacing, 1.0, 12.0))
+
+
+def smooth(maps: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing of maps (…, grid, grid) inside their finite area only (normalised convolution): values
+    outside never leak in, a constant map stays constant, and every pixel outside stays NaN."""
+    m = np.asarray(maps, dtype=np.float64)
+    inside = np.isfinite(m)
+    if sigma <= 0 or not inside.any():
+        return m.copy()
+    spatial = (0,) * (m.ndim - 2) + (sigma, sigma)
+    weight = ndimage.gaussian_filter(inside.astype(np.float64), spatial, mode="constant")
+    total = ndimage.gaussian_filter(np.where(inside, m, 0.0), spatial, mode="constant")
+    out = np.divide(total, weight, out=np.full_like(m, np.nan), where=inside & (weight > 1e-12))
+    return out
+
+
+def smooth_topomaps(coords: np.ndarray, values: np.ndarray, grid: int = GRID,
+                    sigma: float | None = None) -> np.ndarray:
+    """Class maps without visible triangles, as in Krug et al.'s figures: unit values (units, classes) interpolated
+    linearly onto a grid×grid sheet, then Gaussian-smoothed inside the units' convex hull (NaN outside).
+
+    `sigma` in grid pixels; by default `smoothing_sigma` of the number of units."""
+    sigma = smoothing_sigma(len(coords), grid) if sigma is None else float(sigma)
+    return smooth(topomaps(coords, values, grid), sigma)
 
 
 def layer_limit(maps: np.ndarray) -> float:
@@ -132,7 +164,7 @@ def quality(maps: np.ndarray) -> dict[str, float]:
 
 def class_order(profiles: np.ndarray) -> np.ndarray:
     """Classes ordered by a dendrogram (average linkage, cosine) of their unit patterns, so similar maps sit together."""
-    from scipy.cluster.hierarchy import leaves_list, linkage  # noqa: PLC0415
+    from scipy.cluster.hierarchy import leaves_list, linkage
 
     patterns = np.asarray(profiles, dtype=np.float64).T  # (classes, units)
     if len(patterns) < 3:

@@ -15,7 +15,7 @@ from torch import nn
 
 from lessons.core import capture, data, preprocess, registry
 from lessons.core.nets import mnist_cnn
-from lessons.core.progress import Progress
+from lessons.core.progress import Progress, silent, sub_range
 
 DIGIT_LAYERS: dict[str, tuple[str, ...]] = {"digit_mlp": ("relu1",), "digit_cnn": ("relu1", "relu2")}
 PHOTO_LAYERS: tuple[str, ...] = ("blocks.3", "blocks.5", "blocks.8", "blocks.11", "blocks.15")
@@ -113,10 +113,13 @@ def photo_crops_balanced(per_photo: int, size: int = PHOTO_CROP, seed: int = 0) 
 def photo_activations(loaded: registry.LoadedModel, layer: str, per_photo: int = 16, seed: int = 0,
                       progress: Progress | None = None) -> UnitActivations:
     """Activations of an ImageNet model's layer on crops of the shipped photos; each photo is one class."""
+    report = progress or silent
+    report(0.0, f"Cutting {per_photo} random crops of each of the {len(data.photo_keys())} photos…")
     crops, origin = photo_crops_balanced(per_photo, loaded.spec.input_size, seed)
     inputs = preprocess.prepare_batch(crops, loaded.spec)
     last = loaded.layer_names[-1]
-    captured = capture.capture(loaded, inputs, list(dict.fromkeys([layer, last])), progress=progress)
+    running = sub_range(progress, 0.1, 1.0, prefix=f"Running {len(crops)} crops through {loaded.spec.title}: ")
+    captured = capture.capture(loaded, inputs, list(dict.fromkeys([layer, last])), progress=running)
     acts, predictions = captured[layer], captured[last].argmax(axis=1)
     names = tuple(data.photo_info(k).caption for k in data.photo_keys())
     return UnitActivations(acts, origin.astype(np.int64), predictions, names, crops, has_truth=False)
@@ -125,7 +128,7 @@ def photo_activations(loaded: registry.LoadedModel, layer: str, per_photo: int =
 def unit_profiles(source: UnitActivations, mode: str = "class_means", correct_only: bool = False) -> np.ndarray:
     """Profiles (units, features): class means minus their mean over classes, or raw activations over images
     (for conv layers: every position of every image)."""
-    from lessons.topomap.compute import class_mean_profiles  # noqa: PLC0415
+    from lessons.topomap.compute import class_mean_profiles
 
     keep = source.correct if correct_only else np.ones(len(source.labels), dtype=bool)
     acts, labels = source.activations[keep], source.labels[keep]

@@ -51,7 +51,7 @@ def distances(profiles: np.ndarray, metric: str = "cosine") -> np.ndarray:
     return squareform(pdist(x, "euclidean"))
 
 
-def tsne_layout(profiles: np.ndarray, metric: str = "cosine", seed: int = 0) -> np.ndarray:  # noqa: ARG001
+def tsne_layout(profiles: np.ndarray, metric: str = "cosine", seed: int = 0) -> np.ndarray:
     """Exact t-SNE of the units, started from PCA (so no randomness), perplexity ≤ 30 and below a third of the
     units; euclidean distances are squared, as t-SNE's Gaussian kernel expects. In [0, 1]²."""
     x = np.asarray(profiles, dtype=np.float64)
@@ -64,7 +64,7 @@ def tsne_layout(profiles: np.ndarray, metric: str = "cosine", seed: int = 0) -> 
 def umap_layout(profiles: np.ndarray, metric: str = "cosine", seed: int = 0, n_neighbors: int = 15,
                 min_dist: float = 0.1) -> np.ndarray:
     """UMAP of the units on the chosen metric (spectral start), in [0, 1]²."""
-    import umap  # noqa: PLC0415  (a few seconds to import; its first fit compiles code)
+    import umap
 
     x = np.asarray(profiles, dtype=np.float32)
     n = len(x)
@@ -82,7 +82,7 @@ def som_grid_size(n_units: int) -> int:
 
 def som_layout(profiles: np.ndarray, metric: str = "cosine", seed: int = 0, epochs: int = 10) -> np.ndarray:
     """Each unit at its best-matching node of a trained square SOM; units sharing a node sit on a small circle."""
-    from minisom import MiniSom  # noqa: PLC0415
+    from minisom import MiniSom
 
     x = np.asarray(profiles, dtype=np.float64)
     if metric == "cosine":
@@ -113,7 +113,7 @@ def threshold_graph(dist: np.ndarray, percentile: float = GRAPH_PERCENTILE) -> n
     any unit outside it, again and again (Prim's rule over components), so the pieces of one group join each other
     through their own short edges before the first long edge crosses to another group.
     """
-    import networkx as nx  # noqa: PLC0415
+    import networkx as nx
 
     d = np.asarray(dist, dtype=np.float64)
     n = len(d)
@@ -193,7 +193,7 @@ def _force_from_profiles(profiles: np.ndarray, metric: str = "cosine", seed: int
     return force_layout(distances(profiles, metric), seed=seed)
 
 
-def _pca(profiles: np.ndarray, metric: str = "cosine", seed: int = 0) -> np.ndarray:  # noqa: ARG001 (no randomness)
+def _pca(profiles: np.ndarray, metric: str = "cosine", seed: int = 0) -> np.ndarray:
     return pca_layout(profiles, metric)
 
 

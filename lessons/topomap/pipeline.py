@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lessons.core.progress import Progress
+from lessons.core.progress import Progress, silent, sub_range
 from lessons.topomap import compute as topomap
 from lessons.topomap import layouts as topomap_layouts
 
@@ -22,20 +22,34 @@ class TopoMaps:
     method: str
     refined: bool
     coords: np.ndarray  # (units, 2) in [0, 1]²
-    maps: np.ndarray  # (classes, grid, grid) float32, NaN outside the units' hull
+    maps: np.ndarray  # (classes, grid, grid) float32, smoothed as drawn, NaN outside the units' hull
+    interpolated: np.ndarray  # the same before smoothing (linear interpolation): what the quality numbers measure
     order: np.ndarray  # classes in dendrogram order
     seconds: float  # layout + maps
 
 
+#: What a first UMAP fit in a process costs (numba compiles it), so a progress message can warn about it.
+SLOW_FIRST = {"umap": "UMAP (the first fit compiles code, about 15 s)"}
+
+
 def build(profiles: np.ndarray, method: str = "pca", metric: str = "cosine", seed: int = 0, refined: bool = False,
-          values: np.ndarray | None = None, grid: int = topomap.GRID) -> TopoMaps:
-    """Lay the units out by their profiles and draw one map per column of `values` (units, classes; by default the
-    profiles themselves, i.e. class-mean profiles), classes in dendrogram order."""
+          values: np.ndarray | None = None, grid: int = topomap.GRID, progress: Progress | None = None) -> TopoMaps:
+    """Lay the units out by their profiles and draw one smoothed map per column of `values` (units, classes; by
+    default the profiles themselves, i.e. class-mean profiles), classes in dendrogram order."""
+    report = progress or silent
     start = time.perf_counter()
     values = profiles if values is None else values
+    name = SLOW_FIRST.get(method) or topomap_layouts.LAYOUTS.get(method, method)
+    name += " + force-directed refinement" if refined else ""
+    report(0.0, f"Laying out {len(profiles)} units by {name}…")
     coords = topomap_layouts.layout(profiles, method, metric, seed, refined)
-    maps = topomap.topomaps(coords, values, grid).astype(np.float32)
-    return TopoMaps(method, refined, coords, maps, topomap.class_order(values), time.perf_counter() - start)
+    report(0.8, f"Drawing {np.shape(values)[1]} class maps…")
+    interpolated = topomap.topomaps(coords, values, grid)
+    maps = topomap.smooth(interpolated, topomap.smoothing_sigma(len(coords), grid)).astype(np.float32)
+    order = topomap.class_order(values)
+    report(1.0, "Maps drawn")
+    return TopoMaps(method, refined, coords, maps, interpolated.astype(np.float32), order,
+                    time.perf_counter() - start)
 
 
 CHANCE = "Random placement (chance)"
@@ -43,31 +57,54 @@ CHANCE = "Random placement (chance)"
 
 def chance_maps(profiles: np.ndarray, values: np.ndarray | None = None, seed: int = 0,
                 grid: int = topomap.GRID) -> np.ndarray:
-    """Class maps with the units shuffled among the PCA layout's positions: what no layout at all would score."""
+    """Class maps (interpolated, not smoothed) with the units shuffled among the PCA layout's positions: what no
+    layout at all would score."""
     values = profiles if values is None else values
     coords = topomap_layouts.layout(profiles, "pca")
     shuffled = np.random.default_rng(seed).permutation(len(coords))
     return topomap.topomaps(coords[shuffled], values, grid).astype(np.float32)
 
 
-def compare_layouts(profiles: np.ndarray, methods: tuple[str, ...] = tuple(topomap_layouts.LAYOUTS),
-                    metric: str = "cosine", seed: int = 0, refined: bool = False, values: np.ndarray | None = None,
-                    progress: Progress | None = None) -> list[dict[str, float | str]]:
-    """The paper's quality numbers (both error AUCs, blob count and size) and the time for every layout method,
-    and last the same numbers for a random placement of the units (chance)."""
+@dataclass(frozen=True)
+class Comparison:
+    """Every layout method scored on the same units: one row of quality numbers and the class maps per layout."""
+
+    rows: list[dict[str, float | str]]  # layout name, the paper's quality numbers, seconds; chance last
+    maps: dict[str, np.ndarray]  # layout name → its class maps as drawn (classes, grid, grid), smoothed
+
+
+def compare(profiles: np.ndarray, methods: tuple[str, ...] = tuple(topomap_layouts.LAYOUTS),
+            metric: str = "cosine", seed: int = 0, refined: bool = False, values: np.ndarray | None = None,
+            progress: Progress | None = None) -> Comparison:
+    """The paper's quality numbers (both error AUCs, blob count and size, measured on the interpolated maps before
+    smoothing), the time and the drawn class maps of every layout method, and last the same for a random placement
+    of the units (chance); one progress stage per layout."""
     rows: list[dict[str, float | str]] = []
+    maps: dict[str, np.ndarray] = {}
+    stages = len(methods) + 1
     for i, method in enumerate(methods):
-        if progress:
-            progress(i / len(methods), f"{topomap_layouts.LAYOUTS[method]}…")
-        result = build(profiles, method, metric, seed, refined, values)
-        rows.append({"layout": topomap_layouts.LAYOUTS[method], **topomap.quality(result.maps),
-                     "seconds": result.seconds})
+        stage = sub_range(progress, i / stages, (i + 1) / stages, prefix=f"Layout {i + 1} of {len(methods)}: ")
+        name = topomap_layouts.LAYOUTS[method]
+        result = build(profiles, method, metric, seed, refined, values, progress=stage)
+        stage(1.0, f"scoring the {name} maps…")
+        rows.append({"layout": name, **topomap.quality(result.interpolated), "seconds": result.seconds})
+        maps[name] = result.maps
+    if progress:
+        progress(len(methods) / stages, "Random placement of the units (chance)…")
     start = time.perf_counter()
     chance = chance_maps(profiles, values, seed)
     rows.append({"layout": CHANCE, **topomap.quality(chance), "seconds": time.perf_counter() - start})
+    maps[CHANCE] = topomap.smooth(chance, topomap.smoothing_sigma(len(profiles))).astype(np.float32)
     if progress:
-        progress(1.0, "done")
-    return rows
+        progress(1.0, "Every layout scored")
+    return Comparison(rows, maps)
+
+
+def compare_layouts(profiles: np.ndarray, methods: tuple[str, ...] = tuple(topomap_layouts.LAYOUTS),
+                    metric: str = "cosine", seed: int = 0, refined: bool = False, values: np.ndarray | None = None,
+                    progress: Progress | None = None) -> list[dict[str, float | str]]:
+    """The quality rows of `compare` alone (every layout method, then chance)."""
+    return compare(profiles, methods, metric, seed, refined, values, progress).rows
 
 
 def ranking_summary(scores: dict[str, dict[str, float]], chance: str = CHANCE) -> str:

@@ -1,16 +1,24 @@
-"""AppTest runs of the topographic-maps page: render, every layout, refinement, raw profiles, comparison, networks."""
+"""AppTest runs of the topographic-maps page: render, every layout, refinement, raw profiles, comparison, networks,
+downloads, shared links."""
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lessons.core import registry
+from lessons.core import data, registry
+from lessons.core.exports import NPY_SIGNATURE, PNG_SIGNATURE, array_npy, picture_png
 from lessons.topomap import data as topomap_sources
 from lessons.topomap import errors as topomap_errors
 from lessons.topomap import layouts as topomap_layouts
 from lessons.topomap import pipeline as topomap_pipeline
 from tests.pages.apptest import image_captions, no_exception, open_lesson
+from ui import topomap_charts as charts
+from ui import topomap_results as results
+from ui.downloads import chart_png
 
 PAGE = "pages/topographic_maps.py"
 HEADERS = ["1 · The brain scan: one map per class", "2 · The units on the sheet",
@@ -39,8 +47,16 @@ def test_digit_mlp_maps_every_layout_and_the_comparison(page):
     page.number_input(key="topo_unit").set_value(17).run()
     no_exception(page)
     assert "The 8 images that drive unit 17 hardest" in image_captions(page)
-    page.toggle(key="topo_compare").set_value(True).run()
+    assert not any(" · blur " in c for c in image_captions(page))  # no comparison before the button
+    page.button(key="topo_compare").click().run()
     no_exception(page)
+    thumbnails = [c for c in image_captions(page) if " · blur " in c]  # one map thumbnail per layout, with numbers
+    assert [c.split(" · ")[0] for c in thumbnails] == [*topomap_layouts.LAYOUTS.values(), topomap_pipeline.CHANCE]
+    assert {"topo_compare_download_png", "topo_compare_download_csv"} <= download_keys(page)
+    for spec in chart_specs(page)[-2:]:  # the comparison bars write every layout's name in full
+        axis = spec["encoding"]["y"]["axis"]
+        assert axis["labelOverlap"] is False and axis["labelLimit"] >= 220, axis
+        assert spec["height"] >= 7 * 28  # room for seven bars and their names
     table = page.dataframe[-1].value
     assert list(table.index) == [*topomap_layouts.LAYOUTS.values(), topomap_pipeline.CHANCE]
     layouts = table.drop(index=topomap_pipeline.CHANCE)
@@ -49,6 +65,43 @@ def test_digit_mlp_maps_every_layout_and_the_comparison(page):
     text = " ".join(m.value for m in page.markdown)
     assert f"**{layouts['blur AUC'].idxmin()}**" in text and "random placement" in text
     assert "profile cosine similarity" in text and "(chance)" in text
+    # the comparison stays on the next run, and a fresh visit from the same link shows it without a click
+    page.number_input(key="topo_unit").set_value(18).run()
+    assert sum(" · blur " in c for c in image_captions(page)) == 7
+    visitor = open_lesson(PAGE, query={k: v[0] if isinstance(v, list) else v for k, v in page.query_params.items()})
+    assert sum(" · blur " in c for c in image_captions(visitor)) == 7
+
+
+def test_the_maps_and_the_unit_table_can_be_downloaded_and_the_table_says_what_it_holds(page):
+    assert {"topo_maps_download_png", "topo_maps_download_csv", "topo_maps_download_npy",
+            "topo_unit_download_csv"} <= download_keys(page)
+    columns = json.loads(page.dataframe[0].proto.columns)
+    assert columns["activation (centred)"]["help"].startswith("The unit's mean activation over this class")
+    assert columns["class"]["width"] == "medium"
+    result = results.MAPS.get(page_choices(page).maps_key)  # the maps the page shows, from the shared store
+    sheet = charts.maps_sheet(result.maps, result.order, [f"digit {d}" for d in range(10)], 1.0)
+    assert sheet.ndim == 3 and sheet.shape[1] > 1000 and picture_png(sheet).startswith(PNG_SIGNATURE)
+    assert array_npy(result.maps).startswith(NPY_SIGNATURE) and result.maps.shape == (10, 100, 100)
+    names = [*topomap_layouts.LAYOUTS.values(), topomap_pipeline.CHANCE]
+    table = pd.DataFrame({"layout": names, "resample_auc": 0.001, "blur_auc": 0.01}).set_index("layout")
+    assert chart_png(charts.quality_figure(table)).startswith(PNG_SIGNATURE)  # the comparison chart as a picture
+
+
+def test_switching_to_the_photo_network_resets_the_colour_class_to_a_photo():
+    """Regression: after switching to EfficientNet-Lite0 the class box kept showing "digit 3" over photo options,
+    and the next run failed replaying a progress bar drawn inside a cached function."""
+    at = open_lesson(PAGE, query={"topo_per_photo": "4", "topo_colour_class": "3"})
+    assert at.selectbox(key="topo_colour_class").value == 3
+    at.selectbox(key="topo_network").set_value("efficientnet_lite0").run()
+    no_exception(at)
+    first_photo = data.photo_info(data.photo_keys()[0]).caption
+    box = at.selectbox(key="topo_colour_class")
+    assert box.options[0] == first_photo and box.value == 0
+    assert box.proto.set_value and box.proto.raw_value == first_photo  # what the browser is told to show
+    assert at.query_params["topo_colour_class"] in ("0", ["0"])
+    at.run()  # the same settings again: everything comes from the store, nothing is replayed
+    no_exception(at)
+    assert at.selectbox(key="topo_colour_class").value == 0
 
 
 def test_digit_cnn_and_the_photo_network(page):
@@ -105,6 +158,24 @@ def digit_source_like_the_page(network: str) -> topomap_sources.UnitActivations:
     """The activations the page draws by default for a digit network: its last layer, 100 digits per class, seed 0."""
     layer = topomap_sources.layers_for(network)[1]
     return topomap_sources.digit_activations(registry.load_model(network).module, layer, 100, 0)
+
+
+def download_keys(at: AppTest) -> set[str]:
+    """The user keys of every download button on the page (`<row key>_<extension>`)."""
+    return {button.proto.id.rsplit("-", 1)[-1] for button in at.get("download_button")}
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite specs of every Altair chart on the page, in order."""
+    return [json.loads(c.proto.spec) for c in [*at.get("arrow_vega_lite_chart"), *at.get("vega_lite_chart")]]
+
+
+def page_choices(at: AppTest) -> results.Choices:
+    """The choices the page was drawn with, read back from its session (a digit network)."""
+    state = at.session_state
+    return results.Choices(state["topo_network"], "pretrained", state["topo_layer"], state["topo_per_class"],
+                           state["topo_layout"], state["topo_refined"], state["topo_metric"], state["topo_seed"],
+                           state["topo_profile"], state["topo_correct"])
 
 
 def colour_scale(page: AppTest) -> str:

@@ -21,10 +21,10 @@ STATE = PageState(
     integer("topo_seed", 0, 0, 999),
     choice("topo_profile", "class_means", PROFILE_MODES),
     flag("topo_correct", False),
-    # bound to the number of classes and units of the chosen layer
-    integer("topo_colour_class", 0, 0, None),
-    integer("topo_unit", 0, 0, None),
+    # bound to the number of classes and units of the chosen layer; another network has other classes (digits or
+    # photos), so the class goes back to the first one and the unit to unit 0
+    integer("topo_colour_class", 0, 0, None, resets_with=("topo_network",)),
+    integer("topo_unit", 0, 0, None, resets_with=("topo_network",)),
     # starts at the class with the most errors, which depends on the network and the sampled digits
     integer("topo_error_class", None, 0, None, resets_with=("topo_network", "topo_per_class", "topo_seed")),
-    flag("topo_compare", False, in_link=False),  # six layouts at once (UMAP compiles first): not started by a link
 )

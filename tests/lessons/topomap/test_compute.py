@@ -97,3 +97,44 @@ def test_group_profiles_and_top_images_match_brute_force():
 def test_preferred_classes_are_each_units_strongest_column():
     profiles = np.array([[0.1, 0.7, -0.2], [-1.0, -2.0, -0.5], [3.0, 3.0, 1.0]])
     np.testing.assert_array_equal(topomap.preferred_classes(profiles), [1, 2, 0])  # a tie goes to the first
+
+
+def scattered_field(units: int = 150, seed: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Units at random places (and the four corners) carrying a smooth field's values."""
+    xy = np.vstack([[0, 0], [1, 0], [0, 1], [1, 1], np.random.default_rng(seed).uniform(size=(units - 4, 2))])
+    return xy, np.sin(3 * xy[:, 0]) * np.cos(2 * xy[:, 1])
+
+
+def roughness(one_map: np.ndarray) -> float:
+    """The largest absolute discrete Laplacian inside a map's finite area (creases of a triangulation show up here)."""
+    lap = (one_map[1:-1, :-2] + one_map[1:-1, 2:] + one_map[:-2, 1:-1] + one_map[2:, 1:-1] - 4 * one_map[1:-1, 1:-1])
+    return float(np.nanmax(np.abs(lap)))
+
+
+def test_smoothing_hides_the_triangulation_but_keeps_the_field():
+    xy, field = scattered_field()
+    linear = topomap.topomaps(xy, field[:, None])[0]
+    smooth = topomap.smooth_topomaps(xy, field[:, None])[0]
+    assert roughness(smooth) < roughness(linear) / 4  # the triangles' creases are gone
+    g = np.linspace(0, 1, topomap.GRID)
+    gx, gy = np.meshgrid(g, g)
+    truth = np.sin(3 * gx) * np.cos(2 * gy)
+    assert np.nanmean(np.abs(smooth - truth)) < 0.03  # ...and the map still shows the field the units carry
+
+
+def test_smoothing_keeps_the_hull_constants_and_the_range():
+    xy = np.random.default_rng(3).uniform(0.2, 0.8, size=(60, 2))  # the hull covers part of the sheet only
+    values = np.column_stack([np.full(60, 2.5), np.random.default_rng(4).normal(size=60)])
+    linear = topomap.topomaps(xy, values)
+    smooth = topomap.smooth_topomaps(xy, values)
+    assert (np.isfinite(smooth) == np.isfinite(linear)).all() and 0.2 < np.isfinite(smooth[0]).mean() < 0.5
+    np.testing.assert_allclose(smooth[0][np.isfinite(smooth[0])], 2.5)  # the blank outside never leaks in
+    inside = smooth[1][np.isfinite(smooth[1])]
+    assert values[:, 1].min() - 1e-9 <= inside.min() and inside.max() <= values[:, 1].max() + 1e-9  # no overshoot
+    np.testing.assert_array_equal(topomap.smooth(linear, 0.0), linear)
+
+
+def test_smoothing_width_follows_the_units_spacing_within_bounds():
+    widths = [topomap.smoothing_sigma(n) for n in (4, 16, 128, 320, 100_000)]
+    assert widths == sorted(widths, reverse=True) and widths[0] == 12.0 and widths[-1] == 1.0
+    assert topomap.smoothing_sigma(100) == 5.0  # half of 100 px / √100 units

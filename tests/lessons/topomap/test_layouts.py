@@ -91,7 +91,7 @@ def test_refinement_spreads_crowded_units_but_keeps_the_start_arrangement():
     start = np.vstack([rng.normal([0.2, 0.2], 0.01, size=(10, 2)), rng.normal([0.8, 0.8], 0.01, size=(10, 2))])
     profiles = np.vstack([np.tile([1.0, 0.0], (10, 1)), np.tile([0.0, 1.0], (10, 1))]) + 0.01 * rng.normal(size=(20, 2))
     refined = layouts.refine(profiles, start)
-    nearest = lambda xy: np.sort(cdist(xy, xy), axis=1)[:, 1]  # noqa: E731
+    nearest = lambda xy: np.sort(cdist(xy, xy), axis=1)[:, 1]
     assert nearest(refined).min() > nearest(topomap.scale_unit_square(start)).min()
     inside_a, inside_b, between = group_distances(refined, 10)
     assert max(inside_a, inside_b) < between
