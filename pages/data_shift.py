@@ -11,12 +11,13 @@ from lessons.shift import data as shift_data
 from lessons.shift import pipeline
 from ui import shift_widgets as widgets
 from ui.brain_charts import heatmap
+from ui.downloads import download_row
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.settings.data_shift import STATE
-from ui.shift_charts import accuracy_curves, class_bars
+from ui.shift_charts import accuracy_curves, class_bars, class_table, curves_table
 
 route_through_app()
 STATE.start()
@@ -47,6 +48,7 @@ def section_transforms() -> PickedImage:
     )
     with st.container(border=True):
         picked = photo_picker("shift_photo")
+        st.caption("A shared link carries the photo chosen from the list, not an uploaded file.")
     steps = widgets.preprocessing(picked.image_id, picked.array)
     for column, step in zip(st.columns(len(steps)), steps):
         column.image(step.image, caption=f"{step.title}: {step.caption}", width="stretch")
@@ -98,9 +100,16 @@ def section_accuracy() -> np.ndarray:
         "*which* mistakes: row = true digit, column = what the network said."
     )
     left, right = st.columns(2)
-    left.altair_chart(heatmap(report.matrix, DIGITS, DIGITS, "Confusion matrix (counts)", "count", scheme="blues",
-                              size=300), width="stretch")
-    right.altair_chart(class_bars(DIGITS, report.per_class, "Accuracy per class", percent=True), width="stretch")
+    confusion = heatmap(report.matrix, DIGITS, DIGITS, "Confusion matrix (counts)", "count", scheme="blues", size=300)
+    left.altair_chart(confusion, width="stretch")
+    with left:
+        download_row("confusion-matrix-digit-cnn", chart=confusion, key="shift_confusion", what="the confusion matrix",
+                     table=widgets.confusion_table(report.matrix, DIGITS))
+    per_class = class_bars(DIGITS, report.per_class, "Accuracy per class", percent=True, height=300)
+    right.altair_chart(per_class, width="stretch")
+    with right:
+        download_row("accuracy-per-class-digit-cnn", chart=per_class, key="shift_per_class",
+                     table=class_table(DIGITS, report.per_class, "accuracy"), what="the accuracy per class")
     return report.matrix
 
 
@@ -115,19 +124,21 @@ def section_shift() -> tuple[data_shift.SweepResult, pipeline.AugmentedCNN | Non
     kind, step = widgets.shift_controls()
     shift = data_shift.SHIFTS[kind]
     _, _, _, y_test = data.mnist_split()
-    with st.spinner(f"Sweeping {shift.title.lower()} over {len(y_test):,} held-out digits…"):
-        standard = widgets.shift_sweep("standard", kind)
-    curves = {"standard CNN": (standard.amounts, standard.top1, standard.top5)}
     augmented = widgets.augmented_network()
-    if augmented is not None:
-        changed = widgets.augmented_sweep(kind, augmented)
-        curves[f"augmented (±{augmented.max_degrees}°)"] = (changed.amounts, changed.top1, changed.top5)
-    st.altair_chart(accuracy_curves(curves, shift.unit, f"{shift.title}: held-out accuracy against the amount",
-                                    marked=shift.amounts[step]), width="stretch")
+    networks = [None] if augmented is None else [None, augmented]
+    requests = [(kind, network) for network in networks] + ([] if kind == "rotation" else [("rotation", None)])
+    sweeps = widgets.shift_sweeps(requests, f"Sweeping {shift.title.lower()} over {len(y_test):,} held-out digits…")
+    standard = sweeps[0]
+    curves = {widgets.network_title(n): (r.amounts, r.top1, r.top5) for n, r in zip(networks, sweeps)}
+    chart = accuracy_curves(curves, shift.unit, f"{shift.title}: held-out accuracy",
+                            marked=shift.amounts[step])
+    st.altair_chart(chart, width="stretch")
+    download_row(f"accuracy-vs-{kind}", chart=chart, table=curves_table(curves, shift.unit), key="shift_curves",
+                 what="the accuracy curves")
     st.caption(f"Clean top-1 {standard.top1[0]:.1%}; at {shift.amounts[step]:g} {shift.unit} "
                f"{standard.top1[step]:.1%} (top-5 {standard.top5[step]:.1%}). Solid lines are top-1, dashed lines "
                "top-5. At amount 0 the sweep is exactly the clean test set.")
-    rotation = None if kind == "rotation" else widgets.shift_sweep("standard", "rotation")
+    rotation = None if kind == "rotation" else sweeps[-1]
     st.markdown("**Standard CNN.** " + data_shift.curve_summary(
         shift.title, shift.unit, standard.amounts, standard.top1, len(y_test),
         None if rotation is None else (rotation.amounts, rotation.top1)))
@@ -144,6 +155,8 @@ def section_photo(picked: PickedImage) -> None:
         "shipped photos carry no ImageNet labels, so the yardstick is the network's own answer for the upright "
         "photo: how much probability it still gives that class, and where it ranks it."
     )
+    if load_with_progress(registry.DEFAULT_MODEL, "pretrained") is None:
+        return
     run = widgets.photo_sweep(picked.image_id, picked.array)
     names = registry.class_names(registry.spec_for(registry.DEFAULT_MODEL))
     widgets.show_rotated_photos(picked.array, run, names)
@@ -163,13 +176,12 @@ def section_augmentation(standard: data_shift.SweepResult, augmented: pipeline.A
         return
     _, _, _, y_test = data.mnist_split()
     n = len(y_test)
-    rows = pipeline.gap_rows(
-        lambda kind, aug: widgets.augmented_sweep(kind, augmented) if aug else widgets.shift_sweep("standard", kind))
+    rows = widgets.gap_rows(augmented)
     st.dataframe(pipeline.gap_table(rows, n), hide_index=True, width="stretch")
     st.caption("The last column is top-1 on the changed digits, augmented minus standard, in percentage points; the "
                "*gap* is what the standard CNN lost between clean and changed digits. Differences under two standard "
                f"errors on {n:,} digits are called not measurable; chance is {data_shift.CHANCE:.0%}.")
-    rotated = widgets.augmented_sweep("rotation", augmented)
+    rotated = widgets.shift_sweep("rotation", augmented)
     st.markdown(
         f"The augmented network was trained in {augmented.seconds:.1f} s. "
         + data_shift.augmentation_summary({row.key: pipeline.gap_numbers(row) for row in rows}, "rotation",

@@ -10,7 +10,9 @@ from lessons.cnn import compute as inside_cnn
 from lessons.core import capture, preprocess, registry
 from lessons.core.tiles import montage
 from ui.charts import stage_strip_html, top_k_bars
+from ui.cnn_charts import colour_bar
 from ui.digits import digit_picker
+from ui.downloads import download_row
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
@@ -61,6 +63,8 @@ def choices() -> tuple[registry.LoadedModel, PickedImage]:
     )
     with st.container(border=True):
         picked = digit_picker("cnn_digit", STATE) if digits else photo_picker("cnn_photo")
+        if not digits:
+            st.caption("A shared link carries the photo chosen from the list, not an uploaded file.")
     loaded = load_with_progress(model_key, weights)
     if loaded is None:
         STATE.write_url()
@@ -92,7 +96,11 @@ def section_prediction(loaded: registry.LoadedModel, picked: PickedImage) -> Non
     probs = probabilities(loaded.spec.key, loaded.weights, picked.image_id, picked.array)
     best = capture.top_k(probs, names, k=5)
     left, right = st.columns([3, 2])
-    left.altair_chart(top_k_bars(best, title=f"Top-5 of {loaded.title}"), width="stretch")
+    chart = top_k_bars(best, title=f"Top-5 of {loaded.title}")
+    left.altair_chart(chart, width="stretch")
+    with left:
+        download_row(f"top5-{loaded.spec.key}-{loaded.weights}-{picked.image_id}", chart=chart, key="cnn_top5",
+                     table=pd.DataFrame(best, columns=["class", "probability"]), what="the top-5 guesses")
     true_label = STATE.value("cnn_digit_class") if loaded.spec.family == "digits" else None
     note = inside_cnn.prediction_note(best, len(names), trained, true_label)
     (right.markdown if trained else right.info)(note)
@@ -129,8 +137,10 @@ def section_filters(loaded: registry.LoadedModel) -> None:
     st.markdown(inside_cnn.filters_text(weight.shape[0], weight.shape[1], weight.shape[-1],
                                         loaded.weights != "random"))
     filter_columns = min(16, weight.shape[0])
-    st.image(montage(inside_cnn.filter_tiles(weight), columns=filter_columns, pad=1),
-             width=min(900, 50 * filter_columns))
+    grid = montage(inside_cnn.filter_tiles(weight), columns=filter_columns, pad=1)
+    st.image(grid, width=min(900, 50 * filter_columns))
+    download_row(f"first-layer-filters-{loaded.spec.key}-{loaded.weights}", picture=grid, array=weight,
+                 key="cnn_filters", what="the first-layer filters")
 
 
 def section_feature_maps(loaded: registry.LoadedModel, picked: PickedImage, seen_image: np.ndarray) -> None:
@@ -150,14 +160,19 @@ def section_feature_maps(loaded: registry.LoadedModel, picked: PickedImage, seen
                                "range.")
     act = activation(loaded.spec.key, loaded.weights, picked.image_id, layer, picked.array)
     order = inside_cnn.strongest_channels(act, min(count, act.shape[0]))
-    tiles = inside_cnn.feature_map_tiles(act, order, shared_scale=shared)
+    grid = montage(inside_cnn.feature_map_tiles(act, order, shared_scale=shared), columns=8, pad=2)
     limits = inside_cnn.feature_map_limits(act, order, shared_scale=shared)
     seen, maps = st.columns([1, 4])
     seen.image(seen_image, caption="What the network sees", width="stretch")
-    maps.image(montage(tiles, columns=8, pad=2), width="stretch",
+    maps.image(grid, width="stretch",
                caption=f"{layer}: the {len(order)} strongest of {act.shape[0]} channels (channel "
                        f"{', '.join(map(str, order[:4]))}, …); each map {act.shape[1]}×{act.shape[2]}.")
+    maps.altair_chart(colour_bar(inside_cnn.feature_map_colour_scale(limits, shared),
+                                 inside_cnn.colour_bar_colours()), width="stretch")
     maps.caption(inside_cnn.feature_map_scale_note(limits, shared))
+    with maps:
+        download_row(f"feature-maps-{loaded.spec.key}-{loaded.weights}-{layer}-{picked.image_id}", picture=grid,
+                     array=act, key="cnn_maps", what=f"the {layer} feature maps")
     section_closer_look(act, order, layer, seen_image, digits=loaded.spec.family == "digits")
     st.markdown(inside_cnn.why_it_works(inside_cnn.classifier_input_size(loaded),
                                         inside_cnn.parameter_count(loaded.module), loaded.weights != "random"))

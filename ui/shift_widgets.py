@@ -2,8 +2,10 @@
 augmentation switch, the on-request data set), and the displays (data-set description, broken digits, rotated
 photos) the page's sections place under their narrative.
 
-The cached wrappers only call `lessons.shift` and `lessons.core`; each is keyed by an image id or a setting, never by
-pixels or a network (the underscore-prefixed arguments are left out of the cache key).
+The quick cached wrappers only call `lessons.shift` and `lessons.core`; each is keyed by an image id or a setting,
+never by pixels or a network (the underscore-prefixed arguments are left out of the cache key). Slow work (sweeps,
+the augmented CNN, a fetched data set) is done outside any Streamlit cache with a live progress bar and filed in a
+shared result store, so a second visitor, or a shared link, gets it at once.
 """
 
 from __future__ import annotations
@@ -11,26 +13,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from lessons.cnn import compute as inside_cnn
 from lessons.core import cache, capture, data, registry
 from lessons.core.nets import mnist_cnn
-from lessons.core.progress import Progress
+from lessons.core.progress import Progress, sub_range
 from lessons.shift import compute as data_shift
 from lessons.shift import data as shift_data
 from lessons.shift import pipeline
+from ui.downloads import download_row
 from ui.progress import progress_bar
+from ui.result_store import shared_store
 from ui.settings.data_shift import STATE
-from ui.shift_charts import class_bars
+from ui.shift_charts import class_bars, class_table
 
 DATASETS = {
     "mnist": "MNIST digits (5,000 shipped)",
     "sklearn": "scikit-learn digits (1,797, 8×8)",
     "photos": "The shipped photos",
-    "fashion": "Fashion-MNIST (Debian package)",
+    "fashion": "Fashion-MNIST",
     "online": "CIFAR-10 / SVHN (download on request)",
 }
+
+
+#: Finished slow results shared by every session: augmented CNNs by name, sweeps by (network, shift), fetched data
+#: sets by name, photo sweeps by image id.
+AUGMENTED = shared_store("shift_augmented_cnn", 8)
+SWEEPS = shared_store("shift_sweeps", 96)
+ONLINE_SETS = shared_store("shift_online_sets", 2)
+PHOTO_SWEEPS = shared_store("shift_photo_sweeps", 32)
 
 
 # ------------------------------------------------------------------------------------------------------ cached compute
@@ -48,38 +61,70 @@ def held_out_scores() -> np.ndarray:
     return capture.predict(loaded, mnist_cnn.to_input(x_test))
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def augmented_model(max_degrees: int, _progress: Progress | None = None) -> pipeline.AugmentedCNN:
-    """The digit CNN trained with random rotations up to ±max_degrees (from the disk cache, else trained once)."""
-    return pipeline.augmented_cnn(max_degrees, progress=_progress)
+#: A sweep request: one shift, and the augmented CNN to sweep (None: the standard digit CNN).
+SweepRequest = tuple[str, pipeline.AugmentedCNN | None]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def shift_sweep(variant: str, kind: str, _model: mnist_cnn.DigitCNN | None = None) -> data_shift.SweepResult:
-    """Top-1/top-5 of one digit CNN ("standard", or the augmented `_model` named by `variant`) along one shift."""
+def network_title(augmented: pipeline.AugmentedCNN | None) -> str:
+    """How the page names a network in legends and progress messages."""
+    return "standard CNN" if augmented is None else f"augmented (±{augmented.max_degrees}°)"
+
+
+def _sweep_key(kind: str, augmented: pipeline.AugmentedCNN | None) -> tuple[str, str]:
+    return ("digit_cnn" if augmented is None else augmented.key, kind)
+
+
+def _sweep_now(kind: str, augmented: pipeline.AugmentedCNN | None, progress: Progress) -> data_shift.SweepResult:
     _, _, x_test, y_test = data.mnist_split()
-    if _model is None:
+    if augmented is None:
         loaded = registry.load_model("digit_cnn", "pretrained")
-        return data_shift.sweep(loaded.module, x_test, y_test, kind, dev=loaded.device)
-    return data_shift.sweep(_model, x_test, y_test, kind, dev="cpu")
+        return data_shift.sweep(loaded.module, x_test, y_test, kind, dev=loaded.device, progress=progress)
+    return data_shift.sweep(augmented.model, x_test, y_test, kind, dev="cpu", progress=progress)
 
 
-def augmented_sweep(kind: str, augmented: pipeline.AugmentedCNN) -> data_shift.SweepResult:
-    """The augmented CNN's sweep along one shift (cached per rotation setting and shift)."""
-    return shift_sweep(f"rotations±{augmented.max_degrees}", kind, augmented.model)
+def shift_sweeps(requests: Sequence[SweepRequest], label: str) -> list[data_shift.SweepResult]:
+    """The sweeps asked for, from the shared store; missing ones are computed under one bar, one stage each."""
+    found = {request: SWEEPS.get(_sweep_key(*request)) for request in requests}
+    missing = [request for request, sweep in found.items() if sweep is None]
+    if missing:
+        with progress_bar(label) as report:
+            for i, (kind, augmented) in enumerate(missing):
+                stage = sub_range(report, i / len(missing), (i + 1) / len(missing),
+                                  f"Sweep {i + 1} of {len(missing)} · {network_title(augmented)} · ")
+                found[(kind, augmented)] = _sweep_now(kind, augmented, stage)
+                SWEEPS.put(_sweep_key(kind, augmented), found[(kind, augmented)])
+    return [found[request] for request in requests]
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def photo_sweep(image_id: str, _image: np.ndarray) -> data_shift.PhotoSweep:
-    """EfficientNet-Lite0 on one photo at seven rotations (cached per image)."""
-    return data_shift.photo_rotation_sweep(registry.load_model(registry.DEFAULT_MODEL, "pretrained"), _image)
+def shift_sweep(kind: str, augmented: pipeline.AugmentedCNN | None = None) -> data_shift.SweepResult:
+    """One network's sweep along one shift (from the shared store, else computed with a progress bar)."""
+    return shift_sweeps([(kind, augmented)], f"Sweeping {data_shift.SHIFTS[kind].title.lower()}…")[0]
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def online_set(name: str, _progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """A torchvision test set fetched on request (raises DatasetUnavailable offline)."""
-    return data_shift.request_torchvision_set(name, cache.cache_dir() / "torchvision", progress=_progress,
-                                              timeout_s=300)
+def gap_rows(augmented: pipeline.AugmentedCNN) -> list[pipeline.GapRow]:
+    """Both networks on every shift (one progress bar for the sweeps not done yet), as the comparison's rows."""
+    requests = [(kind, network) for kind in data_shift.SHIFTS for network in (None, augmented)]
+    sweeps = dict(zip(requests, shift_sweeps(requests, "Sweeping every change for both networks…")))
+    return pipeline.gap_rows(lambda kind, aug: sweeps[(kind, augmented if aug else None)])
+
+
+def photo_sweep(image_id: str, image: np.ndarray) -> data_shift.PhotoSweep:
+    """EfficientNet-Lite0 on one photo at seven rotations (from the shared store, else with a progress bar)."""
+    found = PHOTO_SWEEPS.get(image_id)
+    if found is None:
+        with progress_bar("Classifying the photo at seven angles…") as report:
+            found = data_shift.photo_rotation_sweep(registry.load_model(registry.DEFAULT_MODEL, "pretrained"), image,
+                                                    progress=report)
+        PHOTO_SWEEPS.put(image_id, found)
+    return found
+
+
+def online_set(name: str, progress: Progress) -> tuple[np.ndarray, np.ndarray]:
+    """A torchvision test set fetched on request and filed in the shared store (raises DatasetUnavailable offline)."""
+    fetched = data_shift.request_torchvision_set(name, cache.cache_dir() / "torchvision", progress=progress,
+                                                 timeout_s=300)
+    ONLINE_SETS.put(name, fetched)
+    return fetched
 
 
 # ------------------------------------------------------------------------------------------------------------ controls
@@ -87,15 +132,15 @@ def dataset_choice() -> str:
     """The data sets installed here, as one row of choices; returns the chosen one."""
     available = shift_data.available_datasets(data_shift.fashion_mnist() is not None)
     STATE.bind("shift_dataset", options=available)
-    dataset = st.radio("Data set", available, key="shift_dataset", format_func=DATASETS.get, horizontal=True)
-    if "fashion" not in available:
-        st.caption("Fashion-MNIST appears here when Debian's optional `dataset-fashion-mnist` package is installed.")
-    return dataset
+    return st.radio("Data set", available, key="shift_dataset", format_func=DATASETS.get, horizontal=True)
 
 
 def fetched_set() -> shift_data.LabelledSet | None:
-    """A torchvision test set, fetched when the student asks (a clear message offline)."""
+    """A torchvision test set: at once when it was fetched before, else when the student asks (a clear message
+    offline)."""
     name = st.selectbox("Torchvision data set", list(data_shift.TORCHVISION_SETS), key="shift_online_set")
+    if (stored := ONLINE_SETS.get(name)) is not None:
+        return shift_data.downloaded_set(*stored)
     st.caption("These sets are not shipped: fetching one needs an internet connection (about 160 MB for CIFAR-10).")
     if not st.button(f"Fetch {name}", key="shift_fetch_online"):
         return None
@@ -130,14 +175,36 @@ def augmented_network() -> pipeline.AugmentedCNN | None:
                                 key="shift_augment_degrees", disabled=not augment))
     if not augment:
         return None
-    with st.status(f"Training a digit CNN on rotations up to ±{max_degrees}°…", expanded=False) as box:
-        with progress_bar(keep=True) as report:
-            result = augmented_model(max_degrees, report)
-        box.update(label=f"Augmented CNN trained in {result.seconds:.1f} s", state="complete")
-    return result
+    found = AUGMENTED.get(pipeline.augmented_key(max_degrees))
+    if found is not None:  # trained or loaded by this or another session: ready at once
+        st.status(augmented_done_label(found, trained_now=False), state="complete", expanded=False)
+        return found
+    trained_now = not pipeline.augmented_on_disk(max_degrees)
+    label = (f"Training a digit CNN on rotations up to ±{max_degrees}°…" if trained_now else
+             f"Loading the digit CNN trained on rotations up to ±{max_degrees}°…")
+    with st.status(label, expanded=False) as box:
+        with progress_bar(label, keep=True) as report:  # never inside a Streamlit cache: the bar is live
+            found = pipeline.augmented_cnn(max_degrees, progress=report)
+        box.update(label=augmented_done_label(found, trained_now), state="complete")
+    AUGMENTED.put(found.key, found)
+    return found
+
+
+def augmented_done_label(augmented: pipeline.AugmentedCNN, trained_now: bool) -> str:
+    """The finished status of the augmented CNN: trained just now, or ready from an earlier training."""
+    took = f"{augmented.seconds:.1f} s"
+    return (f"Augmented CNN (±{augmented.max_degrees}°) trained in {took}" if trained_now else
+            f"Augmented CNN (±{augmented.max_degrees}°) ready: trained earlier in {took}")
 
 
 # ------------------------------------------------------------------------------------------------------------ displays
+def confusion_table(matrix: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    """The confusion matrix as a table: one row per true class, one column per predicted class."""
+    table = pd.DataFrame(np.asarray(matrix), columns=[f"predicted {n}" for n in names])
+    table.insert(0, "true class", list(names))
+    return table
+
+
 def show_gallery() -> None:
     """The shipped photos: a gallery of different sizes, not a labelled benchmark."""
     st.image(shift_data.photo_gallery(), width="stretch",
@@ -153,9 +220,16 @@ def describe_set(dataset: str, labelled: shift_data.LabelledSet) -> None:
     summary = data_shift.summarize(DATASETS.get(dataset, dataset), labelled.images, labelled.labels,
                                    len(labelled.names))
     left, right = st.columns([3, 2])
-    left.image(shift_data.sample_grid(labelled), caption="Ten random examples of each class, one class per row",
-               width="stretch")
-    right.altair_chart(class_bars(labelled.names, summary.class_counts, "Examples per class"), width="stretch")
+    grid = shift_data.sample_grid(labelled)
+    left.image(grid, caption="Ten random examples of each class, one class per row", width="stretch")
+    with left:
+        download_row(f"sample-grid-{dataset}", picture=grid, key="shift_samples", what="the sample grid")
+    counts = class_bars(labelled.names, summary.class_counts, "Examples per class")
+    right.altair_chart(counts, width="stretch")
+    with right:
+        download_row(f"examples-per-class-{dataset}", chart=counts,
+                     table=class_table(labelled.names, summary.class_counts, "examples"), key="shift_counts",
+                     what="the examples per class")
     stats = right.columns(3)
     stats[0].metric("Examples", f"{summary.count:,}")
     stats[1].metric("Image shape", "×".join(map(str, summary.shape)))

@@ -214,16 +214,62 @@ def feature_map_limits(activation: np.ndarray, channels: np.ndarray, shared_scal
     return np.stack([maps.min(axis=1), maps.max(axis=1)], axis=1)
 
 
+def normalized_maps(activation: np.ndarray, channels: np.ndarray, shared_scale: bool = True) -> np.ndarray:
+    """The chosen channels mapped onto [0, 1] between feature_map_limits (0 = darkest, 1 = brightest): N×H×W.
+
+    A map that is one value everywhere (its low equals its high) becomes 0 everywhere."""
+    maps = np.asarray(activation, dtype=np.float32)[np.asarray(channels)]
+    limits = feature_map_limits(activation, channels, shared_scale)
+    lo, hi = limits[:, 0, None, None], limits[:, 1, None, None]
+    return np.where(hi > lo, (maps - lo) / np.where(hi > lo, hi - lo, 1), 0.0).astype(np.float32)
+
+
 def feature_map_tiles(activation: np.ndarray, channels: np.ndarray, size: int = 96, shared_scale: bool = True,
                       cmap: str = FEATURE_CMAP) -> np.ndarray:
     """Chosen channels of a C×H×W activation as N×size'×size'×3 uint8 heat maps, coloured between
     feature_map_limits (so with `shared_scale` brightness compares across channels)."""
-    maps = np.asarray(activation, dtype=np.float32)[np.asarray(channels)]
-    limits = feature_map_limits(activation, channels, shared_scale)
-    lo, hi = limits[:, 0, None, None], limits[:, 1, None, None]
-    scaled = np.where(hi > lo, (maps - lo) / np.where(hi > lo, hi - lo, 1), 0.0)
+    scaled = normalized_maps(activation, channels, shared_scale)
     tiles = (colormaps[cmap](scaled)[..., :3] * 255).round().astype(np.uint8)
-    return _enlarge(tiles, max(1, size // maps.shape[-1]))
+    return _enlarge(tiles, max(1, size // scaled.shape[-1]))
+
+
+@dataclass(frozen=True)
+class ColourScale:
+    """How the feature-map grid turns values into colours, for its colour bar.
+
+    With a shared scale `low` is drawn black and `high` pale yellow in every map. Per map, each map runs from its
+    own lowest (black) to its own highest (pale yellow); `low`/`high` are then the extremes over all maps shown."""
+
+    low: float
+    high: float
+    shared: bool
+    zero_at: float | None  # fraction of the way from black to pale yellow where a value of 0 is drawn; None when
+                           # 0 is outside the range (or, per map, falls at different places in different maps)
+
+
+def _zero_fraction(low: float, high: float) -> float | None:
+    """Where 0 falls between low (0.0) and high (1.0), or None when it is outside or the range is empty."""
+    if not (high > low and low <= 0.0 <= high):
+        return None
+    return max(0.0, float(-low / (high - low)))  # max: never -0.0
+
+
+def feature_map_colour_scale(limits: np.ndarray, shared_scale: bool) -> ColourScale:
+    """The colour bar of the maps drawn with `limits` (feature_map_limits): the value range and where 0 is."""
+    values = np.asarray(limits, dtype=np.float64).reshape(-1, 2)
+    lows, highs = values[:, 0], values[:, 1]
+    low, high = float(lows.min()), float(highs.max())
+    if shared_scale:
+        return ColourScale(low, high, True, _zero_fraction(low, high))
+    places = [_zero_fraction(lo, hi) for lo, hi in zip(lows, highs) if hi > lo]
+    same = bool(places) and all(p is not None and abs(p - places[0]) < 1e-6 for p in places)
+    return ColourScale(low, high, False, places[0] if same else None)
+
+
+def colour_bar_colours(steps: int = 64, cmap: str = FEATURE_CMAP) -> list[str]:
+    """`steps` colours from darkest to brightest as #rrggbb, exactly as feature_map_tiles draws them."""
+    rgb = (colormaps[cmap](np.linspace(0.0, 1.0, steps))[:, :3] * 255).round().astype(int)
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb]
 
 
 def feature_map_scale_note(limits: np.ndarray, shared_scale: bool) -> str:

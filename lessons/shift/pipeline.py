@@ -10,7 +10,7 @@ from pathlib import Path
 from lessons.core import registry
 from lessons.core.cache import cache_dir, load_or_train
 from lessons.core.nets import mnist_cnn
-from lessons.core.progress import Progress
+from lessons.core.progress import Progress, sub_range
 from lessons.shift import compute
 
 _CACHE_VERSION = 1
@@ -18,28 +18,42 @@ _CACHE_VERSION = 1
 
 @dataclass(frozen=True)
 class AugmentedCNN:
-    """A digit CNN trained on randomly rotated digits, and how long its training took."""
+    """A digit CNN trained on randomly rotated digits, how long its training took, and the name it is kept under."""
 
     model: mnist_cnn.DigitCNN
     max_degrees: int
     seconds: float
+    key: str  # augmented_key(...): names its disk-cache file and its sweeps
 
 
-def augmented_cache_path(max_degrees: int, epochs: int, seed: int = 0) -> Path:
+def augmented_key(max_degrees: int, epochs: int | None = None, seed: int = 0) -> str:
+    """The name of the CNN trained with rotations up to ±max_degrees for `epochs` epochs (default: the lesson's)."""
+    epochs = compute.AUGMENT_EPOCHS if epochs is None else epochs
+    return f"digit_cnn_rot{int(max_degrees)}_e{int(epochs)}_seed{int(seed)}_v{_CACHE_VERSION}"
+
+
+def augmented_cache_path(max_degrees: int, epochs: int | None = None, seed: int = 0) -> Path:
     """The disk-cache file of the CNN trained with rotations up to ±max_degrees for `epochs` epochs."""
-    return cache_dir() / f"digit_cnn_rot{int(max_degrees)}_e{int(epochs)}_seed{int(seed)}_v{_CACHE_VERSION}.pt"
+    return cache_dir() / f"{augmented_key(max_degrees, epochs, seed)}.pt"
+
+
+def augmented_on_disk(max_degrees: int, seed: int = 0) -> bool:
+    """Whether the augmented CNN of this setting (the lesson's epochs) is already in the disk cache."""
+    return augmented_cache_path(max_degrees, None, seed).is_file()
 
 
 def augmented_cnn(max_degrees: int, progress: Progress | None = None, seed: int = 0) -> AugmentedCNN:
     """The rotation-augmented digit CNN from the disk cache, else trained now (with progress) and saved."""
     epochs = compute.AUGMENT_EPOCHS
+    training = sub_range(progress, 0.0, 1.0, f"Training on digits rotated up to ±{int(max_degrees)}° · ")
 
     def train() -> tuple[mnist_cnn.DigitCNN, dict]:
-        result = compute.train_augmented(max_degrees, epochs=epochs, seed=seed, progress=progress)
+        result = compute.train_augmented(max_degrees, epochs=epochs, seed=seed, progress=training)
         return result.model, {"seconds": float(result.seconds), "test_accuracy": float(result.test_accuracy)}
 
     model, meta = load_or_train(augmented_cache_path(max_degrees, epochs, seed), mnist_cnn.DigitCNN, train, progress)
-    return AugmentedCNN(registry.read_only(model), int(max_degrees), float(meta.get("seconds", 0.0)))
+    return AugmentedCNN(registry.read_only(model), int(max_degrees), float(meta.get("seconds", 0.0)),
+                        augmented_key(max_degrees, epochs, seed))
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
+import numpy as np
 import pytest
+import vl_convert
 from streamlit.testing.v1 import AppTest
 
 from lessons.shift import compute as data_shift
 from tests.pages.apptest import APP, no_exception, open_lesson
 from tests.pages.test_linear_classifier import widgets_outside_their_declaration
 from ui.settings.data_shift import STATE
+from ui.shift_charts import accuracy_curves, class_bars
 from ui.state import bound_key
 
 PAGE = "pages/data_shift.py"
@@ -103,3 +107,67 @@ def test_a_shared_link_is_held_in_declared_state_and_written_back():
     at.selectbox(key="shift_shift").set_value("position").run()  # six amounts: the step moves to the last one
     no_exception(at)
     assert at.select_slider(key="shift_step").value == 5 and at.query_params["shift_step"] in ("5", ["5"])
+
+
+def _download_keys(at: AppTest) -> set[str]:
+    return {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+
+
+def test_every_figure_offers_its_downloads_and_no_install_notes(page):
+    assert {"shift_samples_png", "shift_counts_png", "shift_counts_csv", "shift_confusion_png", "shift_confusion_csv",
+            "shift_per_class_png", "shift_per_class_csv", "shift_curves_png", "shift_curves_csv"} <= _download_keys(page)
+    shown = [c.value for c in page.caption] + list(page.radio(key="shift_dataset").options)
+    assert not any("Debian" in text or "package" in text for text in shown), shown
+    assert "A shared link carries the photo chosen from the list, not an uploaded file." in [c.value for c in
+                                                                                           page.caption]
+
+
+def _augmented_status(at: AppTest):
+    found = [s for s in at.status if s.label.startswith(("Augmented CNN", "Training", "Loading the digit CNN"))]
+    assert len(found) == 1, [s.label for s in at.status]
+    return found[0]
+
+
+def test_the_augmented_cnn_status_ends_complete_when_it_comes_from_the_cache(page, monkeypatch):
+    monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
+    page.checkbox(key="shift_augment").check().run()
+    no_exception(page)
+    first = _augmented_status(page)
+    assert first.state == "complete" and first.label.startswith("Augmented CNN"), first.label
+    page.run()  # the same network again: now from the cache, never "Training…" with a spinner
+    no_exception(page)
+    again = _augmented_status(page)
+    assert again.state == "complete" and again.label.startswith("Augmented CNN (±180°) ready: trained earlier in")
+    assert all(s.state == "complete" for s in page.status)
+    assert page.dataframe
+
+
+def test_a_link_with_augmentation_shows_the_stored_result_without_a_click(monkeypatch):
+    monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
+    at = open_lesson(PAGE, timeout=300, query={"shift_augment": "True", "shift_augment_degrees": "180",
+                                               "shift_shift": "blur"})
+    assert at.checkbox(key="shift_augment").value is True
+    assert _augmented_status(at).state == "complete"
+    assert at.dataframe and "augmented" in at.markdown[-1].value  # section 5 is filled in, nothing was clicked
+    assert at.query_params["shift_augment"] in ("True", ["True"])
+
+
+def test_accuracy_axes_end_at_100_percent_and_the_legend_draws_lines_with_points():
+    bars = class_bars([str(d) for d in range(10)], np.full(10, 0.99), "Accuracy per class", percent=True).to_dict()
+    y = bars["encoding"]["y"]
+    assert y["scale"]["domain"] == [0, 1] and y["scale"]["nice"] is False and y["scale"]["clamp"] is True
+    assert max(y["axis"]["values"]) == 1 and y["axis"]["labelFlush"] is False  # "100%" sits on the top line
+    amounts = np.asarray(data_shift.SHIFTS["rotation"].amounts)
+    curves = {"standard CNN": (amounts, np.linspace(1, 0.2, 13), np.linspace(1, 0.5, 13)),
+              "augmented (±180°)": (amounts, np.full(13, 0.9), np.full(13, 0.99))}
+    chart = accuracy_curves(curves, "degrees", "Rotation", marked=45.0)
+    line = chart.to_dict()["layer"][0]
+    assert line["encoding"]["y"]["axis"]["labelFlush"] is False and line["mark"]["point"]
+    legends = vl_convert.vegalite_to_vega(chart.to_dict())["legends"]
+    assert len(legends) == 1  # colour and dash in one legend: each entry is one plotted line
+    legend = legends[0]
+    assert legend["stroke"] == "color" and legend["strokeDash"] == "strokeDash"
+    assert "transparent" not in json.dumps(legend.get("encode", {}))  # the symbols are drawn
+    assert "A" in legend["symbolType"] and "L" in legend["symbolType"]  # a line through a point marker
+    assert line["encoding"]["color"]["scale"]["domain"] == [
+        "standard CNN, top-1", "standard CNN, top-5", "augmented (±180°), top-1", "augmented (±180°), top-5"]

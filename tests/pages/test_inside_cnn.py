@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pytest
@@ -35,6 +36,31 @@ def test_default_view_shows_every_section(page):
     text = _markdown(page)
     assert "1,000 classes of ImageNet photos" in text and "Mid-grey is a weight of 0" in text
     assert any(c.value.startswith("Colour: black =") for c in page.caption)
+
+
+def _download_keys(at: AppTest) -> set[str]:
+    return {b.proto.id.rsplit("-", 1)[-1] for b in at.get("download_button")}
+
+
+def _colour_bar(at: AppTest) -> dict:
+    specs = [json.loads(c.proto.spec) for c in at.get("arrow_vega_lite_chart") + at.get("vega_lite_chart")]
+    found = [spec for spec in specs if spec.get("title", {}).get("text") == "Colour scale of the maps"]
+    assert len(found) == 1, [spec.get("title") for spec in specs]
+    return found[0]
+
+
+def test_figures_offer_downloads_and_the_maps_have_a_colour_bar(page):
+    assert {"cnn_top5_png", "cnn_top5_csv", "cnn_filters_png", "cnn_filters_npy", "cnn_maps_png",
+            "cnn_maps_npy"} <= _download_keys(page)
+    assert "A shared link carries the photo chosen from the list, not an uploaded file." in [c.value for c in
+                                                                                           page.caption]
+    shared = _colour_bar(page)
+    assert shared["layer"][0]["encoding"]["x"]["axis"]["title"] == "activation value"
+    assert shared["title"]["subtitle"][0].startswith("black = ") and "in every map" in shared["title"]["subtitle"][0]
+    page.toggle(key="cnn_shared_scale").set_value(False).run()
+    no_exception(page)
+    own = _colour_bar(page)
+    assert own["layer"][0]["encoding"]["x"]["axis"]["title"] == "each map's own range"
 
 
 def test_switching_image_layer_weights_and_controls(page):

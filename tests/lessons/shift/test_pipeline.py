@@ -15,9 +15,14 @@ def test_the_augmented_cnn_is_trained_once_then_read_from_the_disk_cache(tmp_pat
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(compute, "AUGMENT_EPOCHS", 1)
     reports: list[tuple[float, str]] = []
+    assert not pipeline.augmented_on_disk(90)
     trained = pipeline.augmented_cnn(90, progress=lambda f, m: reports.append((f, m)))
     assert pipeline.augmented_cache_path(90, 1).is_file() and trained.max_degrees == 90 and trained.seconds > 0
+    assert pipeline.augmented_on_disk(90) and not pipeline.augmented_on_disk(180)
+    assert trained.key == pipeline.augmented_key(90) == pipeline.augmented_cache_path(90).stem
+    assert pipeline.augmented_key(90) != pipeline.augmented_key(90, epochs=2)  # other training, other name
     assert reports and all(0.0 <= f <= 1.0 for f, _ in reports) and reports[-1][0] == 1.0
+    assert all(m.startswith("Training on digits rotated up to ±90° · ") for _, m in reports)  # the stage is named
     reports.clear()
     cached = pipeline.augmented_cnn(90, progress=lambda f, m: reports.append((f, m)))
     assert reports == [(1.0, "Loaded trained weights from the cache")]
