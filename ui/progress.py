@@ -1,8 +1,9 @@
 """The one progress bar: a Streamlit bar handed to compute as a `lessons.core.progress.Progress` callback.
 
-Never draw a bar inside a `st.cache_data` / `st.cache_resource` body (Streamlit would replay it on cache hits):
-open it in the page, around the cached call, and pass the callback in as an argument that is excluded from the
-cache key (a parameter whose name starts with an underscore).
+Work that reports progress never runs inside a `st.cache_data` / `st.cache_resource` body, not even through a
+callback argument: Streamlit records the bar updates made inside a cached call and fails to replay them on the next
+hit (`CacheReplayClosureError`). Run it in the page and keep its result in `ui.result_store` (or the registry, or
+the disk cache).
 """
 
 from __future__ import annotations
