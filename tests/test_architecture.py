@@ -73,3 +73,30 @@ def test_the_checks_see_a_violation(tmp_path: Path) -> None:
     bad.write_text("import streamlit as st\nfrom lessons.atlas import compute\nfrom pages import convolution\n")
     assert {"streamlit", "lessons.atlas", "lessons.atlas.compute", "pages", "pages.convolution"} <= imported_modules(bad)
     assert lesson_package("lessons.atlas.compute") == "atlas" and lesson_package("ui.state") is None
+
+
+def cached_functions_taking_progress(path: Path) -> list[str]:
+    """Functions decorated with `st.cache_data` / `st.cache_resource` that take a progress callback."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        cached = any("cache_data" in ast.unparse(d) or "cache_resource" in ast.unparse(d) for d in node.decorator_list)
+        arguments = [a.arg for a in (*node.args.args, *node.args.kwonlyargs)]
+        if cached and any("progress" in name or name.startswith("_report") for name in arguments):
+            found.append(node.name)
+    return found
+
+
+@pytest.mark.parametrize("path", [*python_files(ROOT / "pages"), *python_files(ROOT / "ui")],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_progress_is_reported_from_inside_a_streamlit_cache(path: Path) -> None:
+    """Streamlit cannot replay bar updates made inside a cached call: such work runs outside, into a result store."""
+    assert not cached_functions_taking_progress(path), f"{path.name}: {cached_functions_taking_progress(path)}"
+
+
+def test_the_progress_check_sees_a_cached_function_with_a_callback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import streamlit as st\n@st.cache_resource(show_spinner=False)\n"
+                   "def model(key, _progress=None):\n    return key\n")
+    assert cached_functions_taking_progress(bad) == ["model"]
