@@ -48,8 +48,7 @@ def section_signal() -> None:
     position = st.slider("Filter position — drag to slide the filter along the signal", 0,
                          convolution.SIGNAL_SAMPLES - 1, key="conv_position")
     step = convolution.slide_step(signal, kernel, position)
-    for spec in charts.slide_specs(signal, output, step):
-        st.vega_lite_chart(spec=spec, width="stretch")
+    widgets.show_slide(signal, output, step)
     st.caption(
         f"At position {position}: {len(kernel)} products add up to **{step.total:.4f}**, the value PyTorch's "
         f"`conv1d` wrote there ({output[position]:.4f}). Near the ends the filter hangs over the edge; the missing "
@@ -76,22 +75,16 @@ def section_kernels() -> tuple[PickedImage, np.ndarray, Filtered | None]:
         pick_col, kernel_col = st.columns([2, 3], gap="large")
         with pick_col:
             picked: PickedImage = photo_picker("conv_photo")
+            st.caption("A shared link carries every setting on this page, but not an uploaded image: it opens with "
+                       "the photo chosen above.")
         with kernel_col:
             widgets.kernel_controls()
     widgets.follow_the_image(picked.image_id)
     gray = widgets.teaching_image(picked.image_id, picked.array)
     height, width = gray.shape
     st.caption(f"{picked.caption}. Working copy: {width}×{height} pixels, grayscale, values 0 (black) … 1 (white).")
-    key, size, sigma = STATE.value("conv_kernel"), STATE.value("conv_size"), STATE.value("conv_sigma")
-    padding, flipped = STATE.value("conv_padding"), STATE.value("conv_flip")
-    if STATE.value("conv_edit"):
-        custom = widgets.kernel_editor(key, size, sigma)
-        result = None if custom is None else widgets.custom_output(picked.image_id, custom, padding, flipped, gray)
-        display = kernels.display_for(custom) if custom is not None else "gray"
-    else:
-        result = widgets.named_output(picked.image_id, key, size, sigma, padding, flipped, gray)
-        display = kernels.kernel_info(key).display
-    widgets.show_filtered(gray, result, display)
+    result, display = widgets.filtered(picked.image_id, gray)
+    widgets.show_filtered(gray, result, display, picked.image_id)
     st.markdown(
         "**Reading the colours.** Blurs and sharpening give ordinary brightness, shown in grey. Edge kernels sum to "
         "zero: they answer 0 on flat areas and a *signed* number at edges, shown blue (negative) – white (zero) – "
@@ -181,7 +174,8 @@ def section_template(picked: PickedImage, gray: np.ndarray) -> Template | None:
         st.header(FAIL_HEADER)
         st.info("Choose a template with some texture first.")
         return None
-    widgets.show_matches(gray, row, col, size, scores, template_matching.match_peaks(scores, (size, size), count))
+    widgets.show_matches(gray, row, col, size, scores, template_matching.match_peaks(scores, (size, size), count),
+                         picked.image_id)
     st.markdown(
         "A template matches its own place perfectly, with a score of 1: is that your first match? The others are "
         "windows that happen to have a similar light-and-dark layout. Move the template onto an eye, a letter or a "
@@ -204,7 +198,7 @@ def section_failure(picked: PickedImage, gray: np.ndarray, template: Template) -
     scale = move_controls[1].slider("Scale the image", 0.6, 1.5, step=0.05, key="conv_scale")
     search = widgets.moved_search(picked.image_id, *template, float(angle), float(scale), gray)
     swept = widgets.sweep(picked.image_id, *template, float(scale), gray)
-    widgets.show_moved_search(search, swept, template[2], float(angle), angle != 0 or scale != 1)
+    widgets.show_moved_search(search, swept, template[2], float(angle), angle != 0 or scale != 1, picked.image_id)
     st.markdown(
         template_matching.rotation_summary(swept.angles, swept.found, swept.peak, float(scale))
         + " Real objects also bend, open and turn in depth, so a detector needs patterns that tolerate small "
@@ -232,7 +226,7 @@ def section_hog(picked: PickedImage, gray: np.ndarray, template: Template | None
                    "cells per block or smaller cells.")
         return
     described = widgets.hog_of(picked.image_id, orientations, cell, block, gray)
-    widgets.show_hog(gray, described, *widgets.cell_picker(described))
+    widgets.show_hog(gray, described, *widgets.cell_picker(described), picked.image_id)
     st.caption(
         "Directions are those of the gradient (from dark to light, folded into 0°–180°): 0° means brightness "
         "changes left–right, i.e. a vertical edge; 90° a horizontal edge. The picture above draws each bin as a "
@@ -262,9 +256,7 @@ def section_tolerance(picked: PickedImage, gray: np.ndarray, template: Template,
     kind = st.radio("Move by", TOLERANCE_KINDS, horizontal=True, key="conv_tol_kind",
                     format_func={"shift": "Shifting right", "rotation": "Rotating"}.get)
     measured = widgets.tolerance_of(picked.image_id, *template, kind, orientations, cell, block, gray)
-    tol_chart, tol_text = st.columns([3, 2], gap="medium")
-    tol_chart.vega_lite_chart(spec=charts.tolerance_spec(measured, kind), width="stretch")
-    tol_text.markdown(hog.tolerance_verdict(measured, kind))
+    widgets.show_tolerance(measured, kind, hog.tolerance_verdict(measured, kind), picked.image_id)
 
 
 def section_towards_cnns() -> None:

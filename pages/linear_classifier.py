@@ -82,28 +82,33 @@ def section_training(data: ld.PointSet, curve: DeltaGenerator, start_note: Delta
         "number its own step size from the history of its gradients, so you rarely have to tune it."
     )
     config = widgets.training_controls()
-    trainer = widgets.current_trainer(data, config)
+    widgets.current_trainer(data, config)
     start = lc.params_from_weights(*lc.initial_weights(config))
     if config.init != "manual":
         start_note.caption(f"This seed starts at θ = {start.degrees:.0f}°, offset {start.offset:.2f}, "
                            f"|w| = {start.sharpness:.2f}.")
     curve.altair_chart(charts.sigmoid_chart(round(start.sharpness, 2)), width="stretch")
     curve.caption("The sigmoid of the signed distance, for the starting line's sharpness and for |w| = 1.")
-    widgets.training_buttons(trainer)
-    st.caption("Play runs until you pause or the max step count is reached. Changing a setting restarts from the "
-               "starting line (raising the max steps without annealing carries on).")
+    st.caption("Play (above the chart) runs until you pause or the max step count is reached. Changing a setting "
+               "restarts from the starting line (raising the max steps without annealing carries on).")
     return config
 
 
 def data_view(data: ld.PointSet, trainer: lc.Trainer, frame: lc.Frame, specs: charts.FrameSpecs,
-              config: lc.TrainConfig) -> None:
-    """The metrics, the clickable data chart with the line and field, and the training curves."""
-    widgets.training_metrics(trainer, frame.line.sharpness)
+              config: lc.TrainConfig, paused: bool) -> None:
+    """Play/Pause and the step counter, the clickable data chart with the line and field, the numbers of the moment
+    and the training curves (with downloads while paused)."""
+    widgets.training_bar(trainer)
     left, right = st.columns([3, 2])
     with left:
         widgets.clickable_field(data, specs.field)
+        if paused:
+            widgets.field_downloads(data, specs.field, trainer.step)
     with right:
+        widgets.training_metrics(trainer, frame.line.sharpness)
         st.vega_lite_chart(specs.curves, width="stretch")
+        if paused:
+            widgets.curves_downloads(trainer, specs.curves)
         st.caption("Background of the data chart: the model's probability of class B. Solid line: the decision "
                    "boundary (50 %); dashed: 90 % sure either way; arrow: the normal w, pointing to class B's "
                    "side. Click an empty spot to add a point, click a point to remove it.")
@@ -113,11 +118,13 @@ def data_view(data: ld.PointSet, trainer: lc.Trainer, frame: lc.Frame, specs: ch
                           "Reset, or raise the max steps to run the whole annealing schedule again."))
 
 
-def section_landscape(frame: lc.Frame, specs: charts.FrameSpecs, data: ld.PointSet) -> None:
+def section_landscape(frame: lc.Frame, specs: charts.FrameSpecs, data: ld.PointSet, paused: bool) -> None:
     """Section 4: the loss over (rotation, offset) with the path so far, what many starts find, big steps."""
     separable, many_starts = widgets.line_facts(data.key, data.points, data.labels)
     st.header("4 · The energy landscape")
     st.vega_lite_chart(specs.landscape, width="stretch")
+    if paused:
+        widgets.landscape_downloads(frame, specs.landscape)
     land_left, land_right = st.columns([3, 2])
     with land_left:
         st.markdown(
@@ -145,7 +152,8 @@ def section_landscape(frame: lc.Frame, specs: charts.FrameSpecs, data: ld.PointS
             "far and shrinks them to settle in. Try both below and watch whether the trail settles."
         )
         widgets.big_step_buttons()
-        st.caption("Try lr = 10 switches to SGD + momentum on the overlapping clouds and plays.")
+        st.caption("Both switch to SGD + momentum at learning rate 10 on the overlapping clouds (the second with "
+                   "exponential annealing) and play from step 0.")
 
 
 def section_algebra(frame: lc.Frame) -> None:
@@ -176,15 +184,22 @@ def section_algebra(frame: lc.Frame) -> None:
 
 
 def live_view(data: ld.PointSet, config: lc.TrainConfig) -> None:
-    """Advance training while playing, then draw the data, the line, the curves, the landscape and the algebra."""
+    """Advance training while playing, then draw the data, the line, the curves, the landscape and the algebra.
+
+    Runs on its own every frame while playing (a fragment); a button inside it that changes anything else has the
+    whole page run instead."""
+    widgets.run_whole_page_if_asked()
     trainer: lc.Trainer = st.session_state["lc_trainer"]
     widgets.advance(trainer)
+    paused = not st.session_state["lc_playing"]
     extent = lc.view_extent(data.points)
     frame = lc.make_frame(trainer, extent)
     specs = charts.frame_specs(frame, trainer.history, data.points, data.labels, data.ids, config.max_steps)
-    data_view(data, trainer, frame, specs, config)
-    section_landscape(frame, specs, data)
+    data_view(data, trainer, frame, specs, config, paused)
+    section_landscape(frame, specs, data, paused)
     section_algebra(frame)
+    widgets.link_the_run()
+    STATE.write_url()
 
 
 def section_network(data: ld.PointSet) -> None:
@@ -204,9 +219,7 @@ def section_network(data: ld.PointSet) -> None:
                   on_click=widgets.change, kwargs={"lc_preset": "xor"})
     extent = lc.view_extent(data.points)
     view = widgets.trained_network(data, width, depth, steps, extent)
-    left, right = st.columns(2)
-    left.vega_lite_chart(charts.mlp_input_spec(view, data.points, data.labels, extent), width="content")
-    right.vega_lite_chart(charts.hidden_space_spec(view, data.labels), width="content")
+    widgets.network_charts(view, data, extent, lm.architecture(width, depth))
     st.markdown(lm.network_summary(view.boundary_bend, view.cell, view.accuracy, view.hidden_line_accuracy,
                                    many_starts.line_accuracy, view.weights))
     st.markdown(

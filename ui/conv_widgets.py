@@ -20,6 +20,7 @@ from lessons.convolution.compute import ConvGeometry, Filtered, Padding
 from lessons.convolution.kernels import KernelError
 from lessons.convolution.template_matching import SMALLEST_TEMPLATE, TEMPLATE_STEP
 from ui import conv_charts as charts
+from ui.downloads import download_row
 from ui.settings.convolution import EDITOR_SIDES, FOLLOW_THE_IMAGE, STATE
 
 SIGNAL_LABELS = {"step": "Step", "noisy_sine": "Noisy sine", "chirp": "Chirp (audio-like: rising pitch)"}
@@ -170,6 +171,22 @@ def cell_picker(described: hog.HogResult) -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------------------------------------------- kernel editor
+LINKED_EDITOR = "_conv_linked_editor"  # (the first editor's key, the link's kernel text) of this session
+
+
+def _start_again() -> None:
+    """The editor's reset: a fresh table, seeded from the selected kernel (a callback, so that the click counts
+    however the run that follows it goes)."""
+    st.session_state["conv_editor_round"] = st.session_state.get("conv_editor_round", 0) + 1
+
+
+def linked_kernel(editor_key: str, side: int) -> np.ndarray | None:
+    """A shared link's hand-made kernel, for the editor the page first showed (another size, another named kernel
+    or "Start again" seed the editor from the selected kernel instead)."""
+    first_key, text = st.session_state.setdefault(LINKED_EDITOR, (editor_key, STATE.value("conv_kernel_numbers")))
+    return kernels.kernel_from_text(text, side) if first_key == editor_key else None
+
+
 def kernel_frame(kernel: np.ndarray) -> pd.DataFrame:
     """A kernel as a small table whose row and column labels are offsets from the centre."""
     r = kernel.shape[0] // 2
@@ -191,11 +208,12 @@ def kernel_editor(key: str, size: int, sigma: float) -> np.ndarray | None:
     side = edit_cols[0].radio("Kernel size", EDITOR_SIDES, key="conv_editor_side", horizontal=True,
                               format_func=lambda n: f"{n}×{n}")
     st.session_state.setdefault("conv_editor_round", 0)
-    if edit_cols[0].button("Start again from the selected kernel", key="conv_editor_reset"):
-        st.session_state["conv_editor_round"] += 1
+    edit_cols[0].button("Start again from the selected kernel", key="conv_editor_reset", on_click=_start_again)
     editor_key = (f"conv_editor_{key}_{size if info.parameter == 'size' else ''}"
                   f"{sigma if info.parameter == 'sigma' else ''}_{side}_{st.session_state['conv_editor_round']}")
-    seed_frame = kernel_frame(kernels.fit_kernel(kernels.named_kernel(key, size=size, sigma=sigma), int(side)))
+    named_seed = kernels.fit_kernel(kernels.named_kernel(key, size=size, sigma=sigma), int(side))
+    linked = linked_kernel(editor_key, int(side))
+    seed_frame = kernel_frame(named_seed if linked is None else linked)
     with edit_cols[0]:
         edited = st.data_editor(seed_frame, key=editor_key, width="content",
                                 column_config={"_index": st.column_config.TextColumn(disabled=True),
@@ -203,8 +221,9 @@ def kernel_editor(key: str, size: int, sigma: float) -> np.ndarray | None:
                                                   for c in seed_frame.columns}})
         normalised = st.checkbox("Normalise (divide by the sum)", key="conv_normalise",
                                  help="Makes the numbers add up to 1, so flat areas keep their brightness.")
+    seeded_from = f"**{info.title}**{' (Sobel x)' if key == 'sobel' else ''}"
     edit_cols[1].markdown(
-        f"Seeded from **{info.title}**{' (Sobel x)' if key == 'sobel' else ''}. Click a cell and type; the output "
+        f"Seeded from {'the shared link' if linked is not None else seeded_from}. Click a cell and type; the output "
         "below follows. Row and column labels are offsets from the centre pixel. Ideas: a single 1 off-centre "
         "(shifts the image), a row of 1/3 (horizontal blur), the Sobel x kernel turned by 90° or 45°."
     )
@@ -213,6 +232,7 @@ def kernel_editor(key: str, size: int, sigma: float) -> np.ndarray | None:
     except KernelError as error:
         st.error(f"**This kernel can't be used yet.** {error} Your numbers are kept in the table above.")
         return None
+    STATE.set("conv_kernel_numbers", "" if np.array_equal(custom, named_seed) else kernels.kernel_text(custom))
     edit_cols[1].markdown(kernels.brightness_note(custom))
     if not normalised:
         return custom
@@ -225,14 +245,60 @@ def kernel_editor(key: str, size: int, sigma: float) -> np.ndarray | None:
     return kernels.normalise(custom)
 
 
+def filtered(image_id: str, gray: np.ndarray) -> tuple[Filtered | None, kernels.Display]:
+    """The image through the selected kernel, or through the hand-made one while editing (None while it cannot be
+    used yet), and how its output is coloured. Not editing, no hand-made kernel goes in the link."""
+    key, size, sigma = STATE.value("conv_kernel"), STATE.value("conv_size"), STATE.value("conv_sigma")
+    padding, flipped = STATE.value("conv_padding"), STATE.value("conv_flip")
+    if not STATE.value("conv_edit"):
+        STATE.set("conv_kernel_numbers", "")
+        return named_output(image_id, key, size, sigma, padding, flipped, gray), kernels.kernel_info(key).display
+    custom = kernel_editor(key, size, sigma)
+    if custom is None:
+        return None, "gray"
+    return custom_output(image_id, custom, padding, flipped, gray), kernels.display_for(custom)
+
+
 # ------------------------------------------------------------------------------------------------------------ displays
+def _stem(image_id: str, *what: object) -> str:
+    """A download's file name: the lesson, the image (photo or upload) and what the figure shows."""
+    return "-".join(["convolution", image_id, *(str(w) for w in what)])
+
+
+def _kernel_name() -> str:
+    """The kernel as a file name part: the hand-made one, or the named one with its size or σ, flipped or not."""
+    info = kernels.kernel_info(STATE.value("conv_kernel"))
+    if STATE.value("conv_edit"):
+        name = "hand-made-kernel"
+    elif info.parameter == "size":
+        name = f"{info.key}-{STATE.value('conv_size')}"
+    elif info.parameter == "sigma":
+        name = f"{info.key}-sigma-{STATE.value('conv_sigma')}"
+    else:
+        name = info.key
+    return f"{name}{'-flipped' if STATE.value('conv_flip') else ''}-{STATE.value('conv_padding')}-padding"
+
+
+def show_slide(signal: np.ndarray, output: np.ndarray, step: convolution.SlideStep) -> None:
+    """The four aligned panels of the 1-D filter at one position, with a PNG of them and a CSV of the signal and the
+    whole output."""
+    specs = charts.slide_specs(signal, output, step)
+    for spec in specs:
+        st.vega_lite_chart(spec=spec, width="stretch")
+    table = pd.DataFrame({"position": np.arange(len(signal)), "signal": signal, "output": output})
+    download_row(f"convolution-1d-{STATE.value('conv_signal')}-{STATE.value('conv_filter1d')}-position-"
+                 f"{step.position}", chart=tuple(specs), table=table, key="conv_dl_signal",
+                 what="the signal, the filter at this position and the output")
+
+
 def show_picture(column: DeltaGenerator, rgb: np.ndarray, caption: str) -> None:
     """An image filling its column, with a caption."""
     column.image(rgb, caption=caption, width="stretch", output_format="JPEG")
 
 
-def show_filtered(gray: np.ndarray, result: Filtered | None, display: kernels.Display) -> None:
-    """The kernel(s) as slid, what they do, and the input beside the output (Sobel's two parts below)."""
+def show_filtered(gray: np.ndarray, result: Filtered | None, display: kernels.Display, image_id: str) -> None:
+    """The kernel(s) as slid, what they do, and the input beside the output (Sobel's two parts below), each output
+    with its PNG (as coloured here) and its numbers as NPY."""
     if result is None:
         left, right = st.columns(2, gap="medium")
         show_picture(left, charts.gray_rgb(gray), "Input")
@@ -255,14 +321,20 @@ def show_filtered(gray: np.ndarray, result: Filtered | None, display: kernels.Di
     show_picture(left, charts.gray_rgb(gray), "Input")
     picture, scale_note = charts.render(result.output, display)
     show_picture(right, picture, f"Output — {scale_note}")
+    with right:
+        download_row(_stem(image_id, _kernel_name()), picture=picture, array=result.output, key="conv_dl_output",
+                     what="the filtered image")
     if len(result.parts) == 2:
         st.markdown("The magnitude combines two signed responses, shown here with one shared colour scale:")
         limit = charts.robust_limit(*result.parts)
         pair = st.columns(2, gap="medium")
-        show_picture(pair[0], charts.signed_rgb(result.parts[0], limit),
-                     f"Sobel x: vertical edges (blue < 0 < red, ±{limit:.3g})")
-        show_picture(pair[1], charts.signed_rgb(result.parts[1], limit),
-                     f"Sobel y: horizontal edges (blue < 0 < red, ±{limit:.3g})")
+        for column, part, name, edges in zip(pair, result.parts, ("x", "y"), ("vertical", "horizontal")):
+            part_picture = charts.signed_rgb(part, limit)
+            show_picture(column, part_picture, f"Sobel {name}: {edges} edges (blue < 0 < red, ±{limit:.3g})")
+            with column:
+                download_row(_stem(image_id, f"sobel-{name}", STATE.value("conv_padding"), "padding"),
+                             picture=part_picture, array=part, key=f"conv_dl_sobel_{name}",
+                             what=f"the Sobel {name} response")
 
 
 def show_pixel(gray: np.ndarray, result: Filtered, row: int, col: int, padding: Padding) -> None:
@@ -285,6 +357,19 @@ def show_pixel(gray: np.ndarray, result: Filtered, row: int, col: int, padding: 
         summary.caption(f"A {side}×{side} kernel means {side**2} multiplications for every single pixel — which is "
                         "why large blurs are usually done as two 1-D passes.")
     st.html(charts.breakdown_html(list(zip(["Sobel x", "Sobel y"] if len(parts) == 2 else [""], parts))))
+
+
+def show_tolerance(measured: hog.Tolerance, kind: str, verdict: str, image_id: str) -> None:
+    """The similarity curves after a shift or turn (with their PNG and CSV) beside the verdict on them."""
+    tol_chart, tol_text = st.columns([3, 2], gap="medium")
+    spec = charts.tolerance_spec(measured, kind)
+    tol_chart.vega_lite_chart(spec=spec, width="stretch")
+    with tol_chart:
+        download_row(_stem(image_id, "template-tolerance", kind), chart=spec,
+                     table=pd.DataFrame({"amount": measured.amounts, "raw_pixels": measured.pixels,
+                                         "edge_map": measured.edges, "hog": measured.hog}),
+                     key="conv_dl_tolerance", what="the similarity curves")
+    tol_text.markdown(verdict)
 
 
 def show_geometry(geometry: ConvGeometry) -> None:
@@ -311,14 +396,18 @@ def show_geometry(geometry: ConvGeometry) -> None:
 
 
 def show_matches(gray: np.ndarray, row: int, col: int, size: int, scores: np.ndarray,
-                 matches: Sequence[template_matching.Match]) -> None:
-    """Where the template was cut and matched, the score map, and the template with its best matches listed."""
+                 matches: Sequence[template_matching.Match], image_id: str) -> None:
+    """Where the template was cut and matched, the score map (with its PNG and its scores as NPY), and the template
+    with its best matches listed."""
     img_col, map_col, tpl_col = st.columns([4, 4, 3], gap="medium")
     show_picture(img_col, charts.matches_picture(gray, row, col, size, matches),
                  "Where the template was cut (blue, just outside) and the best matches, best first: "
                  + ", ".join(charts.MATCH_COLOUR_NAMES[:len(matches)]))
-    show_picture(map_col, charts.ncc_picture(scores, size, matches),
-                 "NCC score for each window's top-left corner (blue −1, white 0, red +1)")
+    response = charts.ncc_picture(scores, size, matches)
+    show_picture(map_col, response, "NCC score for each window's top-left corner (blue −1, white 0, red +1)")
+    with map_col:
+        download_row(_stem(image_id, "template", row, col, size, "ncc-map"), picture=response, array=scores,
+                     key="conv_dl_ncc", what="the template's response map (NCC scores)")
     tpl_col.image(charts.template_picture(template_matching.extract(gray, row, col, size)), caption="The template",
                   width="stretch")
     tpl_col.markdown("\n".join(f"{i}. row {m.row}, column {m.col}: **{m.score:.3f}** "
@@ -326,8 +415,9 @@ def show_matches(gray: np.ndarray, row: int, col: int, size: int, scores: np.nda
 
 
 def show_moved_search(search: template_matching.MovedSearch, swept: template_matching.RotationSweep, size: int,
-                      angle: float, moved_at_all: bool) -> None:
-    """The moved image with the template's true place and best match, the score and verdict, the rotation sweep."""
+                      angle: float, moved_at_all: bool, image_id: str) -> None:
+    """The moved image with the template's true place and best match, the score and verdict, the rotation sweep
+    (with its PNG and CSV)."""
     fail_img, fail_chart = st.columns([4, 5], gap="medium")
     show_picture(fail_img, charts.moved_picture(search, size),
                  "Blue: where the template's content went. Green/red: the best match (red when it is in the wrong "
@@ -336,18 +426,30 @@ def show_moved_search(search: template_matching.MovedSearch, swept: template_mat
     metrics[0].metric("Best score", f"{search.best.score:.3f}",
                       delta=f"{search.drop:.3f} vs. unmoved" if moved_at_all else None)
     metrics[1].metric("Best match", "right place" if search.found else "wrong place")
-    fail_chart.vega_lite_chart(spec=charts.rotation_spec(swept, angle, search.best.score), width="stretch")
+    spec = charts.rotation_spec(swept, angle, search.best.score)
+    fail_chart.vega_lite_chart(spec=spec, width="stretch")
+    with fail_chart:
+        download_row(_stem(image_id, "template-rotation-sweep"), chart=spec, key="conv_dl_sweep",
+                     table=pd.DataFrame({"rotation_degrees": swept.angles, "best_score": swept.peak,
+                                         "best_match_at_true_place": swept.found}),
+                     what="the best match score against rotation")
 
 
-def show_hog(gray: np.ndarray, described: hog.HogResult, row: int, col: int) -> None:
-    """The chosen cell on the input, the HOG drawing, the cell's histogram and a close-up of the cell."""
+def show_hog(gray: np.ndarray, described: hog.HogResult, row: int, col: int, image_id: str) -> None:
+    """The chosen cell on the input, the HOG drawing (with its PNG and the cells' histograms as NPY), the cell's
+    histogram and a close-up of the cell."""
     size = described.pixels_per_cell
     cells_r, cells_c = described.cells.shape[:2]
     hog_left, hog_right = st.columns(2, gap="medium")
     show_picture(hog_left, charts.cell_picture(gray, row, col, size), "Input, with the chosen cell outlined")
-    show_picture(hog_right, charts.hog_overlay(gray, described.drawing, (row, col), size),
+    drawing = charts.hog_overlay(gray, described.drawing, (row, col), size)
+    show_picture(hog_right, drawing,
                  f"HOG: per cell, one line per direction bin along the edge, brighter = stronger "
                  f"({cells_r}×{cells_c} cells, {described.features.size:,} numbers after block normalisation)")
+    with hog_right:
+        download_row(_stem(image_id, "hog", f"{described.orientations}-bins", f"{size}-px-cells"), picture=drawing,
+                     array=described.cells, key="conv_dl_hog",
+                     what="the HOG drawing (NPY: every cell's histogram, rows × columns × bins)")
     hist_col, cell_col = st.columns([4, 1], gap="medium")
     hist_col.vega_lite_chart(spec=charts.histogram_spec(described.cells[row, col],
                                                         hog.bin_edges(described.orientations)), width="stretch")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -11,33 +12,60 @@ import streamlit as st
 
 from lessons.core.exports import array_npy, file_stem, picture_png, table_csv
 
-#: Width in pixels given to charts that size themselves to their container when they are saved as PNG.
-EXPORT_WIDTH = 760
+#: Width in pixels of a chart saved as PNG where the page lets it fill its column.
+EXPORT_WIDTH = 640
+
+#: What a figure's PNG can be made from: an Altair chart, a Vega-Lite spec, or aligned spec panels to stack.
+Chart = alt.TopLevelMixin | dict | Sequence[dict]
+
+_COMPOSED = ("vconcat", "hconcat", "concat", "facet", "repeat")
 
 
-def chart_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
-    """An Altair chart rendered offline to PNG bytes (vl-convert); container-wide charts get a fixed width."""
+def _rows(table: Any) -> Any:
+    """A spec's named data set as plain JSON rows (Streamlit sends DataFrames and Arrow tables as Arrow)."""
+    if isinstance(table, pd.DataFrame):
+        return table.to_dict("records")
+    if hasattr(table, "to_pylist"):  # a pyarrow Table
+        return table.to_pylist()
+    return table
+
+
+def vega_spec(chart: Chart) -> dict:
+    """One self-contained Vega-Lite spec for export: JSON data, a fixed width, several panels stacked."""
+    specs = [chart.to_dict()] if hasattr(chart, "to_dict") else [chart] if isinstance(chart, dict) else list(chart)
+    datasets: dict[str, Any] = {}
+    panels = []
+    for spec in specs:
+        datasets.update({name: _rows(table) for name, table in spec.get("datasets", {}).items()})
+        panels.append({key: value for key, value in spec.items() if key not in ("$schema", "datasets")})
+    if len(panels) == 1:
+        exported = panels[0]
+    else:
+        exported = {"vconcat": [{k: v for k, v in panel.items() if k not in ("autosize", "config")}
+                                for panel in panels], "spacing": 12}
+    _fix_widths(exported)
+    return {"$schema": specs[0].get("$schema"), **exported, **({"datasets": datasets} if datasets else {})}
+
+
+def _fix_widths(spec: dict) -> None:
+    """Give every single-view panel a fixed width where the page sizes it to its column ("container" or none)."""
+    for panel in spec.get("vconcat", [spec]):
+        if not any(key in panel for key in _COMPOSED) and panel.get("width", "container") == "container":
+            panel["width"] = EXPORT_WIDTH
+
+
+def chart_png(chart: Chart, *, scale: float = 2.0) -> bytes:
+    """A chart rendered offline to PNG bytes (vl-convert), at a fixed width."""
     import vl_convert
 
-    spec = chart.to_dict()
-    _fix_container_widths(spec)
-    return vl_convert.vegalite_to_png(spec, scale=scale)
+    return vl_convert.vegalite_to_png(vega_spec(chart), scale=scale)
 
 
-def _fix_container_widths(spec: dict | list) -> None:
-    """Replace every `"width": "container"` (meaningless outside a page) with EXPORT_WIDTH, in place."""
-    items = spec.values() if isinstance(spec, dict) else spec
-    if isinstance(spec, dict) and spec.get("width") == "container":
-        spec["width"] = EXPORT_WIDTH
-    for item in items:
-        if isinstance(item, dict | list):
-            _fix_container_widths(item)
-
-
-def download_row(stem: str, *, chart: alt.TopLevelMixin | None = None, picture: np.ndarray | None = None,
+def download_row(stem: str, *, chart: Chart | None = None, picture: np.ndarray | None = None,
                  table: pd.DataFrame | None = None, array: np.ndarray | None = None, key: str,
                  what: str = "") -> None:
-    """Buttons to download what one figure shows: PNG (of `chart` or `picture`), CSV of `table`, NPY of `array`.
+    """Buttons to download what one figure shows: PNG (of `chart` — an Altair chart, a Vega-Lite spec or panels to
+    stack — or of `picture`), CSV of `table`, NPY of `array`.
 
     `stem` names the files (made safe by `file_stem`); `what` is a short phrase for the buttons' help text; `key`
     must be unique on the page. Bytes are produced only when the student clicks, and clicking does not rerun."""

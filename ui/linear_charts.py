@@ -34,15 +34,24 @@ LANDSCAPE_HEIGHT = 300
 HIDDEN_PX = 280
 # Fixed-size charts keep their plot area square: legends and axes are added around it, not squeezed into it.
 SQUARE = alt.AutoSizeParams(type="pad", contains="padding")
+# The points' colour and shape scales belong to their own layer, so Vega-Lite merges them into one class legend.
+POINTS_OWN_LEGEND = {"color": "independent", "shape": "independent"}
+
+
+def _class_legend() -> alt.Legend:
+    """The class legend, shared by colour and shape so that its symbols are the plot's marks (A: blue circle,
+    B: orange square)."""
+    return alt.Legend(title="class", orient="top")
 
 
 def _class_colour() -> alt.Color:
     return alt.Color("class:N", scale=alt.Scale(domain=list(CLASS_NAMES), range=list(CLASS_COLOURS)),
-                     legend=alt.Legend(title="class", orient="top"))
+                     legend=_class_legend())
 
 
 def _class_shape() -> alt.Shape:
-    return alt.Shape("class:N", scale=alt.Scale(domain=list(CLASS_NAMES), range=list(CLASS_SHAPES)), legend=None)
+    return alt.Shape("class:N", scale=alt.Scale(domain=list(CLASS_NAMES), range=list(CLASS_SHAPES)),
+                     legend=_class_legend())
 
 
 def _template(chart: alt.TopLevelMixin) -> str:
@@ -106,7 +115,7 @@ def field_template(extent: float, cells: int, clickable: bool = True) -> str:
     )
     if clickable:
         field, points = field.add_params(cell), points.add_params(point)
-    chart = alt.layer(field, guides, tip, points).resolve_scale(color="independent").properties(
+    chart = alt.layer(field, guides, tip, points).resolve_scale(**POINTS_OWN_LEGEND).properties(
         width=FIELD_PX, height=FIELD_PX, autosize=SQUARE).configure_view(strokeWidth=0)
     return _template(chart)
 
@@ -260,7 +269,7 @@ def network_template(domain: float, cells: int, axis_titles: tuple[str, str], ti
     points = alt.Chart(alt.NamedData("points")).mark_point(
         filled=True, size=40, opacity=1, stroke="white", strokeWidth=0.7, clip=True).encode(
         x=x, y=y, color=_class_colour(), shape=_class_shape())
-    chart = alt.layer(field, grid, boundary, points).resolve_scale(color="independent").properties(
+    chart = alt.layer(field, grid, boundary, points).resolve_scale(**POINTS_OWN_LEGEND).properties(
         width=HIDDEN_PX, height=HIDDEN_PX, autosize=SQUARE, title=title).configure_view(strokeWidth=0)
     return _template(chart)
 
@@ -309,6 +318,9 @@ def hidden_space_spec(view: Any, labels: np.ndarray) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------ one whole frame
+
+
+
 @dataclass(frozen=True)
 class FrameSpecs:
     """The three animated charts of one training frame, as Vega-Lite specs with their data."""

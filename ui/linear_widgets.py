@@ -18,21 +18,22 @@ from streamlit.delta_generator import DeltaGenerator
 from lessons.linear import compute as lc
 from lessons.linear import data as ld
 from lessons.linear import mlp as lm
+from ui import linear_charts as charts
+from ui.downloads import download_row
+from ui.progress import progress_bar
+from ui.result_store import shared_store
 from ui.settings import linear_classifier as settings
 from ui.settings.linear_classifier import STATE
 
 INIT_LABELS = {"random": "Random (from the seed)", "manual": "Set by hand"}
 HAND_EDITS = "lc_hand_edits"  # the edit text in force (the `lc_edits` setting is what a link carries of it)
+PAGE_RUN = "lc_page_run"  # set by a button whose change the whole page must draw, not only the live view
+#: The two big-step experiments of section 4: too big a step on the overlapping clouds, then the same annealed.
+BIG_STEP = {"lc_preset": "overlapping", "lc_opt": "momentum", "lc_lr": "10", "lc_anneal": "none"}
+ANNEALED_BIG_STEP = {**BIG_STEP, "lc_anneal": "exponential"}
 
 
 # ------------------------------------------------------------------------------------------------------ cached compute
-@st.cache_data(max_entries=32, show_spinner=False)
-def network_view(data_key: str, width: int, depth: int, steps: int, seed: int, extent: float,
-                 _points: np.ndarray, _labels: np.ndarray) -> lm.MLPView:
-    """Train the small network on these points (cached per data, architecture and seed)."""
-    return lm.mlp_view(_points, _labels, width, depth, steps, seed, extent)
-
-
 @st.cache_data(max_entries=32, show_spinner=False)
 def line_facts(data_key: str, _points: np.ndarray, _labels: np.ndarray) -> tuple[bool, lc.ManyStarts]:
     """Whether a line splits these points, and descent in (w1, w2, b) from many random starts (cached per data)."""
@@ -51,7 +52,8 @@ def set_edits(text: str) -> None:
 
 
 def change(playing: bool | None = None, step: bool = False, restart: bool = False, **values: str) -> None:
-    """A button's work: change declared settings, start or stop playing, take one step, or restart training."""
+    """A button's work: change declared settings, start or stop playing, take one step, or restart training; then
+    the whole page runs (see `run_whole_page_if_asked`)."""
     for key, value in values.items():
         STATE.set(key, value)
     if playing is not None:
@@ -60,6 +62,19 @@ def change(playing: bool | None = None, step: bool = False, restart: bool = Fals
         st.session_state["lc_trainer"].run(1)
     if restart:
         st.session_state.pop("lc_trainer_key", None)
+    st.session_state[PAGE_RUN] = True
+
+
+def run_whole_page_if_asked() -> None:
+    """First thing in the live view: when a button pressed inside it changed what the rest of the page holds.
+
+    A click inside a fragment reruns only the fragment. The settings' widgets, the training run (built outside)
+    and the frame timer (set when the whole page runs) would then stay as they were, and the browser, never told of
+    the new settings, would send its old values back with the next click. A whole-page run draws every widget with
+    its new value and restarts the timer. (When the click came with a whole-page run, `current_trainer` has
+    already taken the request.)"""
+    if st.session_state.pop(PAGE_RUN, False):
+        st.rerun()
 
 
 # ------------------------------------------------------------------------------------------------------------- points
@@ -134,12 +149,14 @@ def edits_fit_the_link() -> bool:
 
 
 def clickable_field(data: ld.PointSet, spec: dict[str, Any]) -> None:
-    """The class a click adds, and the data chart: a click on an empty spot adds a point, on a point removes it."""
+    """The data chart and, under it, the class a click adds: a click on an empty spot adds a point, on a point
+    removes it. (The chart comes first, so that on a phone it sits right under Play.)"""
+    chart_slot = st.container()
     add_as = st.radio("Click adds", ld.CLASS_NAMES, key="lc_click_class", horizontal=True,
                       format_func=lambda c: f"class {c}",
                       help="Click an empty spot of the chart to add a point there; click a point to remove it.")
-    event = st.vega_lite_chart(spec, key=f"lc_field_{st.session_state.get('lc_click_gen', 0)}",
-                               on_select="rerun", selection_mode=["cell", "pt"], width="content")
+    event = chart_slot.vega_lite_chart(spec, key=f"lc_field_{st.session_state.get('lc_click_gen', 0)}",
+                                       on_select="rerun", selection_mode=["cell", "pt"], width="content")
     selection = dict(event.selection) if event is not None else {}
     by_click = ld.edit_from_click(data.edits, selection, ld.CLASS_NAMES.index(add_as), data.n_preset)
     if by_click is not None:
@@ -178,14 +195,16 @@ def training_controls() -> lc.TrainConfig:
 
 
 def current_trainer(data: ld.PointSet, config: lc.TrainConfig) -> lc.Trainer:
-    """The training run for these points and settings: kept while they stay, replayed to a link's step count once."""
+    """The training run for these points and settings: kept while they stay, replayed to a link's step count once
+    (with a progress bar)."""
+    st.session_state.pop(PAGE_RUN, None)  # this is the whole-page run a button asked for
     linked_step = STATE.bind("lc_step", high=config.max_steps)  # a step count above the max is no valid link
     if "lc_restore_step" not in st.session_state:
         st.session_state["lc_restore_step"] = linked_step  # a shared link's step count, used once
     training_key = (data.key, lc.run_key(config))
     if st.session_state.get("lc_trainer_key") != training_key or st.session_state["lc_trainer"].step > config.max_steps:
         target = min(int(st.session_state.pop("lc_restore_step", 0) or 0), config.max_steps)
-        st.session_state["lc_trainer"] = lc.train_to(data.points, data.labels, config, target)
+        st.session_state["lc_trainer"] = replayed_run(data, config, target)
         st.session_state["lc_trainer_key"] = training_key
         st.session_state["lc_restore_step"] = 0
     st.session_state.setdefault("lc_playing", False)
@@ -197,54 +216,85 @@ def current_trainer(data: ld.PointSet, config: lc.TrainConfig) -> lc.Trainer:
     return trainer
 
 
-def training_buttons(trainer: lc.Trainer) -> None:
-    """Play, pause, one step and reset, in one row."""
-    playing = bool(st.session_state["lc_playing"])
-    buttons = st.columns(4)
-    buttons[0].button("Play", key="lc_play", icon=":material/play_arrow:", on_click=change,
-                      kwargs={"playing": True}, disabled=playing or trainer.done, width="stretch")
-    buttons[1].button("Pause", key="lc_pause", icon=":material/pause:", on_click=change,
-                      kwargs={"playing": False}, disabled=not playing, width="stretch")
-    buttons[2].button("Step", key="lc_step_once", icon=":material/skip_next:", on_click=change,
-                      kwargs={"playing": False, "step": True}, disabled=trainer.done, width="stretch",
-                      help="One optimisation step.")
-    buttons[3].button("Reset", key="lc_reset", icon=":material/restart_alt:", on_click=change,
-                      kwargs={"playing": False, "restart": True}, width="stretch",
-                      help="Back to the starting line, step 0.")
+def replayed_run(data: ld.PointSet, config: lc.TrainConfig, steps: int) -> lc.Trainer:
+    """A fresh run on these points, trained to `steps` steps (a shared link's count) under a progress bar."""
+    if not steps:
+        return lc.train_to(data.points, data.labels, config, 0)
+    with progress_bar(f"Replaying the shared run to step {steps}…") as report:
+        return lc.train_to(data.points, data.labels, config, steps, report)
+
+
+def training_bar(trainer: lc.Trainer) -> None:
+    """Play (or Pause while playing), one step and reset beside the step counter: one compact row right above the
+    live chart, so that a phone shows the controls and the chart together."""
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    if st.session_state["lc_playing"]:
+        row.button("Pause", key="lc_pause", icon=":material/pause:", on_click=change, kwargs={"playing": False})
+    else:
+        row.button("Play", key="lc_play", icon=":material/play_arrow:", type="primary", on_click=change,
+                   kwargs={"playing": True}, disabled=trainer.done)
+    row.button("Step", key="lc_step_once", icon=":material/skip_next:", on_click=change,
+               kwargs={"playing": False, "step": True}, disabled=trainer.done, help="One optimisation step.")
+    row.button("Reset", key="lc_reset", icon=":material/restart_alt:", on_click=change,
+               kwargs={"playing": False, "restart": True}, help="Back to the starting line, step 0.")
+    row.metric(f"Step (of {trainer.config.max_steps})", f"{trainer.step}", width="content")
 
 
 def advance(trainer: lc.Trainer) -> None:
-    """While playing, train one frame's worth of steps (and keep the link's step count up to date)."""
+    """While playing, train one frame's worth of steps; a run that reaches its max step count stops playing."""
     if not st.session_state.get("lc_playing"):
         return
     trainer.run(int(STATE.value("lc_spf")))
-    STATE.set("lc_step", trainer.step)
-    STATE.write_url()
     if trainer.done:
         st.session_state["lc_playing"] = False
         st.rerun()  # a full run turns the timer off
 
 
 def training_metrics(trainer: lc.Trainer, sharpness: float) -> None:
-    """One row of metrics: step (of the max), loss, accuracy, learning rate now, sharpness |w|."""
+    """The numbers of the moment in one wrapping row: loss, accuracy, learning rate now, sharpness |w|."""
     history = trainer.history
-    metrics = st.columns(5)
-    metrics[0].metric(f"Step (of {trainer.config.max_steps})", f"{trainer.step}")
-    metrics[1].metric("Loss", f"{history.loss[-1]:.4f}")
-    metrics[2].metric("Accuracy", f"{history.accuracy[-1]:.1%}")
-    metrics[3].metric("Learning rate", f"{trainer.current_lr():.3g}")
-    metrics[4].metric("Sharpness |w|", f"{sharpness:.2f}")
+    row = st.container(horizontal=True, horizontal_alignment="distribute", gap="small")
+    row.metric("Loss", f"{history.loss[-1]:.4f}", width="content")
+    row.metric("Accuracy", f"{history.accuracy[-1]:.1%}", width="content")
+    row.metric("Learning rate", f"{trainer.current_lr():.3g}", width="content")
+    row.metric("Sharpness |w|", f"{sharpness:.2f}", width="content")
+
+
+def _stem(what: str, step: int) -> str:
+    return f"linear-classifier-{STATE.value('lc_preset')}-{what}-step-{step}"
+
+
+def field_downloads(data: ld.PointSet, spec: dict[str, Any], step: int) -> None:
+    """PNG of the data chart (points, line, probability field) and CSV of the points."""
+    download_row(_stem("data", step), chart=spec, key="lc_dl_field",
+                 table=pd.DataFrame(ld.points_table(data.points, data.labels, data.ids)),
+                 what="the points, the line and its probability field")
+
+
+def curves_downloads(trainer: lc.Trainer, spec: dict[str, Any]) -> None:
+    """PNG of the loss, accuracy and learning-rate curves, and CSV of the run step by step (the line's numbers
+    too)."""
+    download_row(_stem("training", trainer.step), chart=spec, key="lc_dl_curves",
+                 table=pd.DataFrame(lc.trajectory_columns(trainer.history)),
+                 what="the training curves and the run step by step")
+
+
+def landscape_downloads(frame: lc.Frame, spec: dict[str, Any]) -> None:
+    """PNG of the loss landscape with the path, its cells as CSV and its grid as NPY (offsets × rotations)."""
+    download_row(_stem("landscape", frame.step), chart=spec,
+                 table=pd.DataFrame(lc.landscape_columns(frame)), array=frame.landscape, key="lc_dl_landscape",
+                 what="the loss landscape")
 
 
 def big_step_buttons() -> None:
-    """Two buttons that set up a too-big learning rate on the overlapping clouds, then anneal it."""
+    """Two buttons that set up a too-big learning rate on the overlapping clouds, then the same annealed; each
+    starts again from step 0 and plays."""
     st.button("Try lr = 10", key="lc_try_big", on_click=change, width="stretch",
-              kwargs={"playing": True, "lc_preset": "overlapping", "lc_opt": "momentum", "lc_lr": "10",
-                      "lc_anneal": "none"},
-              help="SGD + momentum at learning rate 10 on the overlapping clouds, playing.")
+              kwargs={"playing": True, "restart": True, **BIG_STEP},
+              help="SGD + momentum at learning rate 10 on the overlapping clouds, from step 0, playing.")
     st.button("…then anneal it", key="lc_try_anneal", on_click=change, width="stretch",
-              kwargs={"playing": True, "lc_anneal": "exponential"},
-              help="The same with exponential decay of the learning rate.")
+              kwargs={"playing": True, "restart": True, **ANNEALED_BIG_STEP},
+              help="The same with exponential decay of the learning rate, from step 0, playing.")
 
 
 def link_the_run() -> None:
@@ -265,12 +315,40 @@ def network_controls() -> tuple[int, int, int]:
     return width, depth, steps
 
 
+def network_charts(view: lm.MLPView, data: ld.PointSet, extent: float, architecture: str) -> None:
+    """The input space with the network's boundary beside the hidden space with its straight line, each with its
+    PNG and a CSV of the points it shows."""
+    left, right = st.columns(2)
+    stem = f"linear-classifier-{STATE.value('lc_preset')}-network-{architecture.replace(' → ', '-')}"
+    with left:
+        spec = charts.mlp_input_spec(view, data.points, data.labels, extent)
+        st.vega_lite_chart(spec, width="content")
+        download_row(f"{stem}-input-space", chart=spec, key="lc_dl_input_space",
+                     table=pd.DataFrame(ld.points_table(data.points, data.labels, data.ids)),
+                     what="the input space with the network's boundary")
+    with right:
+        spec = charts.hidden_space_spec(view, data.labels)
+        st.vega_lite_chart(spec, width="content")
+        hidden = pd.DataFrame({"id": data.ids, "hidden_1": view.hidden[:, 0], "hidden_2": view.hidden[:, 1],
+                               "class": [ld.CLASS_NAMES[int(c)] for c in data.labels]})
+        download_row(f"{stem}-hidden-space", chart=spec, table=hidden, key="lc_dl_hidden_space",
+                     what="the hidden space with the output unit's line")
+
+
 def trained_network(data: ld.PointSet, width: int, depth: int, steps: int, extent: float) -> lm.MLPView:
-    """The small network trained on these points, in a status box that reports its accuracy."""
+    """The small network trained on these points, in a status box that reports its accuracy.
+
+    Training takes seconds, so it shows its steps on a bar; the result is kept for every visitor (the shared result
+    store), so the same data and network come back at once, from a shared link too."""
     architecture = lm.architecture(width, depth)
-    with st.status(f"Training the {architecture} network…", expanded=False) as status:
-        view = network_view(data.key, width, depth, steps, int(STATE.value("lc_seed")), extent, data.points,
-                            data.labels)
-        status.update(label=f"Network {architecture} ({view.parameters} numbers) trained for {steps} steps: "
-                            f"{view.accuracy:.1%} of the points right.", state="complete")
+    seed = int(STATE.value("lc_seed"))
+    key = (data.key, width, depth, steps, seed, extent)
+    store = shared_store("linear_network", 32)
+    view = store.get(key)
+    if view is None:
+        with progress_bar(f"Training the {architecture} network…") as report:
+            view = lm.mlp_view(data.points, data.labels, width, depth, steps, seed, extent, report)
+        store.put(key, view)
+    st.status(f"Network {architecture} ({view.parameters} numbers) trained for {steps} steps: "
+              f"{view.accuracy:.1%} of the points right.", state="complete", expanded=False)
     return view

@@ -192,6 +192,23 @@ def validate_kernel(values: object, allowed_sides: Sequence[int] | None = None) 
     return kernel
 
 
+def kernel_text(kernel: np.ndarray) -> str:
+    """A kernel as short text for a shared link: rows joined by ";", numbers by "," (6 significant digits)."""
+    return ";".join(",".join(f"{float(value):.6g}" for value in row) for row in np.asarray(kernel, dtype=np.float64))
+
+
+def kernel_from_text(text: str, side: int) -> np.ndarray | None:
+    """The side×side kernel that `kernel_text` wrote, or None when the text is empty, garbled, of another size or
+    no usable kernel (a link's bad value is ignored, never an error)."""
+    if not text:
+        return None
+    try:
+        rows = [[float(value) for value in row.split(",")] for row in text.split(";")]
+        return validate_kernel(rows, allowed_sides=[side])
+    except (ValueError, KernelError):
+        return None
+
+
 def _cells(positions: np.ndarray) -> str:
     names = [f"row {r + 1}, column {c + 1}" for r, c in positions[:3]]
     more = f" and {len(positions) - 3} more" if len(positions) > 3 else ""

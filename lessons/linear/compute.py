@@ -19,6 +19,9 @@ from scipy import ndimage, optimize
 from torch import nn
 from torch.nn import functional as F
 
+from lessons.core.progress import Progress
+from lessons.core.progress import steps as progress_steps
+
 OPTIMISERS: dict[str, str] = {"sgd": "Gradient descent (SGD)", "momentum": "SGD + momentum", "adam": "Adam"}
 SCHEDULES: dict[str, str] = {
     "none": "constant",
@@ -38,6 +41,7 @@ DESCENT_STARTS = 20  # random starting lines of the many-starts descent
 DESCENT_STEPS = 2000  # its gradient-descent steps (the safe step size gets there in a few hundred)
 START_SPREAD = 5.0  # each of w1, w2, b starts uniformly in [−START_SPREAD, START_SPREAD]
 SAME_LOSS = 1e-4  # final losses closer than this count as the same
+REPLAY_CHUNK = 50  # steps between two progress reports while a shared link's run is replayed
 
 
 @contextmanager
@@ -292,11 +296,27 @@ def run_key(config: TrainConfig) -> TrainConfig:
     return config if config.schedule != "none" else dataclasses.replace(config, max_steps=0)
 
 
-def train_to(points: np.ndarray, labels: np.ndarray, config: TrainConfig, steps: int) -> Trainer:
-    """A fresh Trainer replayed to `steps` steps (what a shared link with a step count reproduces)."""
+def train_to(points: np.ndarray, labels: np.ndarray, config: TrainConfig, steps: int,
+             progress: Progress | None = None) -> Trainer:
+    """A fresh Trainer replayed to `steps` steps (what a shared link with a step count reproduces), reporting its
+    progress every REPLAY_CHUNK steps."""
     trainer = Trainer(points, labels, config)
-    trainer.run(steps)
+    tick = progress_steps(progress, steps, "Replaying the shared run: step {i} of {total}")
+    while trainer.step < steps and trainer.run(min(REPLAY_CHUNK, steps - trainer.step)):
+        tick(trainer.step)
     return trainer
+
+
+def trajectory_columns(history: History) -> dict[str, np.ndarray]:
+    """The run so far, one row per step: loss, accuracy, learning rate, the line as (rotation °, offset,
+    sharpness) and as the model's numbers (w1, w2, b)."""
+    theta = np.asarray(history.theta, dtype=np.float64)
+    offset = np.asarray(history.offset, dtype=np.float64)
+    sharpness = np.asarray(history.sharpness, dtype=np.float64)
+    return {"step": np.arange(len(theta)), "loss": np.asarray(history.loss), "accuracy": np.asarray(history.accuracy),
+            "learning_rate": np.asarray(history.lr), "rotation_degrees": np.degrees(theta), "offset": offset,
+            "sharpness": sharpness, "w1": sharpness * np.cos(theta), "w2": sharpness * np.sin(theta),
+            "b": -offset * sharpness}
 
 
 def accuracy(w1: float, w2: float, b: float, points: np.ndarray, labels: np.ndarray) -> float:
@@ -538,6 +558,13 @@ class Frame:
     minima: list[tuple[int, int]]
 
 
+def landscape_columns(frame: Frame) -> dict[str, np.ndarray]:
+    """The frame's loss landscape as one row per cell: rotation (degrees), offset, loss (at the frame's sharpness)."""
+    rotation, offset = np.meshgrid(np.degrees(frame.thetas.astype(np.float64)), frame.offsets.astype(np.float64))
+    return {"rotation_degrees": rotation.ravel(), "offset": offset.ravel(),
+            "loss": np.asarray(frame.landscape, dtype=np.float64).ravel()}
+
+
 def make_frame(trainer: Trainer, extent: float, field_cells: int = FIELD_CELLS, n_theta: int = LANDSCAPE_CELLS[0],
                n_offset: int = LANDSCAPE_CELLS[1]) -> Frame:
     """Compute the probability field, boundary, landscape and its minima for the trainer's current state."""
@@ -599,10 +626,12 @@ def algebra_latex(w1: float, w2: float, b: float) -> tuple[str, str]:
     numbers = (rf"W = \begin{{bmatrix}} {plain_number(w1, 3)} & {plain_number(w2, 3)} \end{{bmatrix}},\qquad "
                rf"b = {plain_number(b, 3)}")
     form = line_form(w1, w2, b)
-    equation = rf"{plain_number(w1, 3)}\,x {signed_number(w2)}\,y {signed_number(b)} &= 0"
+    equation = rf"{plain_number(w1, 3)}\,x {signed_number(w2)}\,y {signed_number(b)} = 0"
     if form.vertical:
         solved = rf"\Rightarrow\quad x &= -\frac{{b}}{{w_1}} = {plain_number(form.x_at, 3)}"
-    else:
-        solved = (rf"\Rightarrow\quad y &= -\frac{{w_1}}{{w_2}}\,x - \frac{{b}}{{w_2}} = "
-                  rf"{plain_number(form.slope, 3)}\,x {signed_number(form.intercept)}")
-    return numbers, rf"\begin{{aligned}} {equation} \\ {solved} \end{{aligned}}"
+    else:  # the symbols and the numbers on lines of their own, so the whole fits a phone's width
+        solved = (rf"\Rightarrow\quad y &= -\frac{{w_1}}{{w_2}}\,x - \frac{{b}}{{w_2}} \\ "
+                  rf"&= {plain_number(form.slope, 3)}\,x {signed_number(form.intercept)}")
+    # the equation centred above the solution, whose lines align on "=": no line is wider than it must be
+    return numbers, (rf"\begin{{gathered}} {equation} \\ \begin{{aligned}} {solved} \end{{aligned}} "
+                     rf"\end{{gathered}}")

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lessons.core.progress import Progress
+from lessons.core.progress import Progress, sub_range
 from lessons.core.progress import steps as progress_steps
 from lessons.linear import compute as lc
 
@@ -200,8 +200,12 @@ class MLPView:
 
 def mlp_view(points: np.ndarray, labels: np.ndarray, width: int, depth: int, steps: int, seed: int,
              extent: float, progress: Progress | None = None, field_cells: int = 60) -> MLPView:
-    """Train the network and compute its views: input-space field and boundary, hidden space, warped grid."""
-    model, losses = train_mlp(points, labels, width, depth, steps, seed, progress=progress)
+    """Train the network and compute its views: input-space field and boundary, hidden space, warped grid.
+
+    Reports two stages: the training steps (90 %), then drawing the views."""
+    training = sub_range(progress, 0.0, 0.9, prefix=f"{architecture(width, depth)} network — ")
+    model, losses = train_mlp(points, labels, width, depth, steps, seed, progress=training)
+    sub_range(progress, 0.9, 1.0)(0.0, "Drawing the boundary, the hidden space and the warped grid…")
     with lc.single_thread():
         return _view(model, losses, points, labels, extent, field_cells)
 

@@ -15,8 +15,10 @@ from streamlit.testing.v1 import AppTest
 from lessons.convolution import compute as convolution
 from lessons.convolution import hog, kernels, template_matching
 from lessons.core import data
+from lessons.core.exports import PNG_SIGNATURE
 from tests.pages.apptest import image_captions, no_exception, open_lesson
 from ui import conv_charts as charts
+from ui.downloads import EXPORT_WIDTH, chart_png, vega_spec
 
 PAGE = "pages/convolution.py"
 HEADERS = [
@@ -567,3 +569,94 @@ def test_the_pages_pictures_outline_what_they_say():
     assert tuple(right[4, 6]) == charts.GREEN
     assert tuple(charts.cell_picture(gray, 1, 2, 8)[16, 32]) == charts.CYAN
     assert charts.cell_close_up(gray, 1, 2, 8).shape == (96, 96, 3)
+
+
+# ----------------------------------------------------------------------------------------- downloads, links, state
+DOWNLOADS = {"conv_dl_signal": ("png", "csv"), "conv_dl_output": ("png", "npy"), "conv_dl_ncc": ("png", "npy"),
+             "conv_dl_sweep": ("png", "csv"), "conv_dl_hog": ("png", "npy"), "conv_dl_tolerance": ("png", "csv")}
+
+
+def _download_keys(at: AppTest) -> set[str]:
+    return {b.key for b in at.get("download_button")}
+
+
+def test_every_figure_a_report_needs_has_its_downloads_in_the_default_view(page):
+    wanted = {f"{row}_{kind}" for row, kinds in DOWNLOADS.items() for kind in kinds}
+    assert _download_keys(page) == wanted
+    helps = {b.key: b.proto.help for b in page.get("download_button")}
+    assert helps["conv_dl_output_npy"] == "Download the filtered image as NPY"
+    assert helps["conv_dl_ncc_npy"] == "Download the template's response map (NCC scores) as NPY"
+    page.selectbox(key="conv_kernel").set_value("sobel").run()
+    assert {"conv_dl_sobel_x_png", "conv_dl_sobel_x_npy", "conv_dl_sobel_y_png", "conv_dl_sobel_y_npy"} <= (
+        _download_keys(page))  # the magnitude's two signed parts too
+
+
+def test_the_exported_charts_stack_their_panels_and_render():
+    signal = convolution.make_signal("chirp")
+    kernel = convolution.filter_1d("gaussian", sigma=2.0)
+    output = convolution.correlate1d(signal, kernel)
+    specs = charts.slide_specs(signal, output, convolution.slide_step(signal, kernel, 12))
+    exported = vega_spec(tuple(specs))
+    assert len(exported["vconcat"]) == 4 and {panel["width"] for panel in exported["vconcat"]} == {EXPORT_WIDTH}
+    assert len(exported["datasets"]["signal"]) == len(signal) and "autosize" not in exported["vconcat"][0]
+    assert exported["datasets"]["here"] == [{"x": 12, "value": pytest.approx(float(output[12]))}]
+    assert chart_png(tuple(specs)).startswith(PNG_SIGNATURE)
+    single = vega_spec(charts.histogram_spec(np.arange(9.0), hog.bin_edges(9)))
+    assert "vconcat" not in single and single["width"] == EXPORT_WIDTH and len(single["datasets"]["bins"]) == 9
+
+
+HAND_MADE = "0,0,0;0,0,1;0,0,0"  # takes each pixel's right-hand neighbour: the image moves one pixel left
+
+
+def test_a_shared_link_restores_the_hand_made_kernel_and_carries_edits_back():
+    at = _open({"conv_edit": "True", "conv_kernel_numbers": HAND_MADE, "conv_padding": "replicate"})
+    no_exception(at)
+    assert np.array_equal(at.data_editor[0].value.to_numpy(), kernels.kernel_from_text(HAND_MADE, 3))
+    assert "Seeded from the shared link" in _markdown(at) and _in_url(at, "conv_kernel_numbers") == HAND_MADE
+    gray = convolution.to_gray(data.load_photo("camera"))
+    shifted = convolution.apply_kernel(gray, kernels.kernel_from_text(HAND_MADE, 3), padding="replicate")
+    assert np.allclose(shifted.output[:, :-1], gray[:, 1:])
+    total, value = _sum_and_value(at)
+    row, col = at.session_state["conv_row"], at.session_state["conv_col"]
+    assert total == value == pytest.approx(float(gray[row, min(col + 1, gray.shape[1] - 1)]), abs=5e-5)
+    _set_edits(at, {0: {"−1": 1.0}})
+    assert _in_url(at, "conv_kernel_numbers") == "1,0,0;0,0,1;0,0,0"  # the edit travels in the link
+    at.toggle(key="conv_edit").set_value(False).run()
+    assert "conv_kernel_numbers" not in at.query_params  # no hand-made kernel in force, none in the link
+
+
+def test_a_link_kernel_of_another_size_or_garbled_is_ignored():
+    for numbers in (HAND_MADE, "1,2,banana"):
+        at = _open({"conv_edit": "True", "conv_editor_side": "5", "conv_kernel_numbers": numbers})
+        no_exception(at)
+        seeded = kernels.fit_kernel(kernels.named_kernel("gaussian", sigma=1.0), 5)
+        assert np.allclose(at.data_editor[0].value.to_numpy(), seeded) and "Seeded from **Gaussian" in _markdown(at)
+        assert "conv_kernel_numbers" not in at.query_params  # the seed as it is needs no numbers in the link
+
+
+def test_every_widget_is_declared_state_or_says_why_not(page):
+    """Every control a student sets is a declared setting (so a link restores it); the rest are actions,
+    downloads, the kernel editor (its numbers are the `conv_kernel_numbers` setting) and the upload, which a
+    link cannot carry and the page says so beside it."""
+    from ui.settings.convolution import STATE
+
+    page.toggle(key="conv_edit").set_value(True).run()
+    keys = {getattr(node, "key", None) for node in _widgets(page)} - {None}
+    undeclared = {key for key in keys - set(STATE.settings)
+                  if not key.startswith(("conv_dl_", "conv_editor_"))}  # downloads; the editor's table and reset
+    assert undeclared == {"conv_photo_upload"}
+    assert any("not an uploaded image" in c.value for c in page.caption)
+    assert STATE["conv_kernel_numbers"].in_link and STATE["conv_padding"].in_link and STATE["conv_flip"].in_link
+
+
+def _widgets(at: AppTest) -> list:
+    found = []
+
+    def walk(node: object) -> None:
+        if getattr(node, "key", None):
+            found.append(node)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found

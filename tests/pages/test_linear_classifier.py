@@ -3,15 +3,27 @@ round-trips it, the table editor edits points, bad links fall back to defaults."
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
+import numpy as np
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
+from streamlit.runtime.scriptrunner import RerunData, ScriptRunner
 from streamlit.testing.v1 import AppTest
 
+from lessons.core.exports import PNG_SIGNATURE
 from lessons.linear import compute as lc
 from lessons.linear import data as ld
 from tests.pages.apptest import open_lesson
+from ui import linear_charts as charts
+from ui.downloads import EXPORT_WIDTH, chart_png, vega_spec
 from ui.settings.linear_classifier import STATE
 from ui.state import PageState, Setting, bound_key
 
@@ -58,6 +70,10 @@ def _summary(at: AppTest) -> str:
 
 def _markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
+
+
+def _button_keys(at: AppTest) -> list[str]:
+    return [b.key for b in at.button]
 
 
 def _charts(at: AppTest) -> list:
@@ -132,7 +148,7 @@ def test_training_buttons_step_play_pause_and_reset():
     _ok(at)
     assert at.session_state["lc_playing"] is True
     assert _step(at) == f"{1 + lc.STEPS_PER_FRAME} / 500"
-    assert at.button(key="lc_pause").proto.disabled is False and at.button(key="lc_play").proto.disabled is True
+    assert not at.button(key="lc_pause").proto.disabled and "lc_play" not in _button_keys(at)  # Pause takes its place
     at.button(key="lc_pause").click().run()
     _ok(at)
     assert at.session_state["lc_playing"] is False
@@ -327,3 +343,161 @@ def test_edits_too_long_for_a_link_stay_in_the_session_but_leave_the_link():
     assert _summary(at).startswith("201 points of class A") and "202 added by hand" in _summary(at)
     assert any("too many points for the link" in c.value for c in at.caption)
     assert "lc_edits" not in at.query_params and at.session_state["lc_hand_edits"] == many
+
+
+# ------------------------------------------------------------------------------ clicks inside the live view (a fragment)
+@contextmanager
+def live_view_runs(at: AppTest) -> Iterator[list[float]]:
+    """Inside the block every run is a run of the live view alone (the page's fragment), as in a browser after a
+    click inside it or a tick of its frame timer (AppTest by itself always runs the whole page). Yields the
+    intervals of the frame timers the runs start."""
+    (fragment_id,) = at._fragment_storage._fragments  # the page's one fragment, as registered on the last run
+    whole_run, enqueue = ScriptRunner._run_script, ForwardMsgQueue.enqueue
+    timers: list[float] = []
+
+    def fragment_run(runner: ScriptRunner, rerun_data: RerunData) -> None:
+        return whole_run(runner, dataclasses.replace(rerun_data, fragment_id_queue=[fragment_id],
+                                                     is_fragment_scoped_rerun=True))
+
+    def recording(queue: ForwardMsgQueue, msg: ForwardMsg) -> None:
+        if msg.HasField("auto_rerun"):
+            timers.append(round(msg.auto_rerun.interval, 3))
+        enqueue(queue, msg)
+
+    with patch.object(ScriptRunner, "_run_script", fragment_run), patch.object(ForwardMsgQueue, "enqueue", recording):
+        yield timers
+
+
+def _run_of(at: AppTest) -> tuple[str, str, float, str]:
+    """The training run in force: its points (as a data-set name), optimiser, learning rate and schedule."""
+    trainer: lc.Trainer = at.session_state["lc_trainer"]
+    names = [name for name in ld.PRESETS if np.array_equal(trainer.x.numpy(), ld.make_dataset(name)[0].astype(
+        np.float32))]
+    return (names[0] if names else "edited", trainer.config.optimiser, trainer.config.lr, trainer.config.schedule)
+
+
+def test_the_big_step_buttons_play_their_run_from_step_0_and_play_pause_keep_it():
+    """Regression: the buttons sit in the live view; their click reran only that fragment, which trained one frame
+    of the old run, left the frame timer off (step count frozen) and never told the settings' widgets, whose old
+    values the next Play then sent back (separable / SGD / 0.5)."""
+    at = _open(QUICK)
+    frame = lc.STEPS_PER_FRAME
+    with live_view_runs(at) as timers:
+        at.button(key="lc_try_big").click().run()
+    _ok(at)
+    assert _run_of(at) == ("overlapping", "momentum", 10.0, "none")
+    assert _step(at) == f"{frame} / 500" and at.session_state["lc_playing"] is True  # one frame from step 0
+    assert timers == [0.25]  # the frame timer runs
+    for widget, value in ((at.selectbox(key="lc_preset"), "overlapping"), (at.radio(key="lc_opt"), "momentum"),
+                          (at.select_slider(key="lc_lr"), "10"), (at.selectbox(key="lc_anneal"), "none")):
+        assert widget.value == value and widget.proto.set_value, widget.key  # the browser is told the new value
+    assert _query(at, "lc_preset") == "overlapping" and _query(at, "lc_lr") == "10"
+
+    with live_view_runs(at):
+        at.run()  # a tick of the frame timer
+    assert _step(at) == f"{2 * frame} / 500" and _run_of(at) == ("overlapping", "momentum", 10.0, "none")
+    with live_view_runs(at) as timers:
+        at.button(key="lc_pause").click().run()
+    _ok(at)
+    assert at.session_state["lc_playing"] is False and timers == []  # paused: no timer
+    assert _step(at) == f"{2 * frame} / 500" and _run_of(at) == ("overlapping", "momentum", 10.0, "none")
+    with live_view_runs(at) as timers:
+        at.button(key="lc_play").click().run()
+    _ok(at)
+    assert _step(at) == f"{3 * frame} / 500" and timers == [0.25]  # playing on, same run
+    assert at.selectbox(key="lc_preset").value == "overlapping" and at.select_slider(key="lc_lr").value == "10"
+
+    with live_view_runs(at) as timers:
+        at.button(key="lc_try_anneal").click().run()
+    _ok(at)
+    assert _run_of(at) == ("overlapping", "momentum", 10.0, "exponential")
+    assert _step(at) == f"{frame} / 500" and timers == [0.25]  # a new run from step 0, playing
+    assert at.selectbox(key="lc_anneal").value == "exponential" and at.selectbox(key="lc_anneal").proto.set_value
+
+
+def test_play_and_the_step_counter_sit_right_above_the_data_chart(page):
+    order = [node for node in page.main if node.type in ("button", "metric", "radio", "arrow_vega_lite_chart",
+                                                         "vega_lite_chart")]
+    keys = [getattr(node, "key", None) or getattr(node, "label", None) or node.type for node in order]
+    play = keys.index("lc_play")
+    assert keys[play + 1:play + 4] == ["lc_step_once", "lc_reset", "Step (of 500)"]
+    assert str(keys[play + 4]).startswith("lc_field_")  # then the data chart itself
+    assert keys[play + 5] == "lc_click_class"  # and what a click on it adds, under it
+
+
+LIVE_DOWNLOADS = ["lc_dl_curves_csv", "lc_dl_curves_png", "lc_dl_field_csv", "lc_dl_field_png", "lc_dl_landscape_csv",
+                  "lc_dl_landscape_npy", "lc_dl_landscape_png"]
+NETWORK_DOWNLOADS = ["lc_dl_hidden_space_csv", "lc_dl_hidden_space_png", "lc_dl_input_space_csv",
+                     "lc_dl_input_space_png"]
+
+
+def _download_keys(at: AppTest) -> list[str]:
+    return sorted(b.key for b in at.get("download_button"))
+
+
+def test_downloads_offer_the_charts_points_run_and_landscape_while_paused(page):
+    assert _download_keys(page) == sorted(LIVE_DOWNLOADS + NETWORK_DOWNLOADS)
+    helps = {b.key: b.proto.help for b in page.get("download_button")}
+    assert helps["lc_dl_curves_csv"] == "Download the training curves and the run step by step as CSV"
+    assert helps["lc_dl_landscape_npy"] == "Download the loss landscape as NPY"
+    at = _open(QUICK)
+    at.button(key="lc_play").click().run()
+    assert _download_keys(at) == NETWORK_DOWNLOADS  # a moving frame offers none: they come back on Pause
+
+
+def test_the_exported_tables_and_pictures_hold_what_the_charts_show():
+    points, labels = ld.make_dataset("overlapping")
+    trainer = lc.train_to(points, labels, lc.TrainConfig(optimiser="momentum", lr=10.0), 30)
+    frame = lc.make_frame(trainer, lc.view_extent(points))
+    run = lc.trajectory_columns(trainer.history)
+    assert list(run["step"]) == list(range(31)) and run["loss"][-1] == trainer.history.loss[-1]
+    w1, w2, b = trainer.weights()
+    assert (run["w1"][-1], run["w2"][-1], run["b"][-1]) == pytest.approx((w1, w2, b), abs=1e-5)
+    cells = lc.landscape_columns(frame)
+    assert len(cells["loss"]) == frame.landscape.size and cells["loss"].min() == pytest.approx(frame.landscape.min())
+    ids = [f"p{i}" for i in range(len(points))]
+    specs = charts.frame_specs(frame, trainer.history, points, labels, ids, 500)
+    for spec in (specs.field, specs.curves, specs.landscape):
+        assert chart_png(spec).startswith(PNG_SIGNATURE)
+    exported = vega_spec(specs.landscape)
+    assert exported["width"] == EXPORT_WIDTH and len(exported["datasets"]["land"]) == frame.landscape.size
+
+
+def test_the_class_legend_shows_each_class_with_its_own_mark():
+    """Colour and shape share one class legend (A a blue circle, B an orange square), not two legends of circles."""
+    for template in (charts.field_template(3.0, 10), charts.network_template(1.0, 10, ("x", "y"), "t", 0.3)):
+        spec = json.loads(template)
+        assert spec["resolve"]["scale"]["shape"] == "independent" == spec["resolve"]["scale"]["color"]
+        points = next(layer for layer in spec["layer"] if "shape" in layer.get("encoding", {}))
+        colour, shape = points["encoding"]["color"], points["encoding"]["shape"]
+        assert colour["legend"] == shape["legend"] and colour["legend"]["title"] == "class"
+        assert shape["scale"]["range"] == list(charts.CLASS_SHAPES) and colour["scale"]["range"] == list(
+            charts.CLASS_COLOURS)
+
+
+def test_the_click_class_travels_in_the_link():
+    at = _open({**QUICK, "lc_click_class": "B"})
+    assert at.radio(key="lc_click_class").value == "B" and _query(at, "lc_click_class") == "B"
+
+
+def test_every_control_is_declared_state(page):
+    """Every widget a student sets is a declared setting (a link restores it); the rest are buttons, downloads, and
+    the points table and chart, whose edits are the `lc_edits` setting."""
+    controls = {node.key for node in _widgets(page) if node.type not in ("button", "download_button")}
+    undeclared = {key for key in controls - set(STATE.settings) if not key.startswith(("lc_editor_", "lc_field_"))}
+    assert undeclared == set() and all(STATE[key].in_link for key in controls & set(STATE.settings))
+    assert {"lc_editor_0", "lc_field_0"} <= controls and STATE["lc_edits"].in_link
+
+
+def _widgets(at: AppTest) -> list:
+    """Every element with a key (widgets and the selectable chart), anywhere on the page."""
+    found = []
+
+    def walk(node: object) -> None:
+        if getattr(node, "key", None):
+            found.append(node)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found

@@ -7,7 +7,7 @@ from lessons.convolution.hog import CELL_SIZES
 from lessons.convolution.kernels import kernel_keys
 from lessons.convolution.template_matching import SMALLEST_TEMPLATE, TEMPLATE_STEP
 from ui.images import photo_setting
-from ui.state import PageState, Setting, choice, flag, integer, number
+from ui.state import PageState, Setting, choice, flag, integer, number, text
 
 #: Sides of a hand-made kernel (the editor's radio, as strings so a link can carry them).
 EDITOR_SIDES = ("3", "5")
@@ -40,6 +40,7 @@ STATE = PageState(
     flag("conv_edit", False),
     choice("conv_editor_side", EDITOR_SIDES[0], EDITOR_SIDES),
     flag("conv_normalise", False),
+    text("conv_kernel_numbers", ""),  # the hand-made kernel as typed (`kernels.kernel_text`); "" when not editing
     # 3 · one output pixel (reset to a distinctive pixel of each new image)
     place("conv_row"),
     place("conv_col"),

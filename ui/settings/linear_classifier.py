@@ -31,7 +31,7 @@ STATE = PageState(
     choice("lc_max_steps", "500", MAX_STEP_CHOICES),
     integer("lc_spf", lc.STEPS_PER_FRAME, 1, 50),
     integer("lc_step", 0, 0, None),  # steps trained so far (a link replays them once); bound to the chosen max
-    choice("lc_click_class", ld.CLASS_NAMES[0], ld.CLASS_NAMES, in_link=False),
+    choice("lc_click_class", ld.CLASS_NAMES[0], ld.CLASS_NAMES),
     # 6 · beyond a line
     choice("lc_mlp_width", "16", MLP_WIDTHS),
     integer("lc_mlp_depth", 1, 1, 3),

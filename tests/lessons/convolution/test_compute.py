@@ -111,6 +111,17 @@ def test_allowed_sides_are_enforced_and_good_kernels_pass():
     assert k.dtype == np.float64 and k[1, 1] == 2
 
 
+def test_a_kernel_survives_the_link_as_text_and_bad_text_gives_none():
+    assert kernels.kernel_text(kernels.SOBEL_X) == "-1,0,1;-2,0,2;-1,0,1"
+    assert np.array_equal(kernels.kernel_from_text("-1,0,1;-2,0,2;-1,0,1", 3), kernels.SOBEL_X)
+    gaussian = kernels.gaussian_kernel(1.3, 5)
+    assert np.allclose(kernels.kernel_from_text(kernels.kernel_text(gaussian), 5), gaussian, rtol=1e-5)
+    for bad, side in (("", 3), ("-1,0,1;-2,0,2;-1,0,1", 5), ("1,2;3,4", 3), ("1,2,3;4,5;6,7,8", 3),
+                      ("a,b,c;d,e,f;g,h,i", 3), ("nan,0,0;0,1,0;0,0,0", 3), ("0,0,0;0,0,0;0,0,0", 3),
+                      ("inf,0,0;0,1,0;0,0,0", 3)):
+        assert kernels.kernel_from_text(bad, side) is None, bad
+
+
 def test_the_convolutions_refuse_bad_kernels_too():
     with pytest.raises(KernelError):
         convolution.correlate2d(IMAGE, np.full((3, 3), np.nan))

@@ -3,6 +3,7 @@ link's share of the edits, the config from the controls, the lowest valley, the 
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -74,10 +75,43 @@ def test_numbers_are_never_minus_zero_and_sums_show_their_sign():
 def test_algebra_latex_shows_the_weights_and_the_solved_line():
     numbers, solved = lc.algebra_latex(1.0, 2.0, -0.5)
     assert "1.000 & 2.000" in numbers and "b = -0.500" in numbers
-    assert r"1.000\,x +2.000\,y +0.500 &= 0" not in solved  # b is −0.5, so the sum subtracts it
-    assert r"1.000\,x +2.000\,y -0.500 &= 0" in solved and r"-0.500\,x +0.250" in solved
+    assert r"1.000\,x +2.000\,y +0.500 = 0" not in solved  # b is −0.5, so the sum subtracts it
+    assert r"1.000\,x +2.000\,y -0.500 = 0" in solved and r"-0.500\,x +0.250" in solved
     _, vertical = lc.algebra_latex(2.0, 0.0, -1.0)
     assert r"x &= -\frac{b}{w_1} = 0.500" in vertical
+
+
+def test_the_solved_line_puts_symbols_and_numbers_on_lines_of_their_own():
+    """A phone is 430 px wide: the symbolic solution and its numbers each get a line of the aligned block."""
+    _, solved = lc.algebra_latex(-1.234, 2.345, -0.567)
+    body = solved.removeprefix(r"\begin{gathered}").removesuffix(r"\end{gathered}").replace(
+        r"\begin{aligned}", "").replace(r"\end{aligned}", "")
+    lines = [line.strip() for line in body.split(r"\\")]
+    assert lines == [r"-1.234\,x +2.345\,y -0.567 = 0",  # centred on its own, not pushed right by the alignment
+                     r"\Rightarrow\quad y &= -\frac{w_1}{w_2}\,x - \frac{b}{w_2}",
+                     r"&= 0.526\,x +0.242"]  # −w1/w2 and −b/w2
+
+
+def test_replaying_a_run_reports_its_steps_and_ends_where_one_go_ends():
+    points, labels = ld.make_dataset("separable")
+    config = lc.TrainConfig(optimiser="adam", lr=0.05, max_steps=500)
+    reports: list[tuple[float, str]] = []
+    replayed = lc.train_to(points, labels, config, 120, lambda f, m: reports.append((f, m)))
+    in_one_go = lc.Trainer(points, labels, config)
+    in_one_go.run(120)
+    assert replayed.weights() == in_one_go.weights() and replayed.step == 120
+    assert [f for f, _ in reports] == [50 / 120, 100 / 120, 1.0]
+    assert reports[-1][1] == "Replaying the shared run: step 120 of 120"
+
+
+def test_the_network_view_reports_training_then_drawing():
+    points, labels = ld.make_dataset("xor")
+    reports: list[tuple[float, str]] = []
+    lm.mlp_view(points, labels, 4, 1, 40, 0, 2.0, lambda f, m: reports.append((f, m)))
+    assert reports[0][1] == "2 → 4 → 2 → 1 network — Training step 2 of 40"
+    assert reports[-2] == (pytest.approx(0.9), "2 → 4 → 2 → 1 network — Training step 40 of 40")
+    assert reports[-1] == (pytest.approx(0.9), "Drawing the boundary, the hidden space and the warped grid…")
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(reports))
 
 
 def test_architecture_lists_the_layer_sizes():
