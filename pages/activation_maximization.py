@@ -13,17 +13,13 @@ from lessons.core import registry
 from lessons.core import uploads as images
 from lessons.optvis import render as R
 from ui import actmax_charts as view
+from ui.actmax_widgets import priors_panel, run_button, unit_picker
+from ui.downloads import download_row
 from ui.images import UPLOAD_TYPES, decode_or_explain
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
-from ui.settings.activation_maximization import (
-    METHODS,
-    NETWORKS,
-    PRIORS,
-    STATE,
-    TARGETS,
-)
+from ui.settings.activation_maximization import METHODS, NETWORKS, STATE, TARGETS
 
 LESSON = lesson_by_path("pages/activation_maximization.py")
 LABELS = {"efficientnet_lite0": "EfficientNet-Lite0", "digit_cnn": "Small digit CNN"}
@@ -47,12 +43,11 @@ def describe(model: view.Model) -> str:
     return f"{LABELS[key]}, {TRAINED_ON[key] if weights == 'pretrained' else 'random weights (untrained twin)'}"
 
 
-def twin_of(model: view.Model) -> tuple[view.Model, str]:
-    """The same architecture with the other weights, and how to call it."""
-    key, weights = model
-    if weights == "pretrained":
-        return (key, "random"), "the random-weights twin"
-    return (key, "pretrained"), "the trained twin"
+def named(choice: Choice, what: str) -> str:
+    """A file name stem for a download: what it shows, the network, its weights and the unit."""
+    unit = choice.request.unit
+    where = f"class-{unit.index}" if unit.kind == "class" else f"{unit.layer}-{unit.kind}-{unit.index}"
+    return f"{what}-{choice.model[0]}-{choice.model[1]}-{where}"
 
 
 def intro() -> None:
@@ -67,51 +62,6 @@ def intro() -> None:
         "everything that keeps the image natural — jitter, blurring, smoothness penalties, a learned generator — is "
         "a guess at **p(x)**, the prior over images."
     )
-
-
-def unit_picker(loaded: registry.LoadedModel, target: str) -> am.Unit:
-    """The class, or the layer and channel, whose activation is maximised."""
-    names = registry.class_names(loaded.spec)
-    layers = loaded.spatial_layers
-    STATE.bind("am_layer", options=layers, default="blocks.8" if "blocks.8" in layers else layers[-1])
-    if target == "class":
-        STATE.bind("am_unit", high=len(names) - 1)
-        index = st.selectbox("Class (type to search)", list(range(len(names))), key="am_unit",
-                             format_func=lambda i: f"{i}: {names[i]}")
-        return am.Unit(target, loaded.layer_names[-1], int(index))
-    left, right = st.columns(2)
-    layer = left.selectbox("Layer", layers, key="am_layer", help="Early layers respond to edges and colours, middle "
-                           "ones to textures and patterns, late ones to parts and objects.")
-    count = am.unit_count(loaded, "channel", layer)
-    STATE.bind("am_unit", high=count - 1)
-    index = right.number_input(f"Channel (0–{count - 1})", 0, count - 1, key="am_unit", step=1)
-    return am.Unit(target, layer, int(index))
-
-
-def priors_panel(method: str, size: int) -> tuple[dict[str, bool], dict[str, float], int, int, float]:
-    """The priors' toggles and weights, the steps, the seed and the diversity weight."""
-    gradient = plan.uses_gradients(method)
-    with st.expander("Priors p(x) and settings", expanded=True):
-        if not gradient:
-            st.caption("These priors act on gradient ascent; evolution and the generator bring their own.")
-        switched_on: dict[str, bool] = {}
-        weights: dict[str, float] = {}
-        columns = st.columns(3)
-        for n, (name, prior) in enumerate(PRIORS.items()):
-            box = columns[n % 3]
-            switched_on[name] = box.toggle(prior.label, key=f"am_{name}", help=prior.help, disabled=not gradient)
-            if prior.weight_key is None:
-                continue
-            low, high = (int(prior.low), int(prior.high)) if prior.whole_steps else (prior.low, prior.high)
-            weights[name] = float(box.slider("k (steps)" if prior.whole_steps else "weight", low, high,
-                                             key=prior.weight_key, disabled=not (switched_on[name] and gradient),
-                                             label_visibility="visible"))
-        row = st.columns(3)
-        steps = row[0].slider("Steps", 4, 256, key="am_steps")
-        seed = row[1].number_input("Random seed", 0, 999, key="am_seed")
-        diversity = row[2].slider("Diversity weight (comparison a)", 0.0, 100.0, key="am_diversity", step=5.0,
-                                  help="For a batch of four images: reward images whose feature statistics differ.")
-    return switched_on, weights, int(steps), int(seed), float(diversity)
 
 
 def choices() -> Choice | None:
@@ -130,7 +80,7 @@ def choices() -> Choice | None:
         return None
     unit = unit_picker(loaded, target)
     size = am.image_size(loaded)
-    switched_on, weights, steps, seed, diversity = priors_panel(method, size)
+    switched_on, weights, steps, seed, diversity = priors_panel(method)
     if switched_on["mean_init"] and method == "fft":
         st.caption("Starting from the mean image uses raw pixels (a spectrum has no image to start from).")
     settings = plan.engine_settings(method, size, steps, seed, switched_on, weights)
@@ -141,9 +91,8 @@ def section_optimise(choice: Choice) -> R.Result | None:
     """Section 1: run the optimisation on request and show the result, its snapshots and its objective curve."""
     st.header("1 · Optimise an image")
     model, request, loaded = choice.model, choice.request, choice.loaded
-    if st.button("Run", type="primary", key="am_run"):
-        st.session_state["am_last"] = (model, request)
-    if st.session_state.get("am_last") != (model, request):
+    asked = run_button("Run", "am_run", "am_last", (model, request), type="primary")
+    if not asked and not view.is_stored(model, request):
         st.info("Choose a unit and the priors, then press **Run** (about a second per 64 steps at 128 px on a "
                 "laptop).")
         return None
@@ -151,10 +100,17 @@ def section_optimise(choice: Choice) -> R.Result | None:
     left, right = st.columns([1, 2])
     left.image(view.pictures(result.images[:1]), width=256, clamp=True,
                caption=f"Result after {result.steps_done} steps: activation {float(result.scores[0]):.3g}")
+    with left:
+        download_row(named(choice, "optimised"), picture=view.pictures(result.images[:1])[0], array=result.images,
+                     key="am_dl_result", what="the optimised image")
     if result.snapshots:
         right.image(view.pictures(np.stack([s[1][0] for s in result.snapshots])), width=96, clamp=True,
                     caption=[f"step {s}" for s, _ in result.snapshots])
-    right.line_chart({"objective": result.history}, height=160, x_label="step", y_label="objective")
+    curve = view.objective_chart(result.history)
+    right.altair_chart(curve, width="stretch")
+    with right:
+        download_row(named(choice, "objective"), chart=curve, table=view.objective_table(result.history),
+                     key="am_dl_objective", what="the objective over the steps")
     unit, names = request.unit, registry.class_names(loaded.spec)
     if unit.kind == "class":
         prob = float(am.class_probabilities(loaded, result.images[:1])[0, unit.index])
@@ -175,6 +131,7 @@ def section_real_images(choice: Choice, result: R.Result) -> None:
     st.subheader("(b) Real images that drive this unit most")
     uploads = st.file_uploader("Add your own images to the comparison", type=UPLOAD_TYPES, accept_multiple_files=True,
                                key="am_uploads", help=f"Up to {images.MAX_UPLOAD_BYTES // 2**20} MB each.")
+    st.caption("A shared link carries this page's settings, not your uploaded images.")
     loaded, size = choice.loaded, choice.request.settings.size
     names, real = view.shipped(*choice.model, size)
     names = list(names)
@@ -184,8 +141,11 @@ def section_real_images(choice: Choice, result: R.Result) -> None:
             names.append(f"your {upload.name}")
             real = np.concatenate([real, am.as_model_image(picked.array, loaded, size)[None]])
     top = am.top_images(loaded, choice.request.unit, names, real, k=5)
-    st.image(view.pictures(np.stack([t[1] for t in top])), width=128, clamp=True,
-             caption=[f"{name}: {value:.3g}" for name, _, value in top])
+    shown = view.pictures(np.stack([t[1] for t in top]))
+    st.image(shown, width=128, clamp=True, caption=[f"{name}: {value:.3g}" for name, _, value in top])
+    side_by_side = view.strip(view.pictures(result.images[:1]) + shown)
+    download_row(named(choice, "optimised-vs-real-images"), picture=side_by_side, key="am_dl_real",
+                 what="the optimised image (first) next to the real images that drive the unit most")
     st.markdown(am.real_image_summary(float(result.scores[0]), top[0][2], top[0][0]))
 
 
@@ -194,9 +154,11 @@ def comparisons_asked(choice: Choice) -> bool:
     st.subheader("(a) · (c) · (d) More runs")
     st.caption("(a) several random starts, and one batch with a diversity term; (c) the same unit in the network's "
                "twin; (d) each prior on its own. These are extra optimisations, so they wait for the button.")
-    if st.button("Run the comparisons", key="am_compare"):
-        st.session_state["am_compared"] = (choice.model, choice.request, choice.diversity)
-    return st.session_state.get("am_compared") == (choice.model, choice.request, choice.diversity)
+    asked = run_button("Run the comparisons", "am_compare", "am_compared",
+                       (choice.model, choice.request, choice.diversity))
+    runs = view.comparison_runs(choice.model, choice.request, choice.diversity, choice.weights,
+                                choice.loaded.spec.family)
+    return asked or all(view.is_stored(*run) for run in runs)
 
 
 def comparison_seeds(choice: Choice) -> None:
@@ -209,6 +171,8 @@ def comparison_seeds(choice: Choice) -> None:
     layer = am.diversity_layer(loaded, request.unit)
     st.image(view.pictures(seed_images), width=128, clamp=True,
              caption=[f"seed {s}: {float(r.scores[0]):.3g}" for s, r in zip(plan.COMPARISON_SEEDS, seed_runs)])
+    download_row(named(choice, "seeds"), picture=view.strip(view.pictures(seed_images)), array=seed_images,
+                 key="am_dl_seeds", what=f"the images from seeds {', '.join(map(str, plan.COMPARISON_SEEDS))}")
     similar = view.features_alike(model, request, "seeds", layer, seed_images)
     batch_request = plan.diverse_request(request, choice.diversity)
     if batch_request is None:
@@ -219,6 +183,8 @@ def comparison_seeds(choice: Choice) -> None:
     diverse_scores = view.own_activation(model, batch_request, batch.images)
     st.image(view.pictures(batch.images), width=128, clamp=True,
              caption=[f"diverse {n + 1}: {float(v):.3g}" for n, v in enumerate(diverse_scores)])
+    download_row(named(choice, "diverse-batch"), picture=view.strip(view.pictures(batch.images)), array=batch.images,
+                 key="am_dl_diverse", what="the batch of four with the diversity term")
     st.caption("Under each image: the unit's own activation, without the diversity term the batch also maximised.")
     spread = view.features_alike(model, batch_request, "diverse", layer, batch.images)
     st.markdown(am.diversity_summary([float(r.scores[0]) for r in seed_runs], diverse_scores,
@@ -227,7 +193,7 @@ def comparison_seeds(choice: Choice) -> None:
 
 def comparison_twin(choice: Choice, result: R.Result) -> None:
     """Comparison (c): the same unit in the network with the other weights."""
-    twin_model, twin_name = twin_of(choice.model)
+    twin_model, twin_name = view.twin_of(choice.model)
     st.subheader(f"(c) The same unit in {twin_name}")
     twin = view.run_with_progress(twin_model, plan.twin_request(choice.request), "Twin", live=False)
     columns = st.columns(2)
@@ -235,6 +201,9 @@ def comparison_twin(choice: Choice, result: R.Result) -> None:
                      caption=f"{describe(choice.model)}: {float(result.scores[0]):.3g}")
     columns[1].image(view.pictures(twin.images[:1]), width=160, clamp=True,
                      caption=f"{twin_name}: {float(twin.scores[0]):.3g}")
+    download_row(named(choice, "trained-vs-random-twin" if choice.model[1] == "pretrained" else "random-vs-trained"),
+                 picture=view.strip(view.pictures(np.concatenate([result.images[:1], twin.images[:1]]))),
+                 key="am_dl_twin", what=f"this network's image (left) and {twin_name}'s (right)")
     st.markdown("Same architecture, same unit, same optimiser. Whatever structure the trained network's image has "
                 "came from learning; with random weights, what remains is what the architecture alone prefers. The "
                 "two activations live on different scales (different weights), so compare the pictures, not the "
@@ -246,8 +215,10 @@ def comparison_priors(choice: Choice) -> None:
     st.subheader("(d) Each prior on its own")
     runs = {name: view.run_with_progress(choice.model, r, name, live=False)
             for name, r in plan.prior_requests(choice.request, choice.weights).items()}
-    st.image(view.pictures(np.stack([r.images[0] for r in runs.values()])), width=128, clamp=True,
-             caption=[f"{name}: {float(r.scores[0]):.3g}" for name, r in runs.items()])
+    shown = view.pictures(np.stack([r.images[0] for r in runs.values()]))
+    st.image(shown, width=128, clamp=True, caption=[f"{name}: {float(r.scores[0]):.3g}" for name, r in runs.items()])
+    download_row(named(choice, "each-prior"), picture=view.strip(shown), key="am_dl_priors",
+                 what=f"the images with each prior on its own ({', '.join(runs)})")
     st.markdown(am.prior_summary({name: float(r.scores[0]) for name, r in runs.items()}))
 
 
@@ -257,18 +228,22 @@ def comparison_digits(choice: Choice) -> None:
     digit = choice.request.unit.index
     runs = {title: view.run_with_progress(choice.model, r, title, live=False)
             for title, r in plan.digit_requests(choice.request).items()}
-    with st.spinner("Preparing a second digit CNN for an independent reading (trained once, then cached)…"):
-        judge = am.second_opinion_reader()
-    readings = []
+    judge = load_with_progress("digit_cnn_second", "pretrained")  # an independent reader, trained once, then cached
+    if judge is None:
+        return
+    readings, shown = [], []
     for column, (title, run) in zip(st.columns(2), runs.items()):
-        reading = am.read_digit(choice.loaded, judge, digit, run)
+        reading = am.read_digit(choice.loaded, judge.module, digit, run)
         readings.append(reading.run)
+        shown += [view.pictures(run.images[:1])[0], reading.nearest / 255.0]
         column.markdown(f"**{title}**")
-        column.image([view.pictures(run.images[:1])[0], reading.nearest / 255.0], width=112, clamp=True,
+        column.image(shown[-2:], width=112, clamp=True,
                      caption=[f"optimised: {float(run.scores[0]):.3g}",
                               f"nearest real digit (distance {reading.run.distance:.1f})"])
         column.caption(f"A second digit CNN, trained separately, reads it as **{reading.run.judge_digit}** "
                        f"({reading.judge_confidence:.0%}).")
+    download_row(named(choice, "pixels-vs-generator"), picture=view.strip(shown, side=112), key="am_dl_digits",
+                 what="pixel space and its nearest real digit, then the generator's image and its nearest real digit")
     st.markdown(am.generator_summary(digit, *readings))
 
 

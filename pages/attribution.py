@@ -9,9 +9,19 @@ from lessons.attribution import compute as attribution
 from lessons.attribution import ranking
 from lessons.cnn import compute as inside_cnn
 from lessons.core import capture, preprocess, registry, runtime
-from ui.attribution_charts import AREA_COLUMN, areas_table, deletion_chart
+from lessons.core.exports import file_stem
+from ui import attribution_runs as runs
+from ui.attribution_charts import (
+    AREA_COLUMN,
+    areas_table,
+    correlations_table,
+    curves_table,
+    deletion_chart,
+    sanity_figure,
+)
 from ui.charts import top_k_bars
 from ui.digits import digit_picker
+from ui.downloads import download_row
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
@@ -21,10 +31,6 @@ from ui.settings.attribution import STATE
 LESSON = lesson_by_path("pages/attribution.py")
 TWINS = {"random_classifier": "Classifier layer re-drawn at random", "random": "Random-weights twin"}
 BASELINE_LABELS = {"black": "black", "grey": "dataset-mean grey", "blur": "blurred image"}
-
-
-def _engine(model_key: str, weights: str) -> registry.LoadedModel:
-    return registry.fused_model(registry.load_model(model_key, weights))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -40,31 +46,26 @@ def crop(model_key: str, image_id: str, _image: np.ndarray) -> np.ndarray:
     return inside_cnn.preprocessing_steps(_image, registry.spec_for(model_key))[2].image
 
 
-@st.cache_data(max_entries=32, show_spinner="Computing the four attribution maps (saliency, Grad-CAM, integrated "
-                                          "gradients, occlusion)…")
-def maps(model_key: str, weights: str, image_id: str, target: int, settings: attribution.Settings,
-         randomise_classifier: bool, _image: np.ndarray) -> list[attribution.Attribution]:
-    """All four attribution maps for one image and class (cached: a rerun with the same settings is instant)."""
-    loaded = _engine(model_key, weights)
-    x = preprocess.prepare_batch([_image], loaded.spec)
-    return attribution.attribute_all(loaded, x, target, settings, randomise_classifier)
+def file_name(model_key: str, picked: PickedImage, target: int) -> str:
+    """The part of a download's file name that says which network, image and class it explains."""
+    return f"{model_key}-{picked.image_id}-class-{target}"
 
 
-@st.cache_data(max_entries=32, show_spinner="Deleting pixels in each map's order…")
-def deletion(model_key: str, weights: str, image_id: str, target: int, settings: attribution.Settings,
-             _image: np.ndarray, _results: list[attribution.Attribution]) -> list[ranking.DeletionCurve]:
-    """Deletion curves of the four methods and of a random map (cached)."""
-    loaded = _engine(model_key, weights)
-    x = preprocess.prepare_batch([_image], loaded.spec)
-    return ranking.deletion_curves(loaded, x, target, _results, baseline=settings.baseline)
-
-
-def show_maps(results: list[attribution.Attribution], image: np.ndarray, columns=None) -> None:
-    """The four heatmaps over the crop, side by side, with their run times."""
+def show_maps(results: list[attribution.Attribution], image: np.ndarray, row: str, stem: str,
+              columns=None) -> list[np.ndarray]:
+    """The four heatmaps over the crop, side by side, with their run times and downloads (each map as a picture and
+    as its raw array); `row` names the network they come from. Returns the pictures."""
+    shown = []
     for column, result in zip(columns or st.columns(len(results)), results):
-        column.image(inside_cnn.overlay_map(image, result.heatmap, cmap="inferno"), width="stretch",
-                     caption=f"{attribution.METHOD_TITLES[result.method]} · {result.seconds:.2f} s")
+        picture = inside_cnn.overlay_map(image, result.heatmap, cmap="inferno")
+        shown.append(picture)
+        title = attribution.METHOD_TITLES[result.method]
+        column.image(picture, width="stretch", caption=f"{title} · {result.seconds:.2f} s")
         column.caption(attribution.empty_map_note(result.method, result.heatmap) or result.note)
+        with column:
+            download_row(f"{result.method}-{stem}-{row}", picture=picture, array=result.heatmap,
+                         key=f"attr_dl_{file_stem(row)}_{result.method}", what=f"the {title} map ({row})")
+    return shown
 
 
 def intro() -> None:
@@ -95,7 +96,12 @@ def choices() -> tuple[str, str, PickedImage, registry.LoadedModel] | None:
                                             " **random weights**, so the maps show what an untrained network "
                                             "attends to.")
     with st.container(border=True):
-        picked = digit_picker("attr_digit", STATE) if spec.family == "digits" else photo_picker("attr_photo")
+        if spec.family == "digits":
+            picked = digit_picker("attr_digit", STATE)
+        else:
+            picked = photo_picker("attr_photo")
+            st.caption("A shared link carries the photo chosen from the list and every setting, not an uploaded "
+                       "image.")
     loaded = load_with_progress(model_key, weights)
     if loaded is None:
         return None
@@ -156,8 +162,9 @@ def section_methods(model_key: str, weights: str, picked: PickedImage, loaded: r
     st.header("2 · Four methods, side by side")
     settings = method_settings(loaded)
     seen = crop(model_key, picked.image_id, picked.array)
-    results = maps(model_key, weights, picked.image_id, target, settings, False, picked.array)
-    show_maps(results, seen)
+    results = runs.maps(model_key, weights, picked, target, settings)
+    show_maps(results, seen, "trained" if weights == "pretrained" else "untrained",
+              file_name(model_key, picked, target))
     names = registry.class_names(loaded.spec)
     st.caption(f"Explaining **{names[target]}** on {picked.caption}. Bright = more evidence for the class. Times are "
                f"for this computer ({runtime.resolve_device(None).type.upper()}); cached maps come back instantly.")
@@ -180,10 +187,14 @@ def section_deletion(model_key: str, weights: str, picked: PickedImage, target: 
         "evidence makes the probability collapse quickly — a **small area under the curve**. A random ordering is "
         "the reference any method has to beat."
     )
-    curves = deletion(model_key, weights, picked.image_id, target, settings, picked.array, results)
+    curves = runs.deletion(model_key, weights, picked, target, settings, results)
     ranked = ranking.areas_ranked(curves)
     graph, table = st.columns([3, 2])
-    graph.altair_chart(deletion_chart(curves, class_name), width="stretch")
+    chart = deletion_chart(curves, class_name)
+    graph.altair_chart(chart, width="stretch")
+    with graph:
+        download_row(f"deletion-curves-{file_name(model_key, picked, target)}", chart=chart, table=curves_table(curves),
+                     key="attr_dl_deletion", what="the deletion curves")
     table.dataframe(areas_table(ranked), hide_index=True, width="stretch",
                     column_config={AREA_COLUMN: st.column_config.NumberColumn(format="%.3f")})
     constant_maps = [attribution.METHOD_TITLES[r.method] for r in results if attribution.is_constant(r.heatmap)]
@@ -211,20 +222,27 @@ def section_sanity(model_key: str, weights: str, picked: PickedImage, target: in
         st.caption("Switch on to compare with the classifier layer re-drawn at random and with the random-weights "
                    "twin (about as long again as the maps above, twice).")
         return
-    twin_maps = {"random_classifier": maps(model_key, weights, picked.image_id, target, settings, True,
-                                           picked.array),
-                 "random": maps(model_key, "random", picked.image_id, target, settings, False, picked.array)}
+    twin_maps = runs.sanity(model_key, weights, picked, target, settings)
+    if twin_maps is None:
+        return
     correlations = ranking.sanity_correlations(results, twin_maps)
+    stem = file_name(model_key, picked, target)
+    figure = [[inside_cnn.overlay_map(seen, r.heatmap, cmap="inferno") for r in results]]
     for twin, title in TWINS.items():
         st.subheader(title)
         columns = st.columns(len(results))
-        show_maps(twin_maps[twin], seen, columns)
+        figure.append(show_maps(twin_maps[twin], seen, title.lower(), stem, columns))
         for column, mine, original in zip(columns, twin_maps[twin], results):
             rho = correlations[original.method][twin]
             column.metric("rank correlation with trained", attribution.format_correlation(rho))
             if np.isnan(rho):
                 column.caption(attribution.undefined_reason(original.heatmap, mine.heatmap))
     st.markdown(attribution.sanity_summary(correlations, TWINS))
+    st.caption("The whole check as one figure: rows are the maps of section 2, the classifier layer re-drawn, the "
+               "random-weights twin; columns are the four methods. The table holds every rank correlation.")
+    download_row(f"sanity-check-{stem}", picture=sanity_figure(figure),
+                 table=correlations_table(correlations, attribution.METHOD_TITLES, TWINS), key="attr_dl_sanity",
+                 what="the sanity check (figure, and the rank correlations as a table)")
     if weights == "random":
         st.info("This network has no trained weights loaded: it *is* the random-weights twin, so that row compares "
                 "the network with itself. Load trained weights to run the check the paper ran.")

@@ -1,21 +1,55 @@
 """The activation-maximisation lesson in the page: runs with a live progress bar and preview, kept for every
-session once finished, cached readings of their images, and optimised batches as pictures Streamlit can show."""
+session once finished, cached readings of their images, optimised batches as pictures Streamlit can show (and as
+one picture to download), and the objective-over-steps chart."""
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from lessons.actmax import compute as am
+from lessons.actmax import plan
 from lessons.core import registry
 from lessons.core.progress import sub_range
+from lessons.core.tiles import montage
 from lessons.optvis import render as R
+from ui.models import load_with_progress
 from ui.progress import progress_bar
 from ui.result_store import shared_store
 
 Model = tuple[str, str]  # (registry key, weights)
 
 results = shared_store("activation_maximization", 96)
+
+
+def twin_of(model: Model) -> tuple[Model, str]:
+    """The same architecture with the other weights, and how to call it."""
+    key, weights = model
+    if weights == "pretrained":
+        return (key, "random"), "the random-weights twin"
+    return (key, "pretrained"), "the trained twin"
+
+
+def is_stored(model: Model, request: am.Request) -> bool:
+    """Whether this run is already finished and kept (by this or any other session)."""
+    return (model, request) in results
+
+
+def comparison_runs(model: Model, request: am.Request, diversity: float, weights: dict[str, float],
+                    family: str) -> list[tuple[Model, am.Request]]:
+    """Every run the comparisons (a), (c), (d) and (e) need for this request, as the store files them."""
+    runs = [(model, r) for r in plan.seed_requests(request)]
+    diverse = plan.diverse_request(request, diversity)
+    if diverse is not None:
+        runs.append((model, diverse))
+    runs.append((twin_of(model)[0], plan.twin_request(request)))
+    if plan.uses_gradients(request.method):
+        runs += [(model, r) for r in plan.prior_requests(request, weights).values()]
+    if family == "digits" and request.unit.kind == "class":
+        runs += [(model, r) for r in plan.digit_requests(request).values()]
+    return runs
 
 
 def pictures(batch: np.ndarray) -> list[np.ndarray]:
@@ -53,8 +87,7 @@ def run_with_progress(model: Model, request: am.Request, label: str, live: bool 
     if found is not None:
         return found
     if request.method == "generator":
-        with st.spinner("Preparing the digit generator (trained once on the shipped digits, then cached)…"):
-            am.digit_generator()
+        load_with_progress("digit_vae", "pretrained")  # trained once on the shipped digits, then cached
     with progress_bar(f"{label}: starting…") as report:
         preview = st.empty() if live else None
 
@@ -68,3 +101,23 @@ def run_with_progress(model: Model, request: am.Request, label: str, live: bool 
         preview.empty()
     results.put((model, request), result)
     return result
+
+
+def strip(images: list[np.ndarray], side: int = 128) -> np.ndarray:
+    """Pictures in [0, 1] (as `pictures` gives them) side by side in one uint8 image, each `side` pixels square."""
+    as_bytes = [(np.clip(image, 0, 1) * 255).round().astype(np.uint8) for image in images]
+    return montage(as_bytes, side=side, pad=4)
+
+
+def objective_table(history: np.ndarray) -> pd.DataFrame:
+    """The objective after every step, as a table (step, objective)."""
+    values = np.asarray(history, dtype=float).ravel()
+    return pd.DataFrame({"step": np.arange(1, len(values) + 1), "objective": values})
+
+
+def objective_chart(history: np.ndarray) -> alt.Chart:
+    """The objective over the optimisation's steps, as wide as its column."""
+    return alt.Chart(objective_table(history)).mark_line().encode(
+        x=alt.X("step:Q", title="step"), y=alt.Y("objective:Q", title="objective", axis=alt.Axis(format="~s")),
+        tooltip=["step", alt.Tooltip("objective:Q", format=".4g")],
+    ).properties(height=180, width="container")

@@ -165,8 +165,16 @@ class PageState:
 
     # ------------------------------------------------------------------------------------------------ on the page
     def start(self) -> None:
-        """First thing on the page: seed every setting whose allowed values are declared, then apply resets (a
-        setting whose `resets_with` keys changed since the last run goes back to its default)."""
+        """First thing on the page: keep every setting the session holds, seed every setting whose allowed values
+        are declared, then apply resets (a setting whose `resets_with` keys changed since the last run goes back to
+        its default).
+
+        Keeping means writing each held value back before any widget is drawn: Streamlit forgets a widget's value
+        after a run that does not draw it, so a setting whose widget is hidden for a while (the layer while a class
+        is chosen instead) would come back at its default."""
+        for key in self.settings:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
         static = [s for s in self.settings.values() if s.known_in_full]
         for setting in static:
             self._seed(setting)

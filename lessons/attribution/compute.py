@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from lessons.core import registry
-from lessons.core.progress import Progress
+from lessons.core.progress import Progress, sub_range
 from lessons.core.registry import LoadedModel
 from lessons.core.stages import Stage
 
@@ -147,6 +147,37 @@ def baseline_input(x: torch.Tensor, kind: Baseline, mean: Sequence[float], std: 
     raise ValueError(f"unknown baseline {kind!r}; choose from {', '.join(BASELINES)}")
 
 
+#: With a progress callback, a method's internal batches are cut so the bar moves at least this many times.
+PROGRESS_UPDATES = 8
+
+
+def chunk(batch: int, total: int, progress: Progress | None) -> int:
+    """Inputs per internal batch: `batch`, or smaller with a progress callback so it hears PROGRESS_UPDATES steps."""
+    return batch if progress is None else max(1, min(batch, -(-total // PROGRESS_UPDATES)))
+
+
+def counted(net: Callable[[torch.Tensor], torch.Tensor], progress: Progress | None, total: int, message: str,
+            skip: int = 0) -> Callable[[torch.Tensor], torch.Tensor]:
+    """`net` as a forward function that reports which of `total` inputs it is running (the methods run it on
+    batches of noisy, scaled or occluded copies); `message` is formatted with `{i}` (the last input of the batch)
+    and `{total}`. The first `skip` inputs (a method's own reference pass) are not counted. Without `progress`,
+    `net` itself."""
+    if progress is None:
+        return net
+    done = -skip
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        nonlocal done
+        batch = int(x.shape[0])
+        if done >= 0:
+            progress(min(done / max(total, 1), 1.0), message.format(i=min(done + batch, total), total=total))
+        out = net(x)
+        done += batch
+        return out
+
+    return forward
+
+
 def _to_map(attr: torch.Tensor, absolute: bool) -> np.ndarray:
     values = attr.detach().float()[0]
     values = values.abs().amax(0) if absolute else values.sum(0)
@@ -154,27 +185,33 @@ def _to_map(attr: torch.Tensor, absolute: bool) -> np.ndarray:
 
 
 def saliency(loaded: LoadedModel, x: torch.Tensor, target: int, noise_samples: int = 1, noise_level: float = 0.15,
-             seed: int = 0, net: nn.Module | None = None) -> np.ndarray:
-    """|∂score/∂pixel| (max over colour channels), averaged over noisy copies when noise_samples > 1 (SmoothGrad)."""
+             seed: int = 0, net: nn.Module | None = None, progress: Progress | None = None) -> np.ndarray:
+    """|∂score/∂pixel| (max over colour channels), averaged over noisy copies when noise_samples > 1 (SmoothGrad);
+    `progress` hears "SmoothGrad: sample i of n"."""
     from captum.attr import NoiseTunnel, Saliency
 
     x = _as_input(loaded, x).requires_grad_(True)
-    method = Saliency(net or staged_net(loaded))
+    samples = max(int(noise_samples), 1)
+    message = "SmoothGrad: sample {i} of {total}" if samples > 1 else "Saliency: one gradient"
+    method = Saliency(counted(net or staged_net(loaded), progress, samples, message))
     if noise_samples <= 1:
         return _to_map(method.attribute(x, target=target, abs=True), absolute=True)
     spread = float(noise_level * (x.detach().max() - x.detach().min()))
     torch.manual_seed(seed)
     attr = NoiseTunnel(method).attribute(x, nt_type="smoothgrad", nt_samples=noise_samples, stdevs=spread,
-                                         nt_samples_batch_size=grad_batch_size(loaded), target=target, abs=True)
+                                         nt_samples_batch_size=chunk(grad_batch_size(loaded), samples, progress),
+                                         target=target, abs=True)
     return _to_map(attr, absolute=True)
 
 
 def gradcam(loaded: LoadedModel, x: torch.Tensor, target: int, layer: str,
-            randomise_classifier: bool = False) -> np.ndarray:
+            randomise_classifier: bool = False, progress: Progress | None = None) -> np.ndarray:
     """Grad-CAM on one spatial stage: ReLU(Σ_c mean-gradient_c × activation_c), upsampled to the input size."""
     from captum.attr import LayerAttribution, LayerGradCam
 
     loaded.stage(layer)  # clear KeyError for unknown names
+    if progress:
+        progress(0.0, f"Grad-CAM: layer {layer}")
     net = staged_net(loaded, tap_after=layer, randomise_classifier=randomise_classifier)
     x = _as_input(loaded, x)
     cam = LayerGradCam(net, net.tap).attribute(x, target=target, relu_attributions=True)
@@ -186,18 +223,20 @@ def gradcam(loaded: LoadedModel, x: torch.Tensor, target: int, layer: str,
 
 def integrated_gradients(loaded: LoadedModel, x: torch.Tensor, target: int, steps: int = 32,
                          baseline: Baseline = "black", internal_batch_size: int | None = None,
-                         net: nn.Module | None = None) -> tuple[torch.Tensor, float]:
+                         net: nn.Module | None = None, progress: Progress | None = None) -> tuple[torch.Tensor, float]:
     """Integrated gradients (Sundararajan et al. 2017): per-input attributions (1×C×H×W) and the completeness gap.
 
-    The gap is Σ attributions − (score(image) − score(baseline)): zero for exact integration.
+    The gap is Σ attributions − (score(image) − score(baseline)): zero for exact integration. `progress` hears
+    "Integrated gradients: step i of n".
     """
     from captum.attr import IntegratedGradients
 
     x = _as_input(loaded, x)
     base = baseline_input(x, baseline, loaded.spec.mean, loaded.spec.std)
-    attr, delta = IntegratedGradients(net or staged_net(loaded)).attribute(
+    forward = counted(net or staged_net(loaded), progress, steps, "Integrated gradients: step {i} of {total}")
+    attr, delta = IntegratedGradients(forward).attribute(
         x, baselines=base, target=target, n_steps=steps, return_convergence_delta=True,
-        internal_batch_size=internal_batch_size or grad_batch_size(loaded))
+        internal_batch_size=internal_batch_size or chunk(grad_batch_size(loaded), steps, progress))
     return attr.detach(), float(delta.detach().cpu()[0])
 
 
@@ -213,51 +252,92 @@ def occlusion_note(window: int, stride: int) -> str:
     return f"{window}-px window, stride {used}{capped}"
 
 
+def occlusion_patches(size: int, window: int, stride: int) -> int:
+    """How many patches occlusion slides over a size×size input (the window and stride clipped as `occlusion` does)."""
+    window = int(np.clip(window, 1, size))
+    stride = occlusion_stride(window, int(np.clip(stride, 1, size)))
+    return ((size - window) // stride + 1) ** 2
+
+
 def occlusion(loaded: LoadedModel, x: torch.Tensor, target: int, window: int = 32, stride: int = 16,
-              baseline: Baseline = "black", net: nn.Module | None = None) -> np.ndarray:
-    """Score drop when a window×window patch is replaced by the baseline, averaged over the patches covering a pixel."""
+              baseline: Baseline = "black", net: nn.Module | None = None,
+              progress: Progress | None = None) -> np.ndarray:
+    """Score drop when a window×window patch is replaced by the baseline, averaged over the patches covering a pixel;
+    `progress` hears "Occlusion: patch i of n"."""
     from captum.attr import Occlusion
 
     x = _as_input(loaded, x)
     size = x.shape[-1]
+    patches = occlusion_patches(size, window, stride)
     window = int(np.clip(window, 1, size))
     stride = occlusion_stride(window, int(np.clip(stride, 1, size)))
     channels = x.shape[1]
-    attr = Occlusion(net or staged_net(loaded)).attribute(
+    forward = counted(net or staged_net(loaded), progress, patches, "Occlusion: patch {i} of {total}", skip=1)
+    attr = Occlusion(forward).attribute(
         x, sliding_window_shapes=(channels, window, window), strides=(channels, stride, stride),
         baselines=baseline_input(x, baseline, loaded.spec.mean, loaded.spec.std), target=target,
-        perturbations_per_eval=min(64, 4 * grad_batch_size(loaded)))
+        perturbations_per_eval=chunk(min(64, 4 * grad_batch_size(loaded)), patches, progress))
     return attr.detach()[0].mean(0).cpu().numpy().astype(np.float32)
 
 
 def attribute_all(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Settings,
                   randomise_classifier: bool = False, progress: Progress | None = None) -> list[Attribution]:
-    """All four methods on one image and class, each timed, in METHODS order."""
+    """All four methods on one image and class, each timed, in METHODS order; `progress` hears each method's steps
+    ("Integrated gradients: step 12 of 32"), each method taking a share of the bar that follows its cost."""
     net = staged_net(loaded, randomise_classifier=randomise_classifier)
-    jobs: list[tuple[str, Callable[[], tuple[np.ndarray, str]]]] = [
-        ("saliency", lambda: (saliency(loaded, x, target, settings.noise_samples, settings.noise_level, net=net),
-                              f"{settings.noise_samples} noisy copies")),
-        ("gradcam", lambda: (gradcam(loaded, x, target, settings.layer, randomise_classifier),
-                             f"layer {settings.layer}")),
-        ("integrated_gradients", lambda: _ig_map(loaded, x, target, settings, net)),
-        ("occlusion", lambda: (occlusion(loaded, x, target, settings.window, settings.stride, settings.baseline,
-                                         net=net), occlusion_note(settings.window, settings.stride))),
-    ]
+    jobs: dict[str, Callable[[Progress], tuple[np.ndarray, str]]] = {
+        "saliency": lambda report: (saliency(loaded, x, target, settings.noise_samples, settings.noise_level,
+                                             net=net, progress=report), f"{settings.noise_samples} noisy copies"),
+        "gradcam": lambda report: (gradcam(loaded, x, target, settings.layer, randomise_classifier, progress=report),
+                                   f"layer {settings.layer}"),
+        "integrated_gradients": lambda report: _ig_map(loaded, x, target, settings, net, report),
+        "occlusion": lambda report: (occlusion(loaded, x, target, settings.window, settings.stride,
+                                               settings.baseline, net=net, progress=report),
+                                     occlusion_note(settings.window, settings.stride)),
+    }
+    costs = method_costs(settings, int(x.shape[-1]))
+    total, done = sum(costs.values()), 0.0
     results = []
-    for i, (name, job) in enumerate(jobs):
-        if progress:
-            progress(i / len(jobs), f"{METHOD_TITLES[name]}…")
+    for name, job in jobs.items():
+        report = sub_range(progress, done / total, (done + costs[name]) / total) if progress else None
         start = time.perf_counter()
-        heatmap, note = job()
+        heatmap, note = job(report)
         results.append(Attribution(name, heatmap, time.perf_counter() - start, note))
+        done += costs[name]
     if progress:
-        progress(1.0, "done")
+        progress(1.0, "Attribution maps done")
     return results
 
 
-def _ig_map(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Settings,
-            net: nn.Module) -> tuple[np.ndarray, str]:
-    attr, gap = integrated_gradients(loaded, x, target, settings.ig_steps, settings.baseline, net=net)
+def method_costs(settings: Settings, size: int) -> dict[str, float]:
+    """Each method's rough cost in network passes (a backward pass counts as one more), for sharing a progress bar."""
+    return {"saliency": 2.0 * max(settings.noise_samples, 1), "gradcam": 2.0,
+            "integrated_gradients": 2.0 * settings.ig_steps,
+            "occlusion": 1.0 + occlusion_patches(size, settings.window, settings.stride)}
+
+
+SANITY_TWINS = ("random_classifier", "random")
+
+
+def sanity_maps(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Settings, twin: str,
+                progress: Progress | None = None) -> list[Attribution]:
+    """The four maps on one damaged network for the sanity checks: "random_classifier" re-draws `loaded`'s last
+    layer at random, "random" expects `loaded` to be the random-weights twin. `progress` hears the stage first
+    ("Sanity check: randomising layer classifier · Occlusion: patch 40 of 196")."""
+    if twin not in SANITY_TWINS:
+        raise ValueError(f"unknown sanity check {twin!r}; use one of {', '.join(SANITY_TWINS)}")
+    if twin == "random_classifier":
+        stage = f"Sanity check: randomising layer {loaded.stages[-1].name} · "
+    else:
+        stage = "Sanity check: random-weights twin · "
+    return attribute_all(loaded, x, target, settings, randomise_classifier=twin == "random_classifier",
+                         progress=sub_range(progress, 0.0, 1.0, stage) if progress else None)
+
+
+def _ig_map(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Settings, net: nn.Module,
+            progress: Progress | None) -> tuple[np.ndarray, str]:
+    attr, gap = integrated_gradients(loaded, x, target, settings.ig_steps, settings.baseline, net=net,
+                                     progress=progress)
     total = float(attr.sum())
     return _to_map(attr, absolute=False), (f"{settings.ig_steps} steps from a {settings.baseline} baseline; "
                                            f"sum {total:+.2f}, completeness gap {gap:+.3f}")

@@ -19,6 +19,7 @@ from lessons.attribution.compute import (
     random_heatmap,
     rank_correlation,
 )
+from lessons.core.progress import Progress
 from lessons.core.registry import LoadedModel
 
 SHOWN_DECIMALS = 3  # the deletion areas as the page shows (and compares) them
@@ -40,16 +41,22 @@ class DeletionCurve:
 
 
 def deletion_curves(loaded: LoadedModel, x: torch.Tensor, target: int, results: Sequence[Attribution],
-                    baseline: Baseline = "black", steps: int = 10) -> list[DeletionCurve]:
-    """The deletion curve of every map in `results`, then of a random map (the chance reference), in that order."""
+                    baseline: Baseline = "black", steps: int = 10,
+                    progress: Progress | None = None) -> list[DeletionCurve]:
+    """The deletion curve of every map in `results`, then of a random map (the chance reference), in that order;
+    `progress` hears "Deletion curve: Grad-CAM (2 of 5)"."""
     if not results:
         raise ValueError("no attribution maps to test: compute at least one method's map first")
     maps = [(METHOD_TITLES[r.method], r.heatmap) for r in results]
     maps.append((RANDOM_MAP_TITLE, random_heatmap(results[0].heatmap.shape)))
     curves = []
-    for title, heatmap in maps:
+    for n, (title, heatmap) in enumerate(maps):
+        if progress:
+            progress(n / len(maps), f"Deletion curve: {title} ({n + 1} of {len(maps)})")
         removed, probability = deletion_curve(loaded, x, target, heatmap, steps=steps, baseline=baseline)
         curves.append(DeletionCurve(title, removed, probability, area_under(removed, probability)))
+    if progress:
+        progress(1.0, "Deletion curves done")
     return curves
 
 

@@ -28,3 +28,12 @@ def open_lesson(page: str, timeout: float = 240, query: dict[str, str] | None = 
 def image_captions(at: AppTest) -> list[str]:
     """The captions of every image the page shows, in order."""
     return [i.caption for img in at.get("image") for i in img.proto.imgs]
+
+
+def shown_in_browser(widget) -> object:
+    """The value a browser shows for a selectbox or number input that is (re)mounted by this run: the value the run
+    sends when it sets one from code, else the widget's own default (the first option, the minimum)."""
+    proto = widget.proto
+    if hasattr(proto, "options"):
+        return widget.value if proto.set_value else widget.options[proto.default]
+    return widget.value if proto.set_value else proto.default

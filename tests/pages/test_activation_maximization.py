@@ -1,4 +1,5 @@
-"""AppTest runs of the activation-maximisation page with small step counts."""
+"""AppTest runs of the activation-maximisation page with small step counts: runs and comparisons, shared links
+(settings and kept results), the unit picker through a detour, downloads."""
 
 from __future__ import annotations
 
@@ -7,11 +8,17 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.apptest import open_lesson
+from tests.pages.apptest import (
+    image_captions,
+    no_exception,
+    open_lesson,
+    shown_in_browser,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGE = "pages/activation_maximization.py"
+REAL_IMAGES_PNG = "the optimised image (first) next to the real images that drive the unit most as PNG"
 
 
 def _ok(at: AppTest) -> None:
@@ -96,7 +103,7 @@ def test_shared_link_restores_a_neuron_in_the_random_twin_and_ignores_bad_values
 
 
 def test_digits_generator_prior_and_its_comparison_with_pixels():
-    at = _page(am_model="digit_cnn", am_target="class", am_unit="3", am_method="generator", am_steps="6")
+    at = _page(am_model="digit_cnn", am_target="class", am_class="3", am_method="generator", am_steps="6")
     assert at.radio(key="am_method").value == "generator"
     at.button(key="am_run").click().run()
     _ok(at)
@@ -111,10 +118,13 @@ def test_digits_generator_prior_and_its_comparison_with_pixels():
     expected = {(False, True): "fools the network it was made for", (True, True): "reads both as 3",
                 (True, False): "convinces another network less", (False, False): "reads neither as 3"}
     assert expected[(pixel_ok, generator_ok)] in _text(at)
+    fresh = open_lesson(PAGE, query=dict(at.query_params))  # the link, opened fresh: every run is kept, no click
+    assert any(s.value.startswith("(e)") for s in fresh.subheader)
+    assert sorted(image_captions(fresh)) == sorted(image_captions(at))
 
 
 def test_evolution_on_a_class_explains_fooling_images():
-    at = _page(am_model="digit_cnn", am_target="class", am_unit="1", am_method="evolution", am_steps="5")
+    at = _page(am_model="digit_cnn", am_target="class", am_class="1", am_method="evolution", am_steps="5")
     at.button(key="am_run").click().run()
     _ok(at)
     assert any("fooling images" in i.value for i in at.info)
@@ -139,3 +149,44 @@ def test_a_shared_link_restores_every_prior_and_setting_and_writes_them_back():
     assert at.number_input(key="am_unit").value == 3 and at.slider(key="am_w_blur").value == 9
     at.toggle(key="am_tv").set_value(False).run()  # a change goes back into the link
     assert at.query_params["am_tv"] == "False"
+
+
+def test_a_detour_to_a_class_keeps_the_layer_and_channel():
+    at = open_lesson(PAGE)
+    at.selectbox(key="am_layer").set_value("blocks.10").run()
+    at.number_input(key="am_unit").set_value(12).run()
+    at.radio(key="am_target").set_value("class").run()
+    classes = next(s for s in at.selectbox if s.label.startswith("Class"))
+    classes.set_value(309).run()  # a run in class mode: the layer and channel widgets stay hidden
+    at.radio(key="am_target").set_value("channel").run()
+    no_exception(at)
+    layer, channel = at.selectbox(key="am_layer"), at.number_input(key="am_unit")
+    assert (shown_in_browser(layer), shown_in_browser(channel)) == ("blocks.10", 12)
+    assert (at.session_state["am_layer"], at.session_state["am_unit"]) == ("blocks.10", 12)
+    assert at.query_params["am_layer"] == "blocks.10" and at.query_params["am_unit"] == "12"
+    at.radio(key="am_target").set_value("class").run()  # and the class survives the way back
+    assert shown_in_browser(next(s for s in at.selectbox if s.label.startswith("Class"))) == 309
+
+
+def test_a_link_to_a_finished_run_shows_it_at_once_and_an_unfinished_one_waits_for_run():
+    link = {"am_model": "digit_cnn", "am_target": "channel", "am_layer": "conv2", "am_unit": "9", "am_steps": "7",
+            "am_seed": "321"}
+    first = open_lesson(PAGE, query=link)
+    assert any("press **Run**" in i.value for i in first.info)  # never run: the page waits for the button
+    assert not [c for c in image_captions(first) if c.startswith("Result after")]
+    first.button(key="am_run").click().run()
+    no_exception(first)
+    shown = [c for c in image_captions(first) if c.startswith("Result after 7 steps")]
+    assert shown
+    fresh = open_lesson(PAGE, query=dict(first.query_params))  # someone opens the shared link: no click
+    assert [c for c in image_captions(fresh) if c.startswith("Result after 7 steps")] == shown
+    assert not any("press **Run**" in i.value for i in fresh.info)
+    assert fresh.button(key="am_run").label == "Run"  # still there, to run again
+    assert offered_downloads(fresh) >= {"the optimised image as PNG", "the optimised image as NPY",
+                                        "the objective over the steps as PNG", "the objective over the steps as CSV",
+                                        REAL_IMAGES_PNG}
+
+
+def offered_downloads(at: AppTest) -> set[str]:
+    """What the page's download buttons offer, from their help texts ("the optimised image as PNG")."""
+    return {b.proto.help.removeprefix("Download ") for b in at.get("download_button")}

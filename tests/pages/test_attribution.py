@@ -1,4 +1,5 @@
-"""AppTest runs of the attribution page: render, change the main controls, sanity checks, the digit CNN."""
+"""AppTest runs of the attribution page: render, change the main controls, sanity checks, the digit CNN, shared links
+and downloads."""
 
 from __future__ import annotations
 
@@ -115,3 +116,34 @@ def test_a_shared_link_restores_every_setting_and_writes_them_back():
     no_exception(at)
     assert at.session_state["attr_window"] == at.session_state["attr_stride"] == attribution.default_window(224)
     assert at.query_params["attr_window"] == str(attribution.default_window(224))
+
+
+def offered_downloads(at: AppTest) -> set[str]:
+    """What the page's download buttons offer, from their help texts ("the Grad-CAM map (trained) as NPY")."""
+    return {b.proto.help.removeprefix("Download ") for b in at.get("download_button")}
+
+
+def test_the_sanity_checks_go_into_the_link_and_come_back_with_every_download():
+    link = {"attr_model": "digit_cnn", "attr_digit_class": "2", "attr_noise_samples": "2", "attr_ig_steps": "4",
+            "attr_window": "7", "attr_stride": "7"}
+    first = open_lesson(PAGE, query=link)
+    assert not first.subheader and first.query_params.get("attr_sanity") in (None, "False")
+    first.toggle(key="attr_sanity").set_value(True).run()
+    assert first.query_params["attr_sanity"] == "True"  # the student's link now carries the checks
+    at = open_lesson(PAGE, query=dict(first.query_params))
+    assert at.toggle(key="attr_sanity").value is True
+    assert [s.value for s in at.subheader] == ["Classifier layer re-drawn at random", "Random-weights twin"]
+    offered = offered_downloads(at)
+    for row in ("trained", "classifier layer re-drawn at random", "random-weights twin"):
+        for title in attribution.METHOD_TITLES.values():
+            assert {f"the {title} map ({row}) as PNG", f"the {title} map ({row}) as NPY"} <= offered, (row, title)
+    assert {"the deletion curves as PNG", "the deletion curves as CSV"} <= offered
+    assert {"the sanity check (figure, and the rank correlations as a table) as PNG",
+            "the sanity check (figure, and the rank correlations as a table) as CSV"} <= offered
+    at.toggle(key="attr_sanity").set_value(False).run()
+    assert at.query_params["attr_sanity"] == "False" and not at.subheader
+
+
+def test_the_photo_upload_says_a_link_does_not_carry_it(page):
+    captions = " ".join(c.value for c in page.caption)
+    assert "A shared link carries the photo chosen from the list and every setting, not an uploaded image." in captions

@@ -7,6 +7,7 @@ import random
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.apptest import shown_in_browser
 from ui.state import PageState, choice, flag, integer, number, text
 
 
@@ -102,3 +103,26 @@ def test_a_value_off_the_step_grid_is_not_valid() -> None:
 def test_settings_bound_at_run_time_are_not_seeded_at_the_start() -> None:
     assert not integer("p_row", 0, 0, None).known_in_full and not choice("p_layer").known_in_full
     assert integer("p_n", 1, 0, 9).known_in_full and flag("p_f", True).known_in_full
+
+
+def hiding_page() -> None:
+    """A page whose slider is hidden while a box is unticked."""
+    import streamlit as st
+
+    from ui.state import PageState, flag, integer
+
+    state = PageState("hide_", flag("hide_show", True), integer("hide_n", 3, 1, 9))
+    state.start()
+    if st.checkbox("Show", key="hide_show"):
+        st.number_input("N", 1, 9, key="hide_n")
+    state.write_url()
+
+
+def test_a_setting_keeps_its_value_while_its_widget_is_hidden() -> None:
+    at = AppTest.from_function(hiding_page).run()
+    at.number_input(key="hide_n").set_value(7).run()
+    at.checkbox(key="hide_show").uncheck().run()
+    at.run()  # a second run without the slider: Streamlit would have dropped its value by now
+    assert at.session_state["hide_n"] == 7 and at.query_params["hide_n"] == "7"
+    at.checkbox(key="hide_show").check().run()
+    assert shown_in_browser(at.number_input(key="hide_n")) == 7  # remounted at the kept value, not at 1

@@ -66,7 +66,8 @@ STATE = PageState(
     choice("am_target", "channel", list(TARGETS)),
     choice("am_method", "fft"),  # options bound on the page: the generator prior only for the digit CNN
     choice("am_layer"),  # the network's layers with feature maps, bound on the page
-    integer("am_unit", 5, 0, None),  # classes or channels of the chosen layer, bound on the page
+    integer("am_class", 5, 0, None),  # the class whose score is maximised; the network's classes, bound on the page
+    integer("am_unit", 5, 0, None),  # the channel (or the neuron at its centre): the layer's channels, bound on page
     *_prior_settings(),
     integer("am_steps", 64, 4, 256),
     integer("am_seed", 0, 0, 999),

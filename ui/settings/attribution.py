@@ -25,5 +25,5 @@ STATE = PageState(
     # occlusion patches up to half the input's side (bound on the page); another network starts them afresh
     integer("attr_window", DEFAULT_WINDOW, 2, None, resets_with=("attr_model",)),
     integer("attr_stride", DEFAULT_WINDOW, 1, None, resets_with=("attr_model",)),
-    flag("attr_sanity", False, in_link=False),  # the slow sanity checks run only when asked in this visit
+    flag("attr_sanity", False),  # the sanity checks (twice the maps' time the first time; kept afterwards)
 )
