@@ -36,6 +36,13 @@ def choose_option(page: Page, label: str, option: str, timeout_s: float = ACTION
     wait_idle(page, timeout_s)
 
 
+def tick_checkbox(page: Page, label: str, timeout_s: float = ACTION_TIMEOUT_S) -> None:
+    """Tick the main area's checkbox called `label`, then wait for the page to finish its run."""
+    page.locator(f'{MAIN} [data-testid="stCheckbox"]', has_text=label).first.locator("label").click()
+    time.sleep(0.3)
+    wait_idle(page, timeout_s)
+
+
 def _linear_classifier(page: Page) -> None:
     page.locator(f"{MAIN} button", has_text="Play").first.click()
     time.sleep(3.0)  # let the line move for a few frames
@@ -55,6 +62,9 @@ INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "linear_classifier": _linear_classifier,
     "convolution": _convolution,
     "inside_cnn": _inside_cnn,
+    "data_shift": lambda page: tick_checkbox(page, "Also train a CNN with rotation augmentation"),
+    "topographic_maps": lambda page: click_button(page, "Compare all six layouts"),
     "activation_maximization": lambda page: click_button(page, "Run"),
+    "attribution": lambda page: tick_checkbox(page, "Run the sanity checks"),
     "activation_atlas": lambda page: click_button(page, "Build the atlas"),
 }
