@@ -37,3 +37,17 @@ def shown_in_browser(widget) -> object:
     if hasattr(proto, "options"):
         return widget.value if proto.set_value else widget.options[proto.default]
     return widget.value if proto.set_value else proto.default
+
+
+def keyed_elements(at: AppTest) -> list:
+    """Every element with a key (widgets and selectable charts), anywhere on the page."""
+    found = []
+
+    def walk(node: object) -> None:
+        if getattr(node, "key", None):
+            found.append(node)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return found

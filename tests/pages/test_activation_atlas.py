@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,11 +12,44 @@ from tests.pages.apptest import APP, no_exception, open_lesson
 
 PAGE = "pages/activation_atlas.py"
 BUILT = ["1 · The atlas", "2 · Inspect a cell", "3 · Where does a class live?", "4 · What the atlas hides"]
+#: A small digit atlas, as a shared link names it.
+LINK = {"atlas_network": "digit_cnn", "atlas_layer": "relu1", "atlas_images": "300", "atlas_grid": "8",
+        "atlas_steps": "8", "atlas_min_count": "3", "atlas_recipe": "app", "atlas_method": "umap",
+        "atlas_neighbors": "30", "atlas_min_dist": "0.1", "atlas_seed": "4", "atlas_cell": "2",
+        "atlas_class": "7", "atlas_first": "3", "atlas_second": "5"}
+
+
+@pytest.fixture(scope="module")
+def prepared() -> None:
+    """LINK's atlas built ahead, where the page's shared store finds it (as `python -m lessons.warm` leaves one)."""
+    from lessons.atlas import pipeline as atlas_pipeline
+    from lessons.core import records, registry
+    from lessons.warm import ATLAS_RECORDS
+
+    settings = atlas_pipeline.AtlasSettings(model_key="digit_cnn", layer="relu1", n_images=300, grid=8, min_count=3,
+                                            method="umap", n_neighbors=30, min_dist=0.1, steps=8, seed=4,
+                                            recipe="app", weights="pretrained")
+    if records.load_record(ATLAS_RECORDS, settings) is None:
+        loaded = registry.load_model("digit_cnn", "pretrained")
+        assert records.save_record(ATLAS_RECORDS, settings, atlas_pipeline.build(loaded, settings))
+
+
+def _specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
 
 
 @pytest.fixture()
 def page() -> AppTest:
     return open_lesson(PAGE, timeout=300)
+
+
+@pytest.fixture()
+def no_stored_atlases(tmp_path, monkeypatch) -> None:
+    """Finished atlases are kept on disk between runs (`python -m lessons.warm` prepares some): a test that builds
+    one itself starts from an empty record folder, so the Build button is there to press."""
+    from lessons.core import records
+
+    monkeypatch.setattr(records, "cache_dir", lambda: tmp_path)
 
 
 def _small(at: AppTest, images: int = 400) -> None:
@@ -25,10 +60,9 @@ def _small(at: AppTest, images: int = 400) -> None:
     no_exception(at)
 
 
-def test_build_a_small_atlas_then_explore_it(page):
-    assert [h.value for h in page.header] == ["What the atlas hides"]
-    assert page.button(key="atlas_build")
+def test_build_a_small_atlas_then_explore_it(no_stored_atlases, page):
     _small(page)
+    assert [h.value for h in page.header] == ["What the atlas hides"]
     page.button(key="atlas_build").click().run()
     no_exception(page)
     assert [h.value for h in page.header] == BUILT
@@ -59,7 +93,7 @@ def test_build_a_small_atlas_then_explore_it(page):
     assert [h.value for h in again.header] == BUILT
 
 
-def test_the_digit_network_builds_an_atlas_of_digits(page):
+def test_the_digit_network_builds_an_atlas_of_digits(no_stored_atlases, page):
     page.selectbox(key="atlas_network").set_value("digit_cnn").run()
     no_exception(page)
     assert page.selectbox(key="atlas_layer").value == "relu2"
@@ -68,6 +102,10 @@ def test_the_digit_network_builds_an_atlas_of_digits(page):
     no_exception(page)
     assert [h.value for h in page.header] == BUILT
     assert all(option.startswith("digit ") for option in page.selectbox(key="atlas_class").options)
+
+
+def test_the_uploader_says_a_link_cannot_carry_the_images(page):
+    assert any("not your uploaded images" in c.value for c in page.caption)
 
 
 def test_the_recipe_presets_the_umap_knobs_and_keys_the_store(page):
@@ -81,17 +119,10 @@ def test_the_recipe_presets_the_umap_knobs_and_keys_the_store(page):
     assert page.query_params["atlas_neighbors"] in ("20", ["20"])
 
 
-def test_a_shared_link_restores_every_setting_and_the_url_carries_them_back():
-    link = {"atlas_network": "digit_cnn", "atlas_layer": "relu1", "atlas_images": "300", "atlas_grid": "8",
-            "atlas_steps": "8", "atlas_min_count": "3", "atlas_recipe": "app", "atlas_method": "umap",
-            "atlas_neighbors": "30", "atlas_min_dist": "0.1", "atlas_seed": "4", "atlas_cell": "2",
-            "atlas_class": "7", "atlas_first": "3", "atlas_second": "5"}
+def test_a_shared_link_restores_every_setting_and_the_url_carries_them_back(prepared):
+    link = LINK
     at = open_lesson(PAGE, timeout=300, query=link)
-    build = [b for b in at.button if b.key == "atlas_build"]
-    if build:  # not built yet by another test in this process
-        build[0].click().run()
-        no_exception(at)
-    assert [h.value for h in at.header] == BUILT
+    assert [h.value for h in at.header] == BUILT  # the prepared atlas, without a click
     expected = {"atlas_network": "digit_cnn", "atlas_layer": "relu1", "atlas_images": 300, "atlas_grid": 8,
                 "atlas_steps": 8, "atlas_min_count": 3, "atlas_recipe": "app", "atlas_neighbors": 30,
                 "atlas_min_dist": "0.1", "atlas_seed": 4, "atlas_cell": 2, "atlas_class": "7", "atlas_first": "3",
@@ -109,3 +140,21 @@ def test_a_shared_link_restores_every_setting_and_the_url_carries_them_back():
     no_exception(at)
     for key, value in {"atlas_cell": "1", "atlas_class": "2", "atlas_min_count": "4"}.items():
         assert at.query_params[key] in (value, [value]), key
+
+
+def test_a_link_to_a_prepared_atlas_shows_it_readably_with_every_download(prepared):
+    at = open_lesson(PAGE, timeout=300, query={**LINK, "atlas_sensitivity": "True"})
+    assert [h.value for h in at.header] == BUILT
+    assert not [b for b in at.button if b.key == "atlas_build"]  # shown at once: nothing to press
+    assert at.toggle(key="atlas_sensitivity").value is True  # the comparison travels in the link too
+    keys = {b.key for b in at.get("download_button")}
+    assert {"atlas_picture_dl_png", "atlas_picture_dl_npy", "atlas_layout_dl_png", "atlas_layout_dl_csv",
+            "atlas_compare_dl_png", "atlas_compare_dl_csv"} <= keys
+    specs = _specs(at)
+    layout, *compared = [s for s in specs if "activations of relu1" in json.dumps(s.get("title", ""))
+                         or "n_neighbors = " in json.dumps(s.get("title", ""))]
+    assert layout["height"] == 450 and layout["autosize"]["type"] == "fit-x"  # the plot itself 450 px tall
+    assert layout["encoding"]["color"]["legend"]["orient"] == "bottom"  # the legend never squeezes the plot
+    assert len(compared) == 3
+    assert all(c["height"] == 280 and c["encoding"]["color"]["legend"] is None for c in compared)
+    assert len([c for c in at.caption if "trustworthiness" in c.value]) == 3

@@ -16,7 +16,12 @@ from lessons.convolution import compute as convolution
 from lessons.convolution import hog, kernels, template_matching
 from lessons.core import data
 from lessons.core.exports import PNG_SIGNATURE
-from tests.pages.apptest import image_captions, no_exception, open_lesson
+from tests.pages.apptest import (
+    image_captions,
+    keyed_elements,
+    no_exception,
+    open_lesson,
+)
 from ui import conv_charts as charts
 from ui.downloads import EXPORT_WIDTH, chart_png, vega_spec
 
@@ -641,7 +646,7 @@ def test_every_widget_is_declared_state_or_says_why_not(page):
     from ui.settings.convolution import STATE
 
     page.toggle(key="conv_edit").set_value(True).run()
-    keys = {getattr(node, "key", None) for node in _widgets(page)} - {None}
+    keys = {getattr(node, "key", None) for node in keyed_elements(page)} - {None}
     undeclared = {key for key in keys - set(STATE.settings)
                   if not key.startswith(("conv_dl_", "conv_editor_"))}  # downloads; the editor's table and reset
     assert undeclared == {"conv_photo_upload"}
@@ -649,14 +654,3 @@ def test_every_widget_is_declared_state_or_says_why_not(page):
     assert STATE["conv_kernel_numbers"].in_link and STATE["conv_padding"].in_link and STATE["conv_flip"].in_link
 
 
-def _widgets(at: AppTest) -> list:
-    found = []
-
-    def walk(node: object) -> None:
-        if getattr(node, "key", None):
-            found.append(node)
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return found

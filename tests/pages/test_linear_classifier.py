@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from lessons.core.exports import PNG_SIGNATURE
 from lessons.linear import compute as lc
 from lessons.linear import data as ld
-from tests.pages.apptest import open_lesson
+from tests.pages.apptest import keyed_elements, open_lesson
 from ui import linear_charts as charts
 from ui.downloads import EXPORT_WIDTH, chart_png, vega_spec
 from ui.settings.linear_classifier import STATE
@@ -483,21 +483,9 @@ def test_the_click_class_travels_in_the_link():
 def test_every_control_is_declared_state(page):
     """Every widget a student sets is a declared setting (a link restores it); the rest are buttons, downloads, and
     the points table and chart, whose edits are the `lc_edits` setting."""
-    controls = {node.key for node in _widgets(page) if node.type not in ("button", "download_button")}
+    controls = {node.key for node in keyed_elements(page) if node.type not in ("button", "download_button")}
     undeclared = {key for key in controls - set(STATE.settings) if not key.startswith(("lc_editor_", "lc_field_"))}
     assert undeclared == set() and all(STATE[key].in_link for key in controls & set(STATE.settings))
     assert {"lc_editor_0", "lc_field_0"} <= controls and STATE["lc_edits"].in_link
 
 
-def _widgets(at: AppTest) -> list:
-    """Every element with a key (widgets and the selectable chart), anywhere on the page."""
-    found = []
-
-    def walk(node: object) -> None:
-        if getattr(node, "key", None):
-            found.append(node)
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return found

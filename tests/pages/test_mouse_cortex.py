@@ -60,7 +60,30 @@ def test_default_view_runs_the_pipeline_and_labels_the_simulation(page):
     above = next(m for m in page.metric if m.label == "Cells above chance").value
     assert int(above.rstrip("%")) > 20
     assert any("Pipeline done" in s.label for s in page.get("status"))
-    assert any("simulated_mouse_cortex_scores_efficientnet_lite0_pretrained.csv" in c.value for c in page.caption)
+    assert any("simulated-mouse-cortex-scores-efficientnet-lite0-pretrained.csv" in m.value for m in page.markdown)
+
+
+def test_every_figure_offers_its_downloads_in_the_default_view(page):
+    keys = {b.key for b in page.get("download_button")}
+    for figure, files in {"curves": "png csv", "training": "png csv", "ceiling": "png csv", "neuron": "png csv",
+                          "similarity": "png csv", "rdm0": "png npy", "rdm1": "png npy"}.items():
+        assert {f"mc_{figure}_dl_{kind}" for kind in files.split()} <= keys, figure
+    assert "mc_download_csv" in keys
+    helps = " ".join(b.proto.help for b in page.get("download_button"))
+    assert "the scores of 250 cells as CSV" in helps and "RDM as NPY" in helps
+
+
+def test_the_similarity_heatmap_gives_every_area_a_readable_row(page):
+    import json
+
+    specs = [json.loads(c.proto.spec) for c in page.get("vega_lite_chart")]
+    titled = {json.dumps(s.get("title"), ensure_ascii=False): s for s in specs}
+    heatmap = next(s for title, s in titled.items() if "RDM similarity, areas × layers" in title)
+    areas = heatmap["encoding"]["y"]["sort"]  # the rows, top to bottom
+    assert len(areas) == 6 and heatmap["height"] / len(areas) >= 22  # the plot's own height: axes come on top
+    assert heatmap["autosize"]["type"] == "fit-x" and heatmap["width"] == "container"
+    assert heatmap["encoding"]["color"]["legend"]["orient"] == "bottom"  # a phone keeps the width for the layers
+    assert heatmap["encoding"]["y"]["axis"]["labelOverlap"] is False
 
 
 def test_controls_change_the_view_without_errors(page):
@@ -78,6 +101,7 @@ def test_controls_change_the_view_without_errors(page):
     page.multiselect(key="mc_areas").set_value(["VISp"]).run()
     page.slider(key="mc_min_rel").set_value(0.8).run()
     _ok(page)
+    assert _param(page, "mc_area_filter") == "VISp"  # the filters travel in the link
     options = page.selectbox(key="mc_cell").options
     assert options and all("VISp" in o for o in options)
     page.selectbox(key="mc_cell").select_index(len(options) - 1).run()
@@ -87,9 +111,12 @@ def test_controls_change_the_view_without_errors(page):
     page.multiselect(key="mc_areas").set_value([]).run()
     _ok(page)
     assert any("No cell matches" in w.value for w in page.warning)
+    assert _param(page, "mc_area_filter") == "none"
+    page.multiselect(key="mc_areas").set_value(["VISp", "VISl", "VISal", "VISrl", "VISpm", "VISam"]).run()
+    assert "mc_area_filter" not in page.query_params  # every area: the default, left out of the link
     page.radio(key="mc_subset").set_value("1000").run()
     _ok(page)
-    assert any("1,000 cells" in b.label for b in page.get("download_button"))
+    assert any("1,000 scored cells" in m.value for m in page.markdown)
     page.radio(key="mc_subset").set_value("250").run()
     page.radio(key="mc_weights").set_value("pretrained").run()
     _ok(page)
@@ -116,15 +143,26 @@ def test_a_shared_link_restores_every_setting_and_is_written_back():
     bundle = simulated.load_or_build()
     scored = bundle.cells["cell_specimen_id"].to_numpy()[pipeline.select_cells(bundle, compute.SUBSET_SIZES["1000"])]
     view_cell = str(scored[10])
-    shared = {"mc_data": "upload", "mc_min_rel": "0.5", "mc_weights": "random", "mc_subset": "1000",
-              "mc_shuffles": "50", "mc_layer": "blocks.3", "mc_view_cell": view_cell, "mc_area": "VISl"}
+    shown = compute.filter_cells(bundle.cells, ["VISp", "VISam"], ["2/3", "5"], (200, 500), 0.5, -1.0)
+    cell = str(shown["cell_specimen_id"].iloc[3])
+    shared = {"mc_data": "upload", "mc_area_filter": "VISp,VISam", "mc_layer_filter": "2/3,5", "mc_depth_min": "200",
+              "mc_depth_max": "500", "mc_min_rel": "0.5", "mc_cell": cell, "mc_weights": "random",
+              "mc_subset": "1000", "mc_shuffles": "50", "mc_layer": "blocks.3", "mc_view_cell": view_cell,
+              "mc_area": "VISl"}
     at = open_lesson(PAGE, 300, query=shared)
-    expected = {**shared, "mc_min_rel": 0.5}
+    expected = {**shared, "mc_min_rel": 0.5, "mc_depth_min": 200, "mc_depth_max": 500}
     assert {key: at.session_state[key] for key in shared} == expected
     assert {key: _param(at, key) for key in shared} == shared
+    assert at.multiselect(key="mc_areas").value == ["VISp", "VISam"]
+    assert at.multiselect(key="mc_layers").value == ["2/3", "5"]
+    assert tuple(at.slider(key="mc_depth").value) == (200, 500)
+    assert at.selectbox(key="mc_cell").value == cell
     assert any("Upload a bundle" in i.value for i in at.info)
-    assert all(r >= 0.5 for r in at.dataframe[0].value["reliability"])
-    assert any("1,000 cells" in b.label for b in at.get("download_button"))
+    assert any("not your uploaded file" in c.value for c in at.caption)  # a link cannot carry the upload
+    shown_table = at.dataframe[0].value
+    assert all(r >= 0.5 for r in shown_table["reliability"]) and len(shown_table) == len(shown)
+    assert set(shown_table["cortical_area"]) == {"VISp", "VISam"}
+    assert any("1,000 scored cells" in m.value for m in at.markdown)
     titles = _chart_titles(at)
     assert f"Cell {view_cell} (simulated)" in titles and "from blocks.3" in titles and "VISl RDM" in titles
     assert "on 50 shuffles" in " ".join(m.proto.help for m in at.metric if m.label == "Chance (shuffled)")
@@ -222,3 +260,36 @@ def test_valid_bundle_upload_is_used():
     _ok(at)
     assert not at.error
     assert at.markdown[-1].value == "using test: 5 cells"
+
+
+def _bundle_script() -> None:
+    import streamlit as st
+
+    from ui import cortex_data
+
+    st.write(f"{cortex_data.simulated_bundle().n_cells} cells")
+
+
+def test_an_empty_cache_builds_the_simulated_cortex_under_a_staged_progress_bar(monkeypatch):
+    from lessons.cortex import simulated
+    from ui import cortex_data
+
+    real = simulated.load_or_build()
+    reported = []
+
+    def build(*args, progress=None, **kwargs):
+        for fraction, stage in ((0.0, "stimuli"), (0.5, "VISp"), (1.0, "ready")):
+            progress(fraction, f"Simulated cortex: {stage}")  # drawn on the page's bar (no callback: TypeError)
+            reported.append((fraction, stage))
+        return real
+
+    monkeypatch.setattr(simulated, "is_stored", lambda *args, **kwargs: False)
+    monkeypatch.setattr(simulated, "load_or_build", build)
+    cortex_data._simulated_bundle.clear()
+    try:
+        at = AppTest.from_function(_bundle_script, default_timeout=60).run()
+    finally:
+        cortex_data._simulated_bundle.clear()
+    _ok(at)
+    assert [stage for _, stage in reported] == ["stimuli", "VISp", "ready"]
+    assert at.markdown[-1].value == f"{real.n_cells} cells"
