@@ -7,12 +7,13 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lessons.atlas import compute as atlas
-from lessons.atlas import data as atlas_sources
 from lessons.atlas import pipeline as atlas_pipeline
 from lessons.core import registry, runtime
 from lessons.core.tiles import montage
+from lessons.warm import ATLAS_RECORDS
+from ui import atlas_views
 from ui.atlas_charts import atlas_picture, evidence_table, icon_strip, layout_scatter
-from ui.images import UPLOAD_TYPES
+from ui.downloads import download_row
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.progress import progress_bar
@@ -26,21 +27,8 @@ LESSON = lesson_by_path("pages/activation_atlas.py")
 LABELS = {"efficientnet_lite0": "EfficientNet-Lite0 on random crops of the shipped photos",
           "digit_cnn": "Small digit CNN on the shipped MNIST digits"}
 METHODS = {"umap": "UMAP (cosine)", "tsne": "t-SNE (cosine, PCA start)"}
-STORE = shared_store("activation_atlas", 12)
+STORE = shared_store(ATLAS_RECORDS, 12, persist=True)  # where `python -m lessons.warm` leaves the default atlas
 Pictures = list[tuple[str, np.ndarray]]
-
-
-@st.cache_data(max_entries=8, show_spinner="Reading your images…")
-def decoded_uploads(digest: str, _files: list[tuple[str, bytes]]) -> atlas_sources.Decoded:
-    """Uploaded images and zips decoded into pictures, with a message per unusable file (cached per content)."""
-    return atlas_sources.decode_uploads(_files)
-
-
-@st.cache_data(max_entries=16, show_spinner="Laying the points out again…")
-def alternative_layout(settings: atlas_pipeline.AtlasSettings, n_neighbors: int, min_dist: float,
-                       _result: atlas_pipeline.Atlas) -> tuple[np.ndarray, float]:
-    """The same activations laid out with other UMAP settings, and how well it keeps neighbours (cached)."""
-    return atlas_pipeline.alternative_layout(_result, n_neighbors, min_dist)
 
 
 def introduction() -> None:
@@ -63,23 +51,6 @@ def introduction() -> None:
         "UMAP, so that a few loud channels cannot decide the layout alone, and score a cell by the logits of a "
         "feature map filled with its average. Pick either under *Recipe* below."
     )
-
-
-def uploads() -> tuple[Pictures, str]:
-    """The student's own images (or zips of images) to crop from, and their digest ("" when none is usable)."""
-    files = st.file_uploader("Add your own images, or a .zip of images (optional)", type=UPLOAD_TYPES + ["zip"],
-                             accept_multiple_files=True, key="atlas_uploads")
-    if not files:
-        return [], ""
-    contents = [(f.name, f.getvalue()) for f in files]
-    digest = atlas_sources.uploads_digest(contents)
-    decoded = decoded_uploads(digest, contents)
-    for problem in decoded.problems:
-        st.warning(problem)
-    if not decoded.pictures:
-        return [], ""
-    st.caption(f"{len(decoded.pictures)} of your images join the 14 photos; crops are drawn from all of them.")
-    return decoded.pictures, digest
 
 
 def choices() -> tuple[registry.LoadedModel, atlas_pipeline.AtlasSettings, Pictures]:
@@ -118,7 +89,7 @@ def choices() -> tuple[registry.LoadedModel, atlas_pipeline.AtlasSettings, Pictu
         steps = row[3].slider("Inversion steps per icon", 8, 256, step=8, key="atlas_steps",
                               help="More steps give sharper icons and cost proportionally more time.")
         seed = int(row[3].number_input("Seed", 0, 999, key="atlas_seed"))
-        extra, digest = ([], "") if digits else uploads()
+        extra, digest = ([], "") if digits else atlas_views.uploads()
     settings = atlas_pipeline.AtlasSettings(model_key=model_key, layer=layer, n_images=n_images, grid=grid,
                                             min_count=min_count, method=method, n_neighbors=n_neighbors,
                                             min_dist=float(min_dist), steps=steps, seed=seed, uploads_digest=digest,
@@ -155,9 +126,16 @@ def section_atlas(result: atlas_pipeline.Atlas, digits: bool) -> None:
     left.image(atlas_picture(result, selected=tuple(cells.kept[chosen])), width="stretch",
                caption=f"{len(cells.kept)} of {grid * grid} cells hold at least {result.settings.min_count} of the "
                        f"{len(result.xy):,} points; each icon is grown to produce its cell's average activation.")
-    right.altair_chart(layout_scatter(result.xy, atlas_pipeline.point_sources(result), grid,
-                                      title=f"{len(result.xy):,} activations of {result.settings.layer}"),
-                       width="stretch")
+    with left:
+        download_row(atlas_views.download_stem(result.settings, "atlas"), picture=atlas_picture(result),
+                     array=atlas.icon_grid(result.icons.images, cells.kept, grid), key="atlas_picture_dl",
+                     what="the atlas (NPY: grid × grid icons, NaN where a cell was dropped)")
+    scatter = layout_scatter(result.xy, atlas_pipeline.point_sources(result), grid,
+                             title=f"{len(result.xy):,} activations of {result.settings.layer}")
+    right.altair_chart(scatter, width="stretch")
+    with right:
+        download_row(atlas_views.download_stem(result.settings, "layout"), chart=scatter, key="atlas_layout_dl",
+                     table=atlas_pipeline.layout_table(result), what="the layout's points")
     right.caption(f"Each dot is one image's activation at a random position, coloured by the "
                   f"{'digit' if digits else 'photo'} it came from; the grid lines are the atlas's cells. "
                   f"Time: {atlas_pipeline.timing_summary(result.seconds)}.")
@@ -235,29 +213,24 @@ def section_classes(result: atlas_pipeline.Atlas, names: list[str]) -> None:
         column.image(icon_strip(result.icons.images[picked], side=96), caption=title, width="stretch")
 
 
-def section_weaknesses(result: atlas_pipeline.Atlas, settings: atlas_pipeline.AtlasSettings) -> None:
+def section_weaknesses(result: atlas_pipeline.Atlas) -> None:
     """What the atlas hides, with the same activations laid out by three n_neighbors values on request."""
     st.header("4 · What the atlas hides")
     st.markdown(
         "- **Composition is lost.** One random position per image, averaged within a cell: the atlas knows that "
         "*eyes* and *fur* exist, not that a face has two eyes above a nose.\n"
         f"- **It is expensive.** {atlas_pipeline.cost_summary(result.seconds)} Every icon is an optimisation of "
-        "its own; the app grows all icons of a chunk in one batch (`python -m bench atlas` times that against one "
-        "cell at a time).\n"
+        "its own; the app grows all icons of a chunk in one batch, which is several times faster than one cell at "
+        "a time.\n"
         "- **The picture depends on the layout's knobs.** UMAP's `n_neighbors` and `min_dist` (and the seed) "
         "can move cells around, merge or split regions. Change them above and rebuild, or compare layouts of the "
         "same activations here:"
     )
     if st.toggle("Lay the same activations out with three n_neighbors values", key="atlas_sensitivity",
                  help="Three UMAP runs on the same points; about as long as the layout step above, three times."):
-        sources = atlas_pipeline.point_sources(result)
-        kept_by: dict[int, float] = {}
-        for column, k in zip(st.columns(3), (5, 20, 50)):
-            xy, kept_by[k] = alternative_layout(settings, k, settings.min_dist, result)
-            column.altair_chart(layout_scatter(xy, sources, settings.grid, title=f"n_neighbors = {k}", height=260),
-                                width="stretch")
-            column.caption(f"Neighbourhoods kept (trustworthiness): {kept_by[k]:.3f}")
-        st.markdown(atlas_pipeline.neighbours_summary(kept_by))
+        layouts = atlas_views.compared_layouts(result)
+        atlas_views.show_layout_comparison(result, layouts)
+        st.markdown(atlas_pipeline.neighbours_summary({k: kept for k, (_, kept) in layouts.items()}))
     st.markdown("The atlas is a good map for **exploring** a layer and a poor one for **proving** anything: check "
                 "what you find with attribution on real images, or with a controlled experiment like the "
                 "baseball patch.")
@@ -283,7 +256,7 @@ def explore(loaded: registry.LoadedModel, settings: atlas_pipeline.AtlasSettings
     section_atlas(result, digits)
     section_inspect(result, names, digits)
     section_classes(result, names)
-    section_weaknesses(result, settings)
+    section_weaknesses(result)
 
 
 introduction()

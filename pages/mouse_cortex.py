@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lessons.core import chance, preprocess, registry
+from lessons.core import chance, registry
 from lessons.cortex import brain_score
 from lessons.cortex import compute as cortex_compute
 from lessons.cortex import conclusions as cortex_conclusions
@@ -13,6 +13,7 @@ from lessons.cortex.data import NeuralBundle
 from ui import brain_charts as charts
 from ui import cortex_data
 from ui.cortex_data import ScoredRun
+from ui.downloads import download_row
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
@@ -116,13 +117,7 @@ def section_pipeline(bundle: NeuralBundle) -> ScoredRun:
     if loaded is None:
         STATE.write_url()
         st.stop()
-    seen_left, seen_right, _ = st.columns([2, 2, 3])
-    example = bundle.stimuli[0]
-    seen_left.image(example, caption=f"A stimulus as shown to the mouse (here {example.shape[1]}×{example.shape[0]} "
-                                     "px)", width=240)
-    seen_right.image(preprocess.fit_image(example, spec, cortex_pipeline.STIMULUS_FIT),
-                     caption=f"What the network sees: the whole picture resized to {spec.input_size}×"
-                             f"{spec.input_size}", width=190)
+    cortex_data.stimulus_as_seen(bundle.stimuli[0], spec)
     st.caption("As in DeepMouseTrap, the whole stimulus is squeezed into the network's square input: nothing is cut "
                "off, so a neuron whose receptive field lies near the screen's edge still sees its part of the "
                "picture. (Photos on the other lessons are centre-cropped, the way ImageNet networks are evaluated.)")
@@ -131,8 +126,7 @@ def section_pipeline(bundle: NeuralBundle) -> ScoredRun:
     layer = st.selectbox("Layer for the close-ups below", layers, key="mc_layer",
                          format_func=lambda n: f"{n} — {'×'.join(map(str, loaded.output_shapes[n]))}")
     runs = cortex_compute.weights_to_score(weights, registry.availability(model_key).ok)
-    return cortex_data.score_with_progress(bundle, loaded, runs, subset, settings.SUBSET_LABELS[subset], shuffles,
-                                           layers, layer)
+    return cortex_data.score_with_progress(bundle, loaded, runs, subset, shuffles, layers, layer)
 
 
 def section_results(run: ScoredRun) -> None:
@@ -157,9 +151,11 @@ def section_results(run: ScoredRun) -> None:
     say(cortex_conclusions.model_verdict_sentence(title, verdict, best_layer, result.shuffles, sim))
     st.markdown(cortex_conclusions.cells_sentence(cortex_compute.above_chance_count(cell_table), len(cell_table),
                                                   result.fdr))
-    st.altair_chart(charts.layer_curves(result.area_layer_table(), run.layers,
-                                        f"Held-out score by layer and area — {title}{tag}", highlight=run.layer),
-                    width="stretch")
+    curves = result.area_layer_table()
+    chart = charts.layer_curves(curves, run.layers, f"Held-out score by layer and area — {title}{tag}",
+                                highlight=run.layer)
+    st.altair_chart(chart, width="stretch")
+    download_row(run.stem("layer-scores"), chart=chart, table=curves, key="mc_curves_dl", what="the layer scores")
     peaks = result.best_layer_by_area()
     st.markdown(
         "Solid lines: mean score of each area's cells at each layer; dashed grey: the same layer's mean score on "
@@ -181,9 +177,10 @@ def section_training(run: ScoredRun) -> None:
         st.info("Only the random twin can be scored until the trained weights are downloaded.")
         return
     tables = {w: run.results[w].area_layer_table() for w in ("pretrained", "random")}
-    st.altair_chart(charts.trained_vs_random(tables, run.layers,
-                                             f"{run.loaded.spec.title}: trained vs random weights{run.tag}"),
-                    width="stretch")
+    chart = charts.trained_vs_random(tables, run.layers, f"{run.loaded.spec.title}: trained vs random weights{run.tag}")
+    st.altair_chart(chart, width="stretch")
+    download_row(run.stem("trained-vs-random"), chart=chart, table=cortex_compute.weights_table(tables),
+                 key="mc_training_dl", what="trained vs random scores")
     pre, rnd = run.results["pretrained"], run.results["random"]
     difference = cortex_conclusions.paired_difference(pre.score[pre.model_layer_index()],
                                                       rnd.score[rnd.model_layer_index()])
@@ -203,7 +200,10 @@ def section_ceiling(run: ScoredRun) -> None:
     )
     result, cell_table = run.result, run.result.cell_table()
     best_layer, best_value = result.model_score()
-    st.altair_chart(charts.ceiling_scatter(cell_table, f"Best-layer score vs noise ceiling{run.tag}"), width="stretch")
+    chart = charts.ceiling_scatter(cell_table, f"Best-layer score vs noise ceiling{run.tag}")
+    st.altair_chart(chart, width="stretch")
+    download_row(run.stem("noise-ceiling"), chart=chart, table=cell_table, key="mc_ceiling_dl",
+                 what="scores and ceilings")
     st.markdown(cortex_conclusions.ceiling_sentence(cell_table["reliability"].to_numpy(),
                                                     cell_table["above_chance"].to_numpy()))
     st.dataframe(charts.area_summary_table(result.area_summary(), best_layer, run.tag), width="stretch")
@@ -233,8 +233,11 @@ def section_one_neuron(run: ScoredRun) -> None:
     row_info = cell_table.iloc[col]
     title = (f"Cell {view_cell}{run.tag} ({row_info['cortical_area']}) from {run.layer}: signed r² "
              f"{result.score[li, col]:.3f} (chance at this layer {result.layer_chance()[li]:.3f})")
-    st.altair_chart(charts.prediction_profile(result.actual[images_only, col], result.predictions[li][images_only, col],
-                                              [labels[c] for c in images_only], title), width="stretch")
+    measured, predicted = result.actual[images_only, col], result.predictions[li][images_only, col]
+    chart = charts.prediction_profile(measured, predicted, [labels[c] for c in images_only], title)
+    st.altair_chart(chart, width="stretch")
+    download_row(run.stem(f"cell-{view_cell}-{run.layer}"), chart=chart, key="mc_neuron_dl", what="this cell's fit",
+                 table=cortex_compute.prediction_table([labels[c] for c in images_only], measured, predicted))
     cell_words = "above chance" if row_info["above_chance"] else "not above chance"
     st.caption(f"Its best layer is {row_info['best_layer']} (signed r² {row_info['score']:.3f}, "
                f"{chance.format_p(row_info['p_value'])}: {cell_words} after the false-discovery control; noise "
@@ -258,18 +261,16 @@ def section_similarity(run: ScoredRun) -> None:
         return
     STATE.bind("mc_area", options=rsa.areas, default=rsa.areas[0])
     area, layer, tag = st.selectbox("Area", rsa.areas, key="mc_area"), run.layer, run.tag
-    st.altair_chart(charts.heatmap(rsa.similarity, rsa.areas, rsa.layers, f"RDM similarity, areas × layers{tag}",
-                                   "Spearman r", scheme="blues", size=max(36 * len(rsa.areas), 110)), width="stretch")
+    chart = charts.heatmap(rsa.similarity, rsa.areas, rsa.layers, f"RDM similarity, areas × layers{tag}",
+                           "Spearman r", scheme="blues")
+    st.altair_chart(chart, width="stretch")
+    download_row(run.stem("rdm-similarity"), chart=chart, key="mc_similarity_dl", what="the RDM similarities",
+                 table=cortex_compute.similarity_table(rsa.similarity, rsa.areas, rsa.layers))
     ceil_text = ", ".join(f"{a} {v:.2f}" for a, v in rsa.area_ceiling.items())
     st.caption("Cells with reliability ≥ 0.5. Ceiling of each area's RDM: the Spearman r between its even-trial "
                "and odd-trial RDMs, Spearman–Brown corrected to all trials (a layer cannot match an area better "
                "than the area matches itself): " + (ceil_text or "no trial halves in this bundle") + ".")
-    names = cortex_compute.condition_labels(run.bundle)[:n_images]
-    r1, r2 = st.columns(2)
-    r1.altair_chart(charts.heatmap(rsa.area_rdms[area], names, names, f"{area} RDM{tag}", "1 − r", scheme="viridis",
-                                   size=300, labels=False), width="content")
-    r2.altair_chart(charts.heatmap(rsa.layer_rdms[layer], names, names, f"{layer} RDM", "1 − r", scheme="viridis",
-                                   size=300, labels=False), width="content")
+    cortex_data.rdm_pair(run, {f"{area} RDM{tag}": rsa.area_rdms[area], f"{layer} RDM": rsa.layer_rdms[layer]})
     match = rsa.similarity[rsa.areas.index(area), rsa.layers.index(layer)]
     shuffled = cortex_data.rdm_null(*run.cache_key(), area, layer, rsa.area_rdms[area], rsa.layer_rdms[layer])
     st.markdown(cortex_conclusions.rsa_sentence(area, layer, match, shuffled, rsa.area_ceiling.get(area)))
@@ -279,17 +280,12 @@ def section_similarity(run: ScoredRun) -> None:
 def section_download(run: ScoredRun) -> None:
     """8 · Take the numbers with you: the per-cell table as CSV."""
     st.header("8 · Take the numbers with you")
-    sim, weights = run.bundle.simulated, run.loaded.weights
-    twin = cortex_compute.twin_of(weights)
-    twin_scores = {twin: run.results[twin].cell_table()["score"].to_numpy()} if len(run.results) == 2 else None
-    export = cortex_compute.export_table(run.result.cell_table(), "simulated" if sim else run.bundle.source,
-                                         twin_scores)
-    file_name = f"{'simulated_' if sim else ''}mouse_cortex_scores_{run.loaded.spec.key}_{weights}.csv"
-    st.download_button(f"Download per-cell scores ({len(export):,} cells, CSV)", export.to_csv(index=False),
-                       file_name=file_name, mime="text/csv", key="mc_download")
-    st.caption(f"`{file_name}`: area, layer, depth, Cre line, reliability, best layer, held-out score, score at the "
-               "model's layer, p-value against the shuffled best-layer scores, the above-chance call (false-discovery "
-               "rate 5 %), normalised score, chosen alpha and the constant-prediction flag for each cell.")
+    export = run.scores_table()
+    st.markdown(f"The per-cell scores of the {len(export):,} scored cells, `{run.stem('scores')}.csv`: area, layer, "
+                "depth, Cre line, reliability, best layer, held-out score, score at the model's layer, p-value "
+                "against the shuffled best-layer scores, the above-chance call (false-discovery rate 5 %), "
+                "normalised score, chosen alpha and the constant-prediction flag for each cell.")
+    download_row(run.stem("scores"), table=export, key="mc_download", what=f"the scores of {len(export):,} cells")
 
 
 neural_bundle = choose_data()

@@ -51,20 +51,36 @@ def icon_strip(icons: np.ndarray, side: int) -> np.ndarray:
     return montage((np.asarray(icons) * 255).astype(np.uint8), side=side)
 
 
-def layout_scatter(xy: np.ndarray, labels: Sequence[str], grid: int, title: str = "", height: int = 380,
-                   max_legend: int = 16) -> alt.Chart:
-    """The atlas's points in [0, 1]² coloured by where they came from, with the grid's cell lines."""
+def _points(xy: np.ndarray, labels: Sequence[str], grid: int, title: str, height: int, legend: bool,
+            max_legend: int) -> alt.Chart:
+    """The layout's points coloured by source, over the grid's cell lines (a plot `height` pixels tall)."""
     frame = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "source": list(labels)})
-    many = frame["source"].nunique() > max_legend
-    points = alt.Chart(frame, title=title).mark_circle(size=14, opacity=0.6).encode(
-        x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(values=list(np.linspace(0, 1, grid + 1)),
-                                                                     labels=False, ticks=False), title=None),
-        y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(values=list(np.linspace(0, 1, grid + 1)),
-                                                                     labels=False, ticks=False), title=None),
-        color=alt.Color("source:N", legend=None if many else alt.Legend(title=None, labelLimit=180)),
+    shown = legend and frame["source"].nunique() <= max_legend
+    lines = alt.Axis(values=list(np.linspace(0, 1, grid + 1)), labels=False, ticks=False)
+    return alt.Chart(frame, title=title).mark_circle(size=14, opacity=0.6).encode(
+        x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1]), axis=lines, title=None),
+        y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 1]), axis=lines, title=None),
+        color=alt.Color("source:N", scale=alt.Scale(scheme="tableau20"), legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=130)
+                        if shown else None),
         tooltip=["source"],
-    )
-    return points.properties(height=height)
+    ).properties(height=height)
+
+
+def layout_scatter(xy: np.ndarray, labels: Sequence[str], grid: int, title: str = "", height: int = 450,
+                   legend: bool = True, max_legend: int = 16) -> alt.Chart:
+    """The atlas's points in [0, 1]² coloured by where they came from, with the grid's cell lines: as wide as its
+    column, the plot `height` pixels tall, the legend (when asked for and not too long) underneath."""
+    return _points(xy, labels, grid, title, height, legend, max_legend).properties(
+        width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def layout_comparison(layouts: dict[int, tuple[np.ndarray, float]], labels: Sequence[str], grid: int,
+                      side: int = 260, max_legend: int = 16) -> alt.HConcatChart:
+    """The same points laid out with several n_neighbors values side by side, one shared legend underneath (for
+    a report: fixed sizes)."""
+    panels = [_points(xy, labels, grid, f"n_neighbors = {k} (trustworthiness {kept:.3f})", side, True,
+                      max_legend).properties(width=side) for k, (xy, kept) in layouts.items()]
+    return alt.hconcat(*panels).resolve_scale(color="shared").resolve_legend(color="shared")
 
 
 def evidence_table(top: list[tuple[str, float]]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 AREA_COLOURS = {"VISp": "#1f77b4", "VISl": "#2ca02c", "VISal": "#ff7f0e", "VISrl": "#d62728", "VISpm": "#9467bd",
                 "VISam": "#8c564b"}
 WEIGHT_LABELS = {"pretrained": "trained", "random": "random"}
+ROW_PX = 30  # height of one row of a labelled heatmap: room for its label at any width, phones included
 
 
 def _area_scale(areas: Sequence[str]) -> alt.Scale:
@@ -72,8 +73,8 @@ def trained_vs_random(tables: dict[str, pd.DataFrame], layers: Sequence[str], ti
         strokeDash=alt.StrokeDash("weights:N", scale=alt.Scale(domain=["trained", "random", "shuffled null"],
                                                                range=[[1, 0], [6, 3], [2, 2]]), legend=None),
         tooltip=["area", "layer", "weights", alt.Tooltip("score:Q", format=".3f")],
-    ).properties(width=190, height=130).facet(
-        facet=alt.Facet("area:N", sort=order, title=None), columns=3, title=title)
+    ).properties(width=150, height=130).facet(
+        facet=alt.Facet("area:N", sort=order, title=None), columns=2, title=title)
 
 
 def ceiling_scatter(cells: pd.DataFrame, title: str) -> alt.Chart:
@@ -114,18 +115,32 @@ def prediction_profile(actual: np.ndarray, predicted: np.ndarray, labels: Sequen
 
 def heatmap(matrix: np.ndarray, rows: Sequence[str], cols: Sequence[str], title: str, value: str,
             scheme: str = "viridis", size: int = 320, labels: bool = True) -> alt.Chart:
-    """A matrix as coloured cells (rows top to bottom, columns left to right)."""
-    r, c = np.meshgrid(np.arange(len(rows)), np.arange(len(cols)), indexing="ij")
-    frame = pd.DataFrame({"row": np.asarray(rows)[r.ravel()], "col": np.asarray(cols)[c.ravel()],
-                          value: np.asarray(matrix, dtype=float).ravel()})
-    axis = alt.Axis(labels=labels, ticks=labels, labelAngle=-45 if labels else 0, labelOverlap=False)
-    return alt.Chart(frame, title=alt.TitleParams(title, anchor="start")).mark_rect().encode(
+    """A matrix as coloured cells (rows top to bottom, columns left to right).
+
+    With `labels`, the chart fills its container's width and every row gets `ROW_PX` pixels of its own (axes, title
+    and legend are added around the plot, never taken out of it); without, it is a `size`-pixel square."""
+    frame = _long_frame(matrix, rows, cols, value)
+    axis = alt.Axis(labels=labels, ticks=labels, labelAngle=-45 if labels else 0, labelOverlap=False,
+                    labelFontSize=10)
+    chart = alt.Chart(frame, title=alt.TitleParams(title, anchor="start")).mark_rect().encode(
         x=alt.X("col:N", sort=list(cols), title=None, axis=axis),
         y=alt.Y("row:N", sort=list(rows), title=None,
-                axis=alt.Axis(labels=labels, ticks=labels, labelOverlap=False)),
-        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme=scheme), legend=alt.Legend(title=value)),
+                axis=alt.Axis(labels=labels, ticks=labels, labelOverlap=False, labelLimit=160)),
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme=scheme),
+                        legend=alt.Legend(title=value, orient="bottom" if labels else "right")),
         tooltip=["row", "col", alt.Tooltip(f"{value}:Q", format=".3f")],
-    ).properties(width=size if not labels else "container", height=size)
+    )
+    if not labels:
+        return chart.properties(width=size, height=size)
+    return chart.properties(width="container", height=ROW_PX * len(rows),
+                            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def _long_frame(matrix: np.ndarray, rows: Sequence[str], cols: Sequence[str], value: str) -> pd.DataFrame:
+    """A matrix in long form: one line per (row, col) with its value."""
+    r, c = np.meshgrid(np.arange(len(rows)), np.arange(len(cols)), indexing="ij")
+    return pd.DataFrame({"row": np.asarray(rows)[r.ravel()], "col": np.asarray(cols)[c.ravel()],
+                         value: np.asarray(matrix, dtype=float).ravel()})
 
 
 def area_summary_table(summary: pd.DataFrame, model_layer: str, tag: str = "") -> pd.io.formats.style.Styler:

@@ -12,25 +12,46 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from lessons.core import cache, registry
-from lessons.core.progress import sub_range
+from lessons.core import cache, preprocess, registry
+from lessons.core.exports import file_stem
+from lessons.core.progress import Progress, sub_range
 from lessons.cortex import allen_import, brain_score
 from lessons.cortex import compute as cortex_compute
 from lessons.cortex import data as neural_data
 from lessons.cortex import pipeline as cortex_pipeline
 from lessons.cortex import simulated as simulated_cortex
 from ui import brain_charts
+from ui.downloads import download_row
 from ui.progress import progress_bar
+from ui.result_store import ResultStore, shared_store
 from ui.state import PageState
 
 IMPORT_TIME_LIMIT_S = 1800.0
+BUILDING_CORTEX = "Building the simulated cortex — once on this computer; it is kept afterwards…"
+UPLOAD_NOT_IN_LINK = ("A shared link carries this page's settings but not your uploaded file: whoever opens it sees "
+                      "the simulated cortex until they upload the bundle too.")
 
 
-@st.cache_resource(show_spinner="Building the simulated cortex (a few seconds, once)…")
+def bundle_store() -> ResultStore:
+    """Where the simulated cortex is kept in memory for every session once built or read from disk."""
+    return shared_store("mouse_cortex_bundle", 2)
+
+
 def simulated_bundle() -> neural_data.NeuralBundle:
-    """The offline default: the simulated cortex, built once and cached on disk (shared, read-only)."""
-    return simulated_cortex.load_or_build()
+    """The offline default: the simulated cortex (shared, read-only), read from the disk cache, or built there the
+    first time behind a progress bar naming each stage."""
+    store = bundle_store()
+    found = store.get("simulated")
+    if found is None:
+        if simulated_cortex.is_stored():
+            found = simulated_cortex.load_or_build()
+        else:
+            with progress_bar(BUILDING_CORTEX) as report:
+                found = simulated_cortex.load_or_build(progress=report)
+        store.put("simulated", found)
+    return found
 
 
 def decode_bundle_upload(raw: bytes, name: str) -> neural_data.NeuralBundle | None:
@@ -69,8 +90,7 @@ def allen_import_panel(key: str) -> None:
     st.markdown(
         "The importer fetches the Allen Institute's public experiment list and, for each chosen area, the data "
         "file of one or more *three_session_B* experiments (the sessions with the 118 natural scenes; several "
-        "hundred MB each), then builds a bundle from them. Interrupted downloads resume where they stopped. "
-        "The same importer runs from a terminal: `python -m lessons.cortex.allen_import --out allen_bundle`.")
+        "hundred MB each), then builds a bundle from them. Interrupted downloads resume where they stopped.")
     cols = st.columns([3, 1])
     areas = cols[0].multiselect("Areas to import", neural_data.AREAS, default=["VISp", "VISl"], key=f"{key}_areas")
     per_area = cols[1].number_input("Experiments per area", 1, 5, 1, key=f"{key}_per_area")
@@ -101,6 +121,7 @@ def bundle_from(source: str, key: str) -> neural_data.NeuralBundle:
         upload = st.file_uploader("A neural data bundle (.zip)", type=["zip"], key=f"{key}_upload",
                                   help="stimuli.npy, responses.npy, cells.csv, bundle.json and optionally "
                                        "responses_even.npy / responses_odd.npy — see docs/neural_bundle.md.")
+        st.caption(UPLOAD_NOT_IN_LINK)
         if upload is None:
             st.info("Upload a bundle to use your own data; until then the simulated cortex is shown.")
         else:
@@ -116,14 +137,53 @@ def bundle_from(source: str, key: str) -> neural_data.NeuralBundle:
     return bundle
 
 
+def _multi_filter(column: DeltaGenerator, label: str, options: list[str], state: PageState, setting: str,
+                  widget: str) -> list[str]:
+    """A multiselect over `options` whose choice is kept in the declared text `setting` (so a link carries it)."""
+    held = st.session_state.get(widget)
+    if held is None or not set(held) <= set(options):
+        st.session_state[widget] = cortex_compute.decode_selection(state.value(setting), options)
+
+    def remember() -> None:
+        state.set(setting, cortex_compute.encode_selection(st.session_state[widget], options))
+
+    return column.multiselect(label, options, key=widget, on_change=remember)
+
+
+def _depth_filter(column: DeltaGenerator, depth: tuple[int, int], state: PageState, key: str) -> tuple[int, int]:
+    """A range slider over imaging depths whose ends are kept in the declared `{key}_depth_min` / `_max`."""
+    low, high = (state.bind(f"{key}_depth_{end}", low=depth[0], high=depth[1], default=value)
+                 for end, value in zip(("min", "max"), depth))
+    widget = f"{key}_depth"
+    held = st.session_state.get(widget)
+    if held is None or not depth[0] <= min(held) <= max(held) <= depth[1]:
+        st.session_state[widget] = (min(low, high), max(low, high))
+
+    def remember() -> None:
+        for end, value in zip(("min", "max"), st.session_state[widget]):
+            state.set(f"{key}_depth_{end}", value)
+
+    return column.slider("Imaging depth (µm)", depth[0], depth[1], key=widget, on_change=remember)
+
+
+def stimulus_as_seen(example: np.ndarray, spec: registry.ModelSpec) -> None:
+    """A stimulus as the mouse saw it, beside the same stimulus as the network sees it."""
+    seen_left, seen_right, _ = st.columns([2, 2, 3])
+    seen_left.image(example, caption=f"A stimulus as shown to the mouse (here {example.shape[1]}×{example.shape[0]} "
+                                     "px)", width=240)
+    seen_right.image(preprocess.fit_image(example, spec, cortex_pipeline.STIMULUS_FIT),
+                     caption=f"What the network sees: the whole picture resized to {spec.input_size}×"
+                             f"{spec.input_size}", width=190)
+
+
 def cell_filters(cells: pd.DataFrame, state: PageState, key: str) -> pd.DataFrame:
-    """Filters over areas, layers, imaging depth and minimum reliability (widget keys start with `key`; the
-    reliability's `{key}_min_rel` is declared in `state`); returns the matching cells, most reliable first."""
+    """Filters over areas, layers, imaging depth and minimum reliability, all declared in `state` under keys that
+    start with `key` (so a shared link carries them); returns the matching cells, most reliable first."""
     ranges = cortex_compute.cell_ranges(cells)
     f = st.columns([3, 2, 2, 2])
-    areas = f[0].multiselect("Areas", ranges.areas, default=ranges.areas, key=f"{key}_areas")
-    layers = f[1].multiselect("Layers", ranges.layers, default=ranges.layers, key=f"{key}_layers")
-    depth = f[2].slider("Imaging depth (µm)", *ranges.depth, ranges.depth, key=f"{key}_depth")
+    areas = _multi_filter(f[0], "Areas", ranges.areas, state, f"{key}_area_filter", f"{key}_areas")
+    layers = _multi_filter(f[1], "Layers", ranges.layers, state, f"{key}_layer_filter", f"{key}_layers")
+    depth = _depth_filter(f[2], ranges.depth, state, key)
     floor = ranges.reliability_floor
     state.bind(f"{key}_min_rel", low=floor)
     min_rel = f[3].slider("Minimum reliability", floor, 1.0, step=cortex_compute.RELIABILITY_STEP,
@@ -137,9 +197,10 @@ def cell_filters(cells: pd.DataFrame, state: PageState, key: str) -> pd.DataFram
 def cell_profile(bundle: neural_data.NeuralBundle, options: list[int], state: PageState, key: str) -> None:
     """Pick one of `options` (cell ids; the choice `key` is declared in `state`) and show its mean response to every
     image, its facts and its most and least driving images."""
-    area_of = dict(zip(bundle.cells["cell_specimen_id"], bundle.cells["cortical_area"]))
-    state.bind(key, options=options, default=options[0])
-    cell_id = st.selectbox("Look at one cell", options, key=key, format_func=lambda c: f"{c} — {area_of[c]}")
+    area_of = {str(c): a for c, a in zip(bundle.cells["cell_specimen_id"], bundle.cells["cortical_area"])}
+    ids = [str(c) for c in options]  # as text, the way a link holds them
+    state.bind(key, options=ids, default=ids[0])
+    cell_id = int(st.selectbox("Look at one cell", ids, key=key, format_func=lambda c: f"{c} — {area_of[c]}"))
     row = int(np.flatnonzero(bundle.cells["cell_specimen_id"].to_numpy() == cell_id)[0])
     images_only = bundle.image_conditions
     response = bundle.responses[row, images_only]
@@ -160,13 +221,25 @@ def cell_profile(bundle: neural_data.NeuralBundle, options: list[int], state: Pa
 
 
 # ---------------------------------------------------------------------------------------------------- scoring
-@st.cache_data(max_entries=8, show_spinner=False)
-def cell_scores(bundle_id: str, model_key: str, weights: str, subset: str, shuffles: int,
-                _grams: cortex_pipeline.LayerGrams, _bundle: neural_data.NeuralBundle) -> cortex_pipeline.BrainScores:
-    """Held-out scores and chance of a subset of cells on every layer (cached per data, model, weights, subset and
-    number of shuffles)."""
-    cells = cortex_pipeline.select_cells(_bundle, cortex_compute.SUBSET_SIZES[subset])
-    return cortex_pipeline.score_cells(_grams, _bundle, cells, shuffles=shuffles)
+Scored = tuple[cortex_pipeline.LayerGrams, cortex_pipeline.BrainScores]
+
+
+def grams_and_scores(bundle: neural_data.NeuralBundle, model_key: str, weights: str, subset: str, shuffles: int,
+                     progress: Progress) -> Scored:
+    """Every layer's Gram matrices and the held-out scores and chance of a subset of cells: from the shared store
+    (anyone's earlier run of the same data, network, weights, cells and shuffles), or computed stage by stage —
+    features of every layer, then the readouts — reported to `progress`, and filed there."""
+    key = (bundle.fingerprint, model_key, weights, subset, shuffles)
+    store = shared_store("mouse_cortex_scores", 16)
+    found = store.get(key)
+    if found is not None:
+        progress(1.0, "reused: these scores were computed before")
+        return found
+    grams = cortex_pipeline.layer_grams(bundle, model_key, weights, progress=sub_range(progress, 0.0, 0.8))
+    cells = cortex_pipeline.select_cells(bundle, cortex_compute.SUBSET_SIZES[subset])
+    scores = cortex_pipeline.score_cells(grams, bundle, cells, shuffles=shuffles, progress=sub_range(progress, 0.8, 1.0))
+    store.put(key, (grams, scores))
+    return grams, scores
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -216,31 +289,50 @@ class ScoredRun:
         """' (simulated)' on the simulated cortex, for titles."""
         return " (simulated)" if self.bundle.simulated else ""
 
+    def stem(self, what: str) -> str:
+        """The file name stem of a download holding `what`: the data, the lesson, the network and weights."""
+        return file_stem("simulated" if self.bundle.simulated else "", "mouse-cortex", what, self.loaded.spec.key,
+                         self.loaded.weights)
+
+    def scores_table(self) -> pd.DataFrame:
+        """The per-cell table a student downloads, with the twin's scores when it was scored too."""
+        twin = cortex_compute.twin_of(self.loaded.weights)
+        twin_scores = {twin: self.results[twin].cell_table()["score"].to_numpy()} if twin in self.results else None
+        return cortex_compute.export_table(self.result.cell_table(),
+                                           "simulated" if self.bundle.simulated else self.bundle.source, twin_scores)
+
     def cache_key(self) -> tuple[str, str, str, str]:
         """Data, network, weights and subset: what the cached analyses depend on."""
         return self.bundle.fingerprint, self.loaded.spec.key, self.loaded.weights, self.subset
 
 
 def score_with_progress(bundle: neural_data.NeuralBundle, loaded: registry.LoadedModel, runs: Sequence[str],
-                        subset: str, subset_label: str, shuffles: int, layers: list[str], layer: str) -> ScoredRun:
+                        subset: str, shuffles: int, layers: list[str], layer: str) -> ScoredRun:
     """Score the cells with each of `runs` (kinds of weights, the chosen ones first) inside a status box with one
-    progress bar."""
-    model_key, title, n_layers = loaded.spec.key, loaded.spec.title, len(layers)
+    progress bar naming each stage: features of every layer, their Gram matrices, the readouts."""
+    model_key, title = loaded.spec.key, loaded.spec.title
     results: dict[str, cortex_pipeline.BrainScores] = {}
     grams: dict[str, cortex_pipeline.LayerGrams] = {}
     with st.status(f"Running the pipeline on {title}…", expanded=True) as status:
-        with progress_bar("starting", keep=True) as report:
+        with progress_bar("Starting…", keep=True) as report:
             for j, weights in enumerate(runs):
                 name = "trained" if weights == "pretrained" else "random"
                 run = sub_range(report, j / len(runs), (j + 1) / len(runs), prefix=f"{name} weights — ")
-                grams[weights] = cortex_pipeline.layer_grams(bundle, model_key, weights,
-                                                             progress=sub_range(run, 0.0, 0.8))
-                run(0.85, f"Regression: {subset_label} × {n_layers} layers × 7 alphas × 10 folds "
-                          f"(+ {shuffles} shuffles for chance)")
-                results[weights] = cell_scores(bundle.fingerprint, model_key, weights, subset, shuffles,
-                                               grams[weights], bundle)
+                grams[weights], results[weights] = grams_and_scores(bundle, model_key, weights, subset, shuffles, run)
         seconds = results[runs[0]].seconds
         status.update(label=f"Pipeline done — extraction {seconds.get('extraction', 0):.1f} s, projection "
                             f"{seconds.get('projection', 0):.1f} s, regression {seconds.get('regression', 0):.1f} s "
-                            "(0 s: reused from the cache)", state="complete", expanded=False)
+                            "(the run that computed these scores; 0 s: reused from the cache)", state="complete",
+                      expanded=False)
     return ScoredRun(bundle, loaded, subset, list(layers), layer, results, grams)
+
+
+def rdm_pair(run: ScoredRun, rdms: dict[str, np.ndarray]) -> None:
+    """Two RDMs side by side (titled by their keys), each with its PNG and NPY downloads."""
+    names = cortex_compute.condition_labels(run.bundle)[:len(run.bundle.image_conditions)]
+    for number, (column, (title, rdm)) in enumerate(zip(st.columns(len(rdms)), rdms.items())):
+        chart = brain_charts.heatmap(rdm, names, names, title, "1 − r", size=300, labels=False)
+        column.altair_chart(chart, width="content")
+        with column:
+            download_row(run.stem(title.split(" ")[0] + "-rdm"), chart=chart, array=rdm, key=f"mc_rdm{number}_dl",
+                         what=f"the {title}")

@@ -192,6 +192,16 @@ def mosaic(icons: np.ndarray, kept: np.ndarray, grid: int, highlight: np.ndarray
     return canvas
 
 
+def icon_grid(icons: np.ndarray, kept: np.ndarray, grid: int) -> np.ndarray:
+    """The atlas as an array (grid, grid, H, W, C): each kept cell's icon at [row, col], NaN in the dropped cells."""
+    icons = np.asarray(icons, dtype=np.float32)
+    _, h, w, c = icons.shape if len(icons) else (0, 1, 1, 3)
+    out = np.full((grid, grid, h, w, c), np.nan, np.float32)
+    for icon, (row, col) in zip(icons, np.asarray(kept)):
+        out[row, col] = icon
+    return out
+
+
 def class_share(attribution: np.ndarray, class_index: int) -> np.ndarray:
     """How strongly each cell speaks for one class, scaled to [0, 1] over the cells (0 = least, 1 = most)."""
     col = attribution[:, class_index]

@@ -7,9 +7,11 @@ and a benchmark can time the stages; every random choice comes from `AtlasSettin
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pandas as pd
 
 from lessons.atlas import compute as atlas
 from lessons.atlas import data as atlas_sources
@@ -226,6 +228,37 @@ def alternative_layout(result: Atlas, n_neighbors: int, min_dist: float) -> tupl
     xy = atlas_layout.layout(result.activations, "umap", n_neighbors, min_dist, seed=result.settings.seed,
                              whitened=whitened)
     return atlas_layout.normalise(xy), atlas_layout.trustworthiness(result.activations, xy, whitened=whitened)
+
+
+def compare_layouts(result: Atlas, neighbors: Sequence[int], min_dist: float,
+                    progress: Progress | None = None) -> dict[int, tuple[np.ndarray, float]]:
+    """The atlas's activations laid out again for each n_neighbors value (`alternative_layout`), one stage each,
+    reported to `progress`: n_neighbors → (layout in [0, 1]², trustworthiness)."""
+    layouts = {}
+    for number, k in enumerate(neighbors):
+        sub_range(progress, number / len(neighbors), (number + 1) / len(neighbors))(
+            0.0, f"UMAP with n_neighbors = {k} ({number + 1} of {len(neighbors)}) on {len(result.xy):,} points, "
+                 "then how well it keeps neighbourhoods…")
+        layouts[int(k)] = alternative_layout(result, int(k), min_dist)
+    if progress is not None:
+        progress(1.0, "Layouts ready")
+    return layouts
+
+
+def layout_table(result: Atlas) -> pd.DataFrame:
+    """Every point of the atlas's layout: where its image came from, its place in [0, 1]² and its grid cell (row 1 is
+    the top)."""
+    cells = atlas_layout.cell_of(result.xy, result.settings.grid)
+    return pd.DataFrame({"point": np.arange(len(result.xy)), "source": point_sources(result),
+                         "x": result.xy[:, 0], "y": result.xy[:, 1], "row": cells[:, 0] + 1, "column": cells[:, 1] + 1})
+
+
+def comparison_table(result: Atlas, layouts: dict[int, tuple[np.ndarray, float]]) -> pd.DataFrame:
+    """The points under each n_neighbors value, in long form: n_neighbors, trustworthiness, point, source, x, y."""
+    sources = point_sources(result)
+    return pd.concat([pd.DataFrame({"n_neighbors": k, "trustworthiness": kept, "point": np.arange(len(xy)),
+                                    "source": sources, "x": xy[:, 0], "y": xy[:, 1]})
+                      for k, (xy, kept) in layouts.items()], ignore_index=True)
 
 
 def cost_summary(seconds: dict[str, float]) -> str:

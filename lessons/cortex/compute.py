@@ -23,6 +23,7 @@ RSA_MIN_CELLS = 12  # … when there are at least this many of them (else every 
 SHOWCASE_RELIABILITY = 0.7  # the first scored cell shown is the best-predicted one at least this reliable
 CELL_LIST_LIMIT = 400  # the most reliable cells offered in "Look at one cell"
 DRIVING_IMAGES = 4  # most and least driving images shown for a cell
+NO_SELECTION = "none"  # link text of a multiple-choice filter with nothing chosen
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,45 @@ def filter_cells(cells: pd.DataFrame, areas: Sequence[str], layers: Sequence[str
     return cells[keep].sort_values("reliability", ascending=False)
 
 
+def encode_selection(selected: Sequence[str], options: Sequence[str]) -> str:
+    """A multiple choice as link text: "" when every option is chosen (the default), NO_SELECTION when none is,
+    else the chosen options joined by commas in the options' order."""
+    chosen = [option for option in options if option in set(selected)]
+    if len(chosen) == len(options):
+        return ""
+    return ",".join(chosen) if chosen else NO_SELECTION
+
+
+def decode_selection(text: str, options: Sequence[str]) -> list[str]:
+    """The options that link text from `encode_selection` stands for; text naming no known option means all."""
+    if text == NO_SELECTION:
+        return []
+    named = set(text.split(","))
+    chosen = [option for option in options if option in named]
+    return chosen or list(options)
+
+
+def weights_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per-area, per-layer tables of several kinds of weights (`BrainScores.area_layer_table()`) as one table with
+    the weights first."""
+    frames = [table.assign(weights=weights) for weights, table in tables.items()]
+    joined = pd.concat(frames, ignore_index=True)
+    return joined[["weights", *[c for c in joined.columns if c != "weights"]]]
+
+
+def prediction_table(images: Sequence[str], measured: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
+    """One cell's measured response and held-out prediction per image."""
+    return pd.DataFrame({"image": list(images), "measured": np.asarray(measured, dtype=float),
+                         "predicted_held_out": np.asarray(predicted, dtype=float)})
+
+
+def similarity_table(similarity: np.ndarray, areas: Sequence[str], layers: Sequence[str]) -> pd.DataFrame:
+    """RDM similarity of every area (rows) with every layer (columns), for a CSV."""
+    table = pd.DataFrame(np.asarray(similarity, dtype=float), columns=list(layers))
+    table.insert(0, "area", list(areas))
+    return table
+
+
 def negative_reliability_count(cells: pd.DataFrame) -> int:
     """How many cells have a negative reliability (their two halves of trials disagree)."""
     return int((cells["reliability"] < 0).sum())
@@ -99,11 +139,11 @@ def rsa_cells(cell_indices: np.ndarray, reliability: np.ndarray) -> np.ndarray:
 
 
 def showcase_cell(cell_table: pd.DataFrame, preferred: object = None) -> int:
-    """The scored cell to show first: `preferred` when it was scored, else the best-predicted cell among the
-    reliable ones (all cells when none is reliable enough)."""
-    ids = cell_table["cell_specimen_id"].tolist()
-    if preferred in ids:
-        return int(preferred)
+    """The scored cell to show first: `preferred` (an id, or its text as a link holds it) when it was scored, else
+    the best-predicted cell among the reliable ones (all cells when none is reliable enough)."""
+    ids = [str(cell) for cell in cell_table["cell_specimen_id"].tolist()]
+    if preferred is not None and str(preferred) in ids:
+        return int(str(preferred))
     reliable = cell_table[cell_table["reliability"] >= SHOWCASE_RELIABILITY]
     pool = reliable if not reliable.empty else cell_table
     return int(pool.sort_values("score").iloc[-1]["cell_specimen_id"])

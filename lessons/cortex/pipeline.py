@@ -103,7 +103,8 @@ def project_layers(loaded: registry.LoadedModel, images: np.ndarray, layers: Seq
     starts = list(range(0, n, image_batch))
     for step, start in enumerate(starts):
         stop = min(start + image_batch, n)
-        report(step / len(starts), f"Extraction: images {start + 1}–{stop} of {n} through {loaded.spec.title}")
+        report(step / len(starts), f"Features of every layer: images {start + 1}–{stop} of {n} through "
+               f"{loaded.spec.title}")
         tick = time.perf_counter()
         inputs = preprocess.prepare_batch(list(images[start:stop]), loaded.spec, fit=STIMULUS_FIT)
         acts = capture.capture(loaded, inputs, layers)
@@ -124,7 +125,9 @@ def project_layers(loaded: registry.LoadedModel, images: np.ndarray, layers: Seq
 def extract_grams(loaded: registry.LoadedModel, images: np.ndarray, layers: Sequence[str] | None = None,
                   seed: int = SEED, progress: Progress | None = None, image_batch: int = IMAGE_BATCH) -> LayerGrams:
     """Run the network over images (n × H × W grayscale uint8), project every layer, return the Gram matrices."""
-    names, projected, dims, seconds = project_layers(loaded, images, layers, seed, progress, image_batch)
+    names, projected, dims, seconds = project_layers(loaded, images, layers, seed, sub_range(progress, 0.0, 0.95),
+                                                     image_batch)
+    (progress or silent)(0.95, f"Gram matrices: {len(names)} layers, {len(images)} × {len(images)} each")
     tick = time.perf_counter()
     grams = [brain_score.gram_of(name, x) for name, x in zip(names, projected)]
     seconds["projection"] += time.perf_counter() - tick
@@ -168,7 +171,7 @@ def layer_grams(bundle: NeuralBundle, model_key: str, weights: registry.Weights 
     path = _grams_cache_file(bundle, model_key, weights, seed, layers)
     cached = _load_grams(path, model_key, weights, layers)
     if cached is not None:
-        (progress or silent)(1.0, "Extraction and projection: reused from the cache")
+        (progress or silent)(1.0, "Features and Gram matrices: reused from the cache")
         return cached
     grams = extract_grams(loaded, bundle.condition_images(), layers, seed=seed, progress=progress)
     _save_grams(path, grams)
@@ -342,8 +345,9 @@ def score_cells(grams: LayerGrams, bundle: NeuralBundle, cell_indices: np.ndarra
     tick = time.perf_counter()
     report = progress or silent
     for i, layer in enumerate(grams.layers):
-        report(i / len(grams.layers), f"Regression: layer {layer} ({i + 1} of {len(grams.layers)}), {t:,} cells + "
-               f"{shuffled.shape[1]:,} shuffled × {len(brain_score.ALPHAS)} alphas × {len(fold_sets)} folds")
+        report(i / len(grams.layers), f"Fitting the readouts: layer {layer} ({i + 1} of {len(grams.layers)}), "
+               f"{t:,} cells + {shuffled.shape[1]:,} shuffled × {len(brain_score.ALPHAS)} alphas × "
+               f"{len(fold_sets)} folds")
         results.append(brain_score.score_layer(grams.grams[i], y, fold_sets, shuffled, device=dev))
     seconds = dict(grams.seconds)
     seconds["regression"] = time.perf_counter() - tick

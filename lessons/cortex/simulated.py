@@ -17,8 +17,9 @@ genuine result rather than a foregone conclusion:
   per-cell signal-to-noise ratio drawn from a broad distribution, giving a realistic spread of split-half
   reliabilities. Even- and odd-trial means are kept for the noise ceiling.
 
-Deterministic from a seed; built in a few seconds and cached as a neural bundle in the app's cache folder
-($ZERO_TO_BRAINS_CACHE, else ~/.cache/zero-to-brains). Every piece of it is labelled "simulated".
+Deterministic from a seed; built once (10–40 s on a laptop CPU, reported stage by stage through a `Progress`
+callback) and cached as a neural bundle in the app's cache folder ($ZERO_TO_BRAINS_CACHE, else
+~/.cache/zero-to-brains), from which it is read in well under a second. Every piece of it is labelled "simulated".
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import torch
 from PIL import Image
 
 from lessons.core import cache, data
+from lessons.core.progress import Progress, silent, sub_range
 from lessons.cortex import brain_score
 from lessons.cortex import data as neural_data
 
@@ -47,6 +49,7 @@ N_ORIENTATIONS = 8
 PHASES = (0.0, 0.5 * math.pi, math.pi, 1.5 * math.pi)
 _CACHE_VERSION = 1
 NAME = "Simulated mouse visual cortex"
+STAGE = "Simulated cortex: "  # every progress message of the build starts with this
 
 
 @dataclass(frozen=True)
@@ -251,10 +254,14 @@ def _cell_table(rng: np.random.Generator, n_cells: int) -> pd.DataFrame:
     })
 
 
-def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS) -> SimulatedCortex:
-    """Build the simulated cortex (stimuli, cells, responses, halves) and its ground truth, deterministically."""
+def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS,
+             progress: Progress | None = None) -> SimulatedCortex:
+    """Build the simulated cortex (stimuli, cells, responses, halves) and its ground truth, deterministically,
+    reporting each stage (the stimuli, each area's subunits and cells, the trials) to `progress`."""
     if n_cells < len(AREA_MODELS):
         raise ValueError(f"need at least {len(AREA_MODELS)} cells (one per area)")
+    report = progress or silent
+    report(0.0, f"{STAGE}cutting {N_IMAGES} stimuli from the shipped photos")
     rng = np.random.default_rng(seed)
     stimuli = make_stimuli(seed)
     blank = N_IMAGES  # the blank is the last condition
@@ -267,8 +274,11 @@ def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS)
     bases: dict[str, np.ndarray] = {}
     maps: dict[float, torch.Tensor] = {}
     columns: list[np.ndarray] = []
-    for area_name, area in AREA_MODELS.items():
+    areas = sub_range(report, 0.05, 0.9)
+    for number, (area_name, area) in enumerate(AREA_MODELS.items()):
         members = np.flatnonzero(cells["cortical_area"].to_numpy() == area_name)
+        areas(number / len(AREA_MODELS), f"{STAGE}Gabor subunits and {len(members):,} cells of {area_name} "
+                                         f"(area {number + 1} of {len(AREA_MODELS)})")
         simple = area.complex_share < 1.0
         for lam in area.wavelengths:
             if lam not in maps or (simple and maps[lam].shape[1] == 1):
@@ -300,6 +310,7 @@ def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS)
         cells[key] = values
     cells["sim_orientations"] = cells["sim_orientations"].astype(int)
 
+    report(0.9, f"{STAGE}thresholds, {n_trials} noisy trials per image and split-half reliabilities")
     # output nonlinearity: threshold in units of the drive's spread over conditions, then a power law
     spread = drive.std(axis=1, keepdims=True)
     z = (drive - drive.mean(axis=1, keepdims=True)) / np.where(spread > 0, spread, 1.0)
@@ -328,6 +339,7 @@ def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS)
         license="Stimuli: crops of the app's public-domain / CC0 / CC BY photos (see the photo credits).",
         meta={"n_trials": n_trials, "seed": seed,
               "notes": "Simulated: Gabor simple/complex subunits, area-dependent pooling and nonlinearity."})
+    report(1.0, f"{STAGE}built")
     return SimulatedCortex(bundle, bases, columns, drive, rate)
 
 
@@ -337,14 +349,27 @@ def cache_path(seed: int = SEED, n_cells: int = N_CELLS) -> Path:
     return cache.cache_dir() / f"simulated_cortex_v{_CACHE_VERSION}_seed{seed}_cells{n_cells}"
 
 
-def load_or_build(seed: int = SEED, n_cells: int = N_CELLS) -> neural_data.NeuralBundle:
-    """The simulated bundle, read from the cache when present and valid, else built (and cached when possible)."""
+def is_stored(seed: int = SEED, n_cells: int = N_CELLS) -> bool:
+    """Whether the bundle for these settings is in the cache (then `load_or_build` only reads it)."""
+    return cache_path(seed, n_cells).is_dir()
+
+
+def load_or_build(seed: int = SEED, n_cells: int = N_CELLS,
+                  progress: Progress | None = None) -> neural_data.NeuralBundle:
+    """The simulated bundle, read from the cache when present and valid, else built stage by stage (reported to
+    `progress`) and cached when possible."""
+    report = progress or silent
     path = cache_path(seed, n_cells)
     if path.is_dir():
         try:
-            return neural_data.load_bundle(path)
+            bundle = neural_data.load_bundle(path)
         except neural_data.BundleError:
             shutil.rmtree(path, ignore_errors=True)
-    bundle = simulate(seed, n_cells).bundle
+        else:
+            report(1.0, f"{STAGE}read from the cache")
+            return bundle
+    bundle = simulate(seed, n_cells, progress=sub_range(report, 0.0, 0.97)).bundle
+    report(0.97, f"{STAGE}saving it to the cache, so that it is built only once")
     cache.save_folder_atomically(path, lambda folder: neural_data.save_bundle(bundle, folder))
+    report(1.0, f"{STAGE}ready")
     return bundle

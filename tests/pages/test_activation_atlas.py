@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.apptest import APP, no_exception, open_lesson
+from tests.pages.apptest import APP, keyed_elements, no_exception, open_lesson
+from ui.settings.activation_atlas import STATE
 
 PAGE = "pages/activation_atlas.py"
 BUILT = ["1 · The atlas", "2 · Inspect a cell", "3 · Where does a class live?", "4 · What the atlas hides"]
@@ -158,3 +159,6 @@ def test_a_link_to_a_prepared_atlas_shows_it_readably_with_every_download(prepar
     assert len(compared) == 3
     assert all(c["height"] == 280 and c["encoding"]["color"]["legend"] is None for c in compared)
     assert len([c for c in at.caption if "trustworthiness" in c.value]) == 3
+    controls = {node.key for node in keyed_elements(at) if node.type not in ("button", "download_button")}
+    assert controls <= set(STATE.settings) and all(STATE[key].in_link for key in controls)  # all in the link
+    assert {"atlas_cell", "atlas_class", "atlas_first", "atlas_second", "atlas_sensitivity"} <= controls

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.apptest import open_lesson
+from tests.pages.apptest import keyed_elements, open_lesson
+from ui.settings.mouse_cortex import STATE
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -71,6 +72,16 @@ def test_every_figure_offers_its_downloads_in_the_default_view(page):
     assert "mc_download_csv" in keys
     helps = " ".join(b.proto.help for b in page.get("download_button"))
     assert "the scores of 250 cells as CSV" in helps and "RDM as NPY" in helps
+
+
+def test_every_control_is_declared_state_in_the_link(page):
+    """Every widget a student sets is a declared setting that a link carries; the cell filters' widgets keep their
+    values in declared settings of their own (areas and layers as text, the depth range as its two ends)."""
+    controls = {node.key for node in keyed_elements(page) if node.type not in ("button", "download_button")}
+    kept_elsewhere = {"mc_areas": "mc_area_filter", "mc_layers": "mc_layer_filter", "mc_depth": "mc_depth_min"}
+    assert controls - set(STATE.settings) == set(kept_elsewhere)
+    assert all(STATE[key].in_link for key in (controls & set(STATE.settings)) | set(kept_elsewhere.values()))
+    assert STATE["mc_depth_max"].in_link
 
 
 def test_the_similarity_heatmap_gives_every_area_a_readable_row(page):
@@ -273,6 +284,7 @@ def _bundle_script() -> None:
 def test_an_empty_cache_builds_the_simulated_cortex_under_a_staged_progress_bar(monkeypatch):
     from lessons.cortex import simulated
     from ui import cortex_data
+    from ui.result_store import ResultStore
 
     real = simulated.load_or_build()
     reported = []
@@ -285,11 +297,8 @@ def test_an_empty_cache_builds_the_simulated_cortex_under_a_staged_progress_bar(
 
     monkeypatch.setattr(simulated, "is_stored", lambda *args, **kwargs: False)
     monkeypatch.setattr(simulated, "load_or_build", build)
-    cortex_data._simulated_bundle.clear()
-    try:
-        at = AppTest.from_function(_bundle_script, default_timeout=60).run()
-    finally:
-        cortex_data._simulated_bundle.clear()
+    monkeypatch.setattr(cortex_data, "bundle_store", lambda: ResultStore(2))  # nothing built in this process yet
+    at = AppTest.from_function(_bundle_script, default_timeout=60).run()
     _ok(at)
     assert [stage for _, stage in reported] == ["stimuli", "VISp", "ready"]
     assert at.markdown[-1].value == f"{real.n_cells} cells"

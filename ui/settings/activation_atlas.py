@@ -30,5 +30,5 @@ STATE = PageState(
     choice("atlas_class"),
     choice("atlas_first"),
     choice("atlas_second"),
-    flag("atlas_sensitivity", False, in_link=False),  # three extra UMAP runs: not started by a link
+    flag("atlas_sensitivity", False),  # three extra UMAP runs, shared once computed (ui.atlas_views)
 )

@@ -84,3 +84,35 @@ def test_uploads_digest_depends_on_contents_and_order_not_names():
     assert atlas_sources.uploads_digest([("x.png", b"first"), ("y.zip", b"second")]) == one
     assert atlas_sources.uploads_digest([("b.zip", b"second"), ("a.png", b"first")]) != one
     assert atlas_sources.uploads_digest([("a.png", b"first!"), ("b.zip", b"second")]) != one
+
+
+def test_comparing_layouts_reports_one_stage_per_n_neighbors_and_keeps_each_result():
+    result = _atlas(np.zeros((3, 3)), counts=(20, 20, 20))
+    seen = []
+    layouts = atlas_pipeline.compare_layouts(result, (5, 12), 0.1, progress=lambda f, m: seen.append((f, m)))
+    assert [f for f, _ in seen] == [0.0, 0.5, 1.0]
+    assert "n_neighbors = 5 (1 of 2)" in seen[0][1] and "n_neighbors = 12 (2 of 2)" in seen[1][1]
+    assert list(layouts) == [5, 12]
+    xy, trust = atlas_pipeline.alternative_layout(result, 12, 0.1)
+    np.testing.assert_allclose(layouts[12][0], xy)
+    assert trust == layouts[12][1]
+    table = atlas_pipeline.comparison_table(result, layouts)
+    assert list(table.columns) == ["n_neighbors", "trustworthiness", "point", "source", "x", "y"]
+    assert len(table) == 2 * len(result.xy) and table["n_neighbors"].tolist()[-1] == 12
+
+
+def test_layout_table_gives_every_point_its_source_place_and_cell():
+    result = _atlas(np.zeros((3, 3)), counts=(2, 1, 1))
+    table = atlas_pipeline.layout_table(result)
+    assert table["source"].tolist() == ["coffee", "rocket", "coffee", "rocket"]
+    np.testing.assert_allclose(table[["x", "y"]].to_numpy(), result.xy, rtol=1e-6)
+    rows, cols = atlas_layout.cell_of(result.xy, 2).T
+    assert table["row"].tolist() == list(rows + 1) and table["column"].tolist() == list(cols + 1)
+
+
+def test_icon_grid_puts_each_icon_in_its_cell_and_nan_elsewhere():
+    icons = np.stack([np.full((4, 4, 3), v, np.float32) for v in (0.2, 0.5, 0.9)])
+    grid = atlas.icon_grid(icons, np.array([[0, 0], [0, 1], [1, 0]]), 2)
+    assert grid.shape == (2, 2, 4, 4, 3)
+    assert grid[0, 1].max() == grid[0, 1].min() == 0.5 and grid[1, 0, 0, 0, 0] == pytest.approx(0.9)
+    assert np.isnan(grid[1, 1]).all()

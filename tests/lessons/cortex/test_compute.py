@@ -94,6 +94,8 @@ def test_rsa_cells_prefers_reliable_cells_when_there_are_enough():
 def test_showcase_cell_keeps_a_scored_choice_else_the_best_reliable_cell():
     scored = _scored()
     assert compute.showcase_cell(scored, 24) == 24
+    assert compute.showcase_cell(scored, "24") == 24  # as a shared link holds it
+    assert compute.showcase_cell(scored, "not a cell") == 22
     assert compute.showcase_cell(scored, 99) == 22  # best score among reliability ≥ 0.7 (23 scores more but is noisy)
     assert compute.showcase_cell(scored, None) == 22
     noisy = scored.assign(reliability=0.1)
@@ -120,3 +122,28 @@ def test_export_table_puts_the_source_first_and_adds_the_twin():
 def test_subset_sizes_cover_the_choices_in_order():
     assert list(compute.SUBSET_SIZES) == ["250", "1000", "all"]
     assert compute.SUBSET_SIZES["all"] is None and compute.SUBSET_SIZES["250"] == 250
+
+
+def test_a_multiple_choice_round_trips_through_link_text():
+    options = ["VISp", "VISl", "VISam"]
+    assert compute.encode_selection(options, options) == ""  # the default stays out of the link
+    assert compute.encode_selection(["VISam", "VISp"], options) == "VISp,VISam"
+    assert compute.encode_selection([], options) == compute.NO_SELECTION
+    for chosen in ([], ["VISl"], ["VISp", "VISam"], options):
+        assert compute.decode_selection(compute.encode_selection(chosen, options), options) == chosen
+    assert compute.decode_selection("VISam,VISx", options) == ["VISam"]  # unknown names are dropped …
+    assert compute.decode_selection("VISx", options) == options  # … and text naming nothing known means all
+
+
+def test_similarity_table_has_an_area_column_and_one_column_per_layer():
+    table = compute.similarity_table(np.array([[0.1, 0.2], [0.3, 0.4]]), ["VISp", "VISl"], ["stem", "fc"])
+    assert list(table.columns) == ["area", "stem", "fc"] and table.loc[1, "fc"] == 0.4
+
+
+def test_weights_and_prediction_tables():
+    table = pd.DataFrame({"area": ["VISp"], "layer": ["stem"], "score": [0.2]})
+    joined = compute.weights_table({"pretrained": table, "random": table.assign(score=0.1)})
+    assert list(joined.columns) == ["weights", "area", "layer", "score"]
+    assert joined["weights"].tolist() == ["pretrained", "random"] and joined["score"].tolist() == [0.2, 0.1]
+    fit = compute.prediction_table(["image 1", "image 2"], np.array([0.5, 0.1]), np.array([0.4, 0.2]))
+    assert list(fit.columns) == ["image", "measured", "predicted_held_out"] and fit.loc[1, "predicted_held_out"] == 0.2

@@ -57,8 +57,8 @@ def test_extraction_reports_stages_in_order_and_is_deterministic(bundle):
     first = cp.extract_grams(loaded, images, progress=lambda f, m: seen.append((m.split(":")[0], f)), image_batch=4)
     second = cp.extract_grams(loaded, images, image_batch=9)
     stages = [s for s, _ in seen]
-    assert stages[0] == "Extraction" and "Projection" in stages
-    assert stages.index("Projection") > stages.index("Extraction")
+    assert stages[0] == "Features of every layer" and "Projection" in stages and stages[-1] == "Gram matrices"
+    assert stages.index("Projection") > stages.index("Features of every layer")
     assert all(b >= a for (_, a), (_, b) in itertools.pairwise(seen))  # the bar only moves forward
     assert all(0.0 <= f < 1.0 for _, f in seen)  # fractions of this step alone
     for a, b in zip(first.grams, second.grams):
@@ -133,9 +133,9 @@ def test_run_reports_one_progress_from_zero_to_one(bundle, grams, reliable):
     seen = []
     cp.run(bundle, MODEL, "pretrained", reliable[:30], shuffles=5, progress=lambda f, m: seen.append((f, m)))
     fractions = [f for f, _ in seen]
-    assert seen[0] == (pytest.approx(0.8), "Extraction and projection: reused from the cache")  # grams on disk
+    assert seen[0] == (pytest.approx(0.8), "Features and Gram matrices: reused from the cache")  # grams on disk
     assert all(b >= a for a, b in itertools.pairwise(fractions)) and fractions[-1] == 1.0
-    assert any(m.startswith("Regression: layer") and 0.8 <= f < 1.0 for f, m in seen)
+    assert any(m.startswith("Fitting the readouts: layer") and 0.8 <= f < 1.0 for f, m in seen)
 
 
 def test_select_cells_is_proportional_and_reproducible(bundle):
@@ -182,3 +182,17 @@ def test_too_few_shuffles_can_never_call_a_model_above_chance(bundle, grams, rel
     few = cp.score_cells(grams["pretrained"], bundle, reliable[:60], shuffles=5)
     assert few.shuffles == 5 and few.model_verdict().p == pytest.approx(1 / 6)
     assert not few.model_verdict().above_chance  # 5 shuffles can never reach p ≤ 0.05: honest, not "above"
+
+
+def test_an_empty_cache_scores_stage_by_stage(tmp_path, monkeypatch):
+    from tests.lessons.cortex.test_data import make_bundle
+
+    monkeypatch.setenv("ZERO_TO_BRAINS_CACHE", str(tmp_path))
+    seen = []
+    cp.run(make_bundle(n_images=30, n_cells=8), "digit_cnn", "random", shuffles=5,
+           progress=lambda f, m: seen.append((f, m)))
+    stages = list(dict.fromkeys(m.split(":")[0] for _, m in seen))
+    assert stages == ["Features of every layer", "Projection", "Gram matrices", "Fitting the readouts", "Done"]
+    fractions = [f for f, _ in seen]
+    assert all(b >= a for a, b in itertools.pairwise(fractions)) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert any(m.startswith("Features of every layer: images 25–31 of 31") for _, m in seen)  # batches of 24

@@ -3,6 +3,8 @@ generating features (far above a shuffled-stimulus null)."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -87,3 +89,18 @@ def test_each_cells_own_generating_features_predict_it_well(sim):
         scores.append(result.score[0])
         nulls.append(result.null[0])
     assert np.mean(scores) > 0.5 and np.mean(nulls) < 0.05
+
+
+def test_an_empty_cache_builds_the_cortex_with_a_staged_progress_report(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZERO_TO_BRAINS_CACHE", str(tmp_path))
+    seen = []
+    bundle = sc.load_or_build(n_cells=60, progress=lambda f, m: seen.append((f, m)))
+    fractions, messages = [f for f, _ in seen], [m for _, m in seen]
+    assert len(set(messages)) >= 3 and all(m.startswith("Simulated cortex: ") for m in messages)
+    assert all(b >= a for a, b in itertools.pairwise(fractions)) and fractions[0] < 0.1 and fractions[-1] == 1.0
+    assert all(any(area in m for m in messages) for area in sc.AREA_MODELS)  # every area is a stage of its own
+    assert any("saving" in m for m in messages) and not any("a few seconds" in m for m in messages)
+    assert sc.is_stored(n_cells=60)
+    again = []
+    assert sc.load_or_build(n_cells=60, progress=lambda f, m: again.append((f, m))).fingerprint == bundle.fingerprint
+    assert again == [(1.0, "Simulated cortex: read from the cache")]
