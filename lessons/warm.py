@@ -61,8 +61,7 @@ def _cortex(progress: Progress) -> str:
     from lessons.cortex import pipeline as cortex_pipeline
     from lessons.cortex import simulated
 
-    progress(0.0, "Building the simulated cortex…")
-    bundle = simulated.load_or_build()
+    bundle = simulated.load_or_build(progress=sub_range(progress, 0.0, 0.2, "building the simulated cortex: "))
     for j, weights in enumerate(("pretrained", "random")):
         cortex_pipeline.layer_grams(bundle, registry.DEFAULT_MODEL, weights,
                                     progress=sub_range(progress, 0.2 + 0.4 * j, 0.6 + 0.4 * j, f"{weights}: "))
