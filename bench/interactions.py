@@ -27,11 +27,14 @@ def click_button(page: Page, label: str, timeout_s: float = ACTION_TIMEOUT_S) ->
     wait_idle(page, timeout_s)
 
 
-def choose_option(page: Page, label: str, option: str, timeout_s: float = ACTION_TIMEOUT_S) -> None:
-    """Pick `option` in the select box labelled `label`, then wait for the page to finish its run."""
+def choose_option(page: Page, label: str, option: str | int, timeout_s: float = ACTION_TIMEOUT_S) -> None:
+    """Pick `option` (its text, or its place in the list) in the select box labelled `label`, then wait for the
+    page to finish its run."""
     box = page.locator(f'{MAIN} [data-testid="stSelectbox"]', has_text=label).first
+    box.scroll_into_view_if_needed()
     box.locator("input").click()
-    page.locator('[role="option"]', has_text=option).first.click()
+    options = page.locator('[role="option"]')
+    (options.nth(option) if isinstance(option, int) else options.filter(has_text=option).first).click()
     time.sleep(0.3)
     wait_idle(page, timeout_s)
 
@@ -66,5 +69,6 @@ INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "topographic_maps": lambda page: click_button(page, "Compare all six layouts"),
     "activation_maximization": lambda page: click_button(page, "Run"),
     "attribution": lambda page: tick_checkbox(page, "Run the sanity checks"),
+    "mouse_cortex": lambda page: choose_option(page, "Layer for the close-ups below", 1),
     "activation_atlas": lambda page: click_button(page, "Build the atlas"),
 }
