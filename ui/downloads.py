@@ -32,7 +32,11 @@ def _rows(table: Any) -> Any:
 
 def vega_spec(chart: Chart) -> dict:
     """One self-contained Vega-Lite spec for export: JSON data, a fixed width, several panels stacked."""
-    specs = [chart.to_dict()] if hasattr(chart, "to_dict") else [chart] if isinstance(chart, dict) else list(chart)
+    if hasattr(chart, "to_dict"):
+        with alt.data_transformers.enable("default", max_rows=None):  # a figure of every cell: no 5,000-row cap
+            specs = [chart.to_dict()]
+    else:
+        specs = [chart] if isinstance(chart, dict) else list(chart)
     datasets: dict[str, Any] = {}
     panels = []
     for spec in specs:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bench.serve import (
     AppServer,
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.browser
 PAGES = [("/", HOME_TITLE), *(("/" + lesson.url_path, lesson.title) for lesson in LESSONS)]
 MAIN = '[data-testid="stMain"]'
 LOG_TAIL_CHARS = 4000
-DOWNLOAD_BUTTONS = f'{MAIN} [data-testid="stDownloadButton"] button'
+DOWNLOAD_BUTTONS = f'{MAIN} [data-testid="stDownloadButton"] button:visible'  # not those in closed expanders
 
 
 def explain(server: AppServer, problem: str) -> str:
@@ -54,7 +55,8 @@ def announced_type_matches(file_name: str, data: bytes) -> bool:
 
 
 def check_downloads(server: AppServer, page: Page, path: str) -> int:
-    """Click every download button in the main area; each must give a non-empty file of its announced type."""
+    """Click every visible download button in the main area; each must give a non-empty file of its announced
+    type. Returns how many were clicked."""
     buttons = page.locator(DOWNLOAD_BUTTONS)
     for i in range(buttons.count()):
         button = buttons.nth(i)
@@ -80,9 +82,12 @@ def test_page_renders(app_server: AppServer, page: Page, path: str, title: str) 
     body = page.locator(MAIN).inner_text().replace(title, "", 1).strip()
     assert body, explain(app_server, f"{path}: the main area shows nothing but the title")
     if path != "/":  # every lesson ends with its way on through the course
-        footer = page.locator(f'{MAIN} [data-testid="stPageLink"]').filter(has_text="Next:").or_(
-            page.locator(f'{MAIN} [data-testid="stPageLink"]').filter(has_text="Back to the course map"))
-        assert footer.count() == 1, explain(app_server, f"{path}: no Next / course-map link at the end")
+        links = page.locator(f'{MAIN} [data-testid="stPageLink"]')
+        footer = links.filter(has_text="Next:").or_(links.filter(has_text="Back to the course map"))
+        try:
+            footer.first.wait_for(timeout=30_000)
+        except PlaywrightTimeout:
+            pytest.fail(explain(app_server, f"{path}: no Next / course-map link at the end"))
     name = path.strip("/") or "home"
     for width in WIDTHS:  # a laptop and a phone: both are looked at before a page change lands
         page.set_viewport_size({"width": width, "height": 900})

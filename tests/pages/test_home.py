@@ -20,11 +20,14 @@ def test_home_renders_the_course_map():
     assert at.title[0].value == HOME_TITLE
     headers = [h.value for h in at.subheader]
     built_sections = [s for s in SECTIONS if any(lesson.section == s for lesson in LESSONS)]
-    assert headers == built_sections  # sections without lessons are not listed
+    assert headers == [*built_sections, "For instructors"]  # sections without lessons are not listed
     links = at.get("page_link")
     assert len(links) == len(LESSONS)
     for link, lesson in zip(links, LESSONS):
         assert lesson.title in link.proto.label
+    summaries = [m.value for m in at.markdown if "lesson-summary" in m.value]
+    assert len(summaries) == len(LESSONS) and all(lesson.summary in text for lesson, text in zip(LESSONS, summaries))
+    assert at.button(key="home_prepare").label == "Prepare for class"
 
 
 def test_home_page_does_not_import_torch():

@@ -21,3 +21,9 @@ def test_container_wide_layered_chart_exports_at_the_export_width() -> None:
     width, height = Image.open(io.BytesIO(data)).size
     assert EXPORT_WIDTH <= width < EXPORT_WIDTH + 150  # plus axis labels and padding
     assert 200 <= height < 300
+
+
+def test_a_chart_of_more_rows_than_altairs_default_cap_still_exports() -> None:
+    frame = pd.DataFrame({"x": range(6000), "y": [i % 7 for i in range(6000)]})
+    chart = alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q").properties(width=200, height=100)
+    assert chart_png(chart, scale=1.0).startswith(PNG_SIGNATURE)
