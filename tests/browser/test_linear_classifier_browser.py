@@ -46,7 +46,7 @@ def test_play_advances_training_and_pause_stops_it(app_server: AppServer, page: 
     page.get_by_role("button", name="Play").click()
     expect(_step_value(page)).not_to_have_text("0", timeout=30_000)  # training has taken steps
     page.get_by_role("button", name="Pause").click()
-    expect(page.get_by_role("button", name="Play")).to_be_enabled()
+    expect(page.get_by_role("button", name="Play")).to_be_enabled(timeout=30_000)  # the whole page reruns
     load = wait_rendered(page, LESSON.title)
     assert not load["exceptions"], load["exceptions"]
     paused_at = _step(page)
