@@ -44,8 +44,9 @@ def _download_keys(at: AppTest) -> set[str]:
 
 def _colour_bar(at: AppTest) -> dict:
     specs = [json.loads(c.proto.spec) for c in at.get("arrow_vega_lite_chart") + at.get("vega_lite_chart")]
-    found = [spec for spec in specs if spec.get("title", {}).get("text") == "Colour scale of the maps"]
-    assert len(found) == 1, [spec.get("title") for spec in specs]
+    found = [spec for spec in specs if spec.get("description", "").startswith(("black = ", "each map stretched"))]
+    assert len(found) == 1, [spec.get("description") for spec in specs]
+    assert "title" not in found[0] and found[0]["height"] == {"step": 24}  # one band of a fixed height
     return found[0]
 
 
@@ -56,7 +57,7 @@ def test_figures_offer_downloads_and_the_maps_have_a_colour_bar(page):
                                                                                            page.caption]
     shared = _colour_bar(page)
     assert shared["layer"][0]["encoding"]["x"]["axis"]["title"] == "activation value"
-    assert shared["title"]["subtitle"][0].startswith("black = ") and "in every map" in shared["title"]["subtitle"][0]
+    assert shared["description"].startswith("black = ") and "in every map" in shared["description"]
     page.toggle(key="cnn_shared_scale").set_value(False).run()
     no_exception(page)
     own = _colour_bar(page)
