@@ -212,7 +212,7 @@ def class_share(attribution: np.ndarray, class_index: int) -> np.ndarray:
 def class_regions(evidence: np.ndarray, kept: np.ndarray, grid: int, fraction: float = 0.5) -> list[int]:
     """Sizes (in cells, largest first) of the connected groups of kept cells whose evidence for a class is at least
     `fraction` of its largest positive value; side-by-side cells (not diagonal) connect. Empty if none is positive."""
-    from scipy import ndimage  # noqa: PLC0415
+    from scipy import ndimage
 
     evidence = np.asarray(evidence, dtype=np.float64)
     if len(evidence) == 0 or evidence.max() <= 0:

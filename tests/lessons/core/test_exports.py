@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from lessons.core.exports import NPY_SIGNATURE, PNG_SIGNATURE, array_npy, file_stem, picture_png, table_csv
+from lessons.core.exports import (
+    NPY_SIGNATURE,
+    PNG_SIGNATURE,
+    array_npy,
+    file_stem,
+    picture_png,
+    table_csv,
+)
 
 
 def test_png_of_a_float_picture_round_trips_and_small_pictures_are_enlarged() -> None:
