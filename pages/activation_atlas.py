@@ -14,9 +14,9 @@ from lessons.warm import ATLAS_RECORDS
 from ui import atlas_views
 from ui.atlas_charts import atlas_picture, evidence_table, icon_strip, layout_scatter
 from ui.downloads import download_row
+from ui.jobs import queued_result
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
-from ui.progress import progress_bar
 from ui.result_store import shared_store
 from ui.routing import route_through_app
 from ui.settings.activation_atlas import MIN_DISTS, NETWORKS, STATE
@@ -107,19 +107,16 @@ def built_atlas(loaded: registry.LoadedModel, settings: atlas_pipeline.AtlasSett
                 f"{settings.steps} steps each, on this computer's {runtime.resolve_device(None).type.upper()}; the "
                 "progress bar shows every stage. An atlas built once is kept, so coming back to the same settings is "
                 "instant — for everyone using this app.")
-    if not st.button("Build the atlas", type="primary", key="atlas_build"):
-        return None
-    with st.status("Building the atlas…", expanded=True) as box:
-        with progress_bar(keep=True) as report:
-            result = atlas_pipeline.build(loaded, settings, extra, progress=report)
-        STORE.put(settings, result)
-        box.update(label=f"Atlas built in {result.total_seconds:.0f} s", state="complete", expanded=False)
-    return result
+    return queued_result(STORE, settings, "Building the atlas",
+                         lambda report: atlas_pipeline.build(loaded, settings, extra, progress=report),
+                         button="Build the atlas", button_key="atlas_build")
 
 
 def section_atlas(result: atlas_pipeline.Atlas, digits: bool) -> None:
     """The atlas picture next to the layout's points."""
     st.header("1 · The atlas")
+    st.caption(f"Atlas built in {result.total_seconds:.0f} s when it was first asked for; it is kept, so anyone "
+               "choosing the same settings sees it at once.")
     cells, grid = result.cells, result.settings.grid
     chosen = int(STATE.bind("atlas_cell", high=len(cells.kept) - 1))
     left, right = st.columns([3, 2])
@@ -229,8 +226,9 @@ def section_weaknesses(result: atlas_pipeline.Atlas) -> None:
     if st.toggle("Lay the same activations out with three n_neighbors values", key="atlas_sensitivity",
                  help="Three UMAP runs on the same points; about as long as the layout step above, three times."):
         layouts = atlas_views.compared_layouts(result)
-        atlas_views.show_layout_comparison(result, layouts)
-        st.markdown(atlas_pipeline.neighbours_summary({k: kept for k, (_, kept) in layouts.items()}))
+        if layouts is not None:
+            atlas_views.show_layout_comparison(result, layouts)
+            st.markdown(atlas_pipeline.neighbours_summary({k: kept for k, (_, kept) in layouts.items()}))
     st.markdown("The atlas is a good map for **exploring** a layer and a poor one for **proving** anything: check "
                 "what you find with attribution on real images, or with a controlled experiment like the "
                 "baseball patch.")

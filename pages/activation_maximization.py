@@ -96,7 +96,9 @@ def section_optimise(choice: Choice) -> R.Result | None:
         st.info("Choose a unit and the priors, then press **Run** (about a second per 64 steps at 128 px on a "
                 "laptop).")
         return None
-    result = view.run_with_progress(model, request, "Optimising")
+    result = view.queued_run(model, request, "Optimising")
+    if result is None:
+        return None
     left, right = st.columns([1, 2])
     left.image(view.pictures(result.images[:1]), width=256, clamp=True,
                caption=f"Result after {result.steps_done} steps: activation {float(result.scores[0]):.3g}")
@@ -165,8 +167,9 @@ def comparison_seeds(choice: Choice) -> None:
     """Comparison (a): other random starts, and a batch pushed apart by the diversity term."""
     model, request, loaded = choice.model, choice.request, choice.loaded
     st.subheader("(a) Several random starts")
-    seed_runs = [view.run_with_progress(model, r, f"Seed {r.settings.seed}", live=False)
-                 for r in plan.seed_requests(request)]
+    seed_runs = [view.queued_run(model, r, f"Seed {r.settings.seed}", live=False) for r in plan.seed_requests(request)]
+    if any(run is None for run in seed_runs):
+        return
     seed_images = np.concatenate([r.images[:1] for r in seed_runs])
     layer = am.diversity_layer(loaded, request.unit)
     st.image(view.pictures(seed_images), width=128, clamp=True,
@@ -179,7 +182,9 @@ def comparison_seeds(choice: Choice) -> None:
         st.markdown(f"Similarity of the images' features at `{layer}` (1 = the same): **{similar:.2f}**. "
                     "Set a diversity weight above 0 to see a batch pushed towards different facets.")
         return
-    batch = view.run_with_progress(model, batch_request, "Batch of four with diversity", live=False)
+    batch = view.queued_run(model, batch_request, "Batch of four with diversity", live=False)
+    if batch is None:
+        return
     diverse_scores = view.own_activation(model, batch_request, batch.images)
     st.image(view.pictures(batch.images), width=128, clamp=True,
              caption=[f"diverse {n + 1}: {float(v):.3g}" for n, v in enumerate(diverse_scores)])
@@ -195,7 +200,9 @@ def comparison_twin(choice: Choice, result: R.Result) -> None:
     """Comparison (c): the same unit in the network with the other weights."""
     twin_model, twin_name = view.twin_of(choice.model)
     st.subheader(f"(c) The same unit in {twin_name}")
-    twin = view.run_with_progress(twin_model, plan.twin_request(choice.request), "Twin", live=False)
+    twin = view.queued_run(twin_model, plan.twin_request(choice.request), "Twin", live=False)
+    if twin is None:
+        return
     columns = st.columns(2)
     columns[0].image(view.pictures(result.images[:1]), width=160, clamp=True,
                      caption=f"{describe(choice.model)}: {float(result.scores[0]):.3g}")
@@ -213,8 +220,10 @@ def comparison_twin(choice: Choice, result: R.Result) -> None:
 def comparison_priors(choice: Choice) -> None:
     """Comparison (d): each prior on its own, and none."""
     st.subheader("(d) Each prior on its own")
-    runs = {name: view.run_with_progress(choice.model, r, name, live=False)
+    runs = {name: view.queued_run(choice.model, r, name, live=False)
             for name, r in plan.prior_requests(choice.request, choice.weights).items()}
+    if any(run is None for run in runs.values()):
+        return
     shown = view.pictures(np.stack([r.images[0] for r in runs.values()]))
     st.image(shown, width=128, clamp=True, caption=[f"{name}: {float(r.scores[0]):.3g}" for name, r in runs.items()])
     download_row(named(choice, "each-prior"), picture=view.strip(shown), key="am_dl_priors",
@@ -226,8 +235,10 @@ def comparison_digits(choice: Choice) -> None:
     """Comparison (e): a digit class in pixel space and through the generator prior, read by a second CNN."""
     st.subheader("(e) Pixels vs a generator prior")
     digit = choice.request.unit.index
-    runs = {title: view.run_with_progress(choice.model, r, title, live=False)
+    runs = {title: view.queued_run(choice.model, r, title, live=False)
             for title, r in plan.digit_requests(choice.request).items()}
+    if any(run is None for run in runs.values()):
+        return
     judge = load_with_progress("digit_cnn_second", "pretrained")  # an independent reader, trained once, then cached
     if judge is None:
         return

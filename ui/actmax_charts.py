@@ -1,5 +1,5 @@
-"""The activation-maximisation lesson in the page: runs with a live progress bar and preview, kept for every
-session once finished, cached readings of their images, optimised batches as pictures Streamlit can show (and as
+"""The activation-maximisation lesson in the page: runs through the shared queue with a live progress bar and
+preview, kept for every session once finished, cached readings of their images, optimised batches as pictures Streamlit can show (and as
 one picture to download), and the objective-over-steps chart."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import streamlit as st
 from lessons.actmax import compute as am
 from lessons.actmax import plan
 from lessons.core import registry
+from lessons.core.jobs import Report
 from lessons.core.progress import sub_range
 from lessons.core.tiles import montage
 from lessons.optvis import render as R
+from ui.jobs import queued_result
 from ui.models import load_with_progress
-from ui.progress import progress_bar
 from ui.result_store import shared_store
 
 Model = tuple[str, str]  # (registry key, weights)
@@ -81,26 +82,20 @@ def start_level(model: Model, request: am.Request) -> float:
     return am.start_score(registry.load_model(*model), request)
 
 
-def run_with_progress(model: Model, request: am.Request, label: str, live: bool = True) -> R.Result:
-    """A stored result, or run it now with a progress bar (and live intermediate images)."""
-    found = results.get((model, request))
-    if found is not None:
-        return found
-    if request.method == "generator":
+def queued_run(model: Model, request: am.Request, label: str, live: bool = True) -> R.Result | None:
+    """A stored result, or None while the optimisation runs through the shared queue (its panel shows the place in
+    the queue, progress and, when `live`, the image so far)."""
+    if request.method == "generator" and not is_stored(model, request):
         load_with_progress("digit_vae", "pretrained")  # trained once on the shipped digits, then cached
-    with progress_bar(f"{label}: starting…") as report:
-        preview = st.empty() if live else None
 
-        def snapshot(step: int, batch: np.ndarray) -> None:
-            if preview is not None:
-                preview.image(pictures(batch[:1]), width=160, caption=f"step {step}", clamp=True)
+    def optimise(report: Report) -> R.Result:
+        return am.run(registry.load_model(*model), request, progress=sub_range(report, 0.0, 1.0, f"{label}: "),
+                      on_snapshot=lambda step, batch: report.preview((step, batch[:1])))
 
-        result = am.run(registry.load_model(*model), request, progress=sub_range(report, 0.0, 1.0, f"{label}: "),
-                        on_snapshot=snapshot)
-    if preview is not None:
-        preview.empty()
-    results.put((model, request), result)
-    return result
+    def draw(preview: tuple[int, np.ndarray]) -> None:
+        st.image(pictures(preview[1]), width=160, caption=f"step {preview[0]}", clamp=True)
+
+    return queued_result(results, (model, request), label, optimise, on_preview=draw if live else None)
 
 
 def strip(images: list[np.ndarray], side: int = 128) -> np.ndarray:

@@ -12,7 +12,7 @@ from lessons.core.exports import file_stem
 from ui.atlas_charts import layout_comparison, layout_scatter
 from ui.downloads import download_row
 from ui.images import UPLOAD_TYPES
-from ui.progress import progress_bar
+from ui.jobs import queued_result
 from ui.result_store import shared_store
 
 #: The n_neighbors values the comparison lays the atlas's points out with.
@@ -51,18 +51,14 @@ def uploads() -> tuple[Pictures, str]:
     return decoded.pictures, digest
 
 
-def compared_layouts(result: atlas_pipeline.Atlas) -> Layouts:
-    """The atlas's points laid out with each of COMPARED_NEIGHBORS: from the shared store, or computed now behind a
-    progress bar naming each UMAP run, and filed there for everyone."""
+def compared_layouts(result: atlas_pipeline.Atlas) -> Layouts | None:
+    """The atlas's points laid out with each of COMPARED_NEIGHBORS: from the shared store, or None while they are
+    computed through the shared queue (its panel names each UMAP run) and filed there for everyone."""
     store = shared_store("activation_atlas_layouts", 24, persist=True)
     key = (result.settings, COMPARED_NEIGHBORS, result.settings.min_dist)
-    found = store.get(key)
-    if found is None:
-        with progress_bar("Laying the same points out again…") as report:
-            found = atlas_pipeline.compare_layouts(result, COMPARED_NEIGHBORS, result.settings.min_dist,
-                                                   progress=report)
-        store.put(key, found)
-    return found
+    return queued_result(store, key, "Laying the same points out again",
+                         lambda report: atlas_pipeline.compare_layouts(result, COMPARED_NEIGHBORS,
+                                                                       result.settings.min_dist, progress=report))
 
 
 def show_layout_comparison(result: atlas_pipeline.Atlas, layouts: Layouts) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from bench.serve import (
     AppServer,
@@ -34,6 +34,8 @@ def test_run_shows_the_optimised_image_and_the_top_photos(app_server: AppServer,
     save_screenshot(page, screenshot_dir() / "activation_maximization-run.png")
     page.get_by_role("button", name="Run the comparisons").click()
     page.get_by_text("(d) Each prior on its own").first.wait_for(timeout=180_000)
+    # the comparison runs wait their turn in the shared queue, each with a Cancel button until it has finished
+    expect(page.get_by_role("button", name="Cancel")).to_have_count(0, timeout=240_000)
     load = wait_rendered(page, LESSON.title)
     assert not load["exceptions"], load["exceptions"]
     save_screenshot(page, screenshot_dir() / "activation_maximization-compare.png")

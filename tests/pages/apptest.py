@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from lessons.core import jobs
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -22,6 +25,28 @@ def open_lesson(page: str, timeout: float = 240, query: dict[str, str] | None = 
     at.run()
     at.switch_page(page).run()
     no_exception(at)
+    return at
+
+
+def waiting_jobs(at: AppTest) -> int:
+    """How many heavy jobs the last run shows waiting or running (their panels' Cancel buttons)."""
+    return sum(1 for b in at.button if b.label == "Cancel" and (b.key or "").startswith("cancel_"))
+
+
+def finish_jobs(at: AppTest, timeout: float = 300) -> AppTest:
+    """Let the heavy work the page queued finish in the shared pool, then run the page again (as the page's
+    refreshing panel would), until no job is left waiting."""
+    deadline = time.monotonic() + timeout
+    while waiting_jobs(at):
+        running, queued = jobs.shared_pool().snapshot()
+        while (running or queued) and time.monotonic() < deadline:
+            for job in running + queued:
+                job.touch()  # the page is still watching
+            time.sleep(0.05)
+            running, queued = jobs.shared_pool().snapshot()
+        assert time.monotonic() < deadline, "heavy work did not finish in time"
+        at.run()
+        no_exception(at)
     return at
 
 

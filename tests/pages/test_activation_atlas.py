@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.apptest import APP, keyed_elements, no_exception, open_lesson
+from tests.pages.apptest import (
+    APP,
+    finish_jobs,
+    keyed_elements,
+    no_exception,
+    open_lesson,
+)
 from ui.settings.activation_atlas import STATE
 
 PAGE = "pages/activation_atlas.py"
@@ -64,8 +70,7 @@ def _small(at: AppTest, images: int = 400) -> None:
 def test_build_a_small_atlas_then_explore_it(no_stored_atlases, page):
     _small(page)
     assert [h.value for h in page.header] == ["What the atlas hides"]
-    page.button(key="atlas_build").click().run()
-    no_exception(page)
+    finish_jobs(page.button(key="atlas_build").click().run())
     assert [h.value for h in page.header] == BUILT
     assert page.query_params["atlas_grid"] in ("8", ["8"])
     assert page.query_params["atlas_recipe"] in ("carter", ["carter"])
@@ -80,8 +85,7 @@ def test_build_a_small_atlas_then_explore_it(no_stored_atlases, page):
     page.selectbox(key="atlas_class").select_index(4).run()
     page.selectbox(key="atlas_second").select_index(2).run()
     no_exception(page)
-    page.toggle(key="atlas_sensitivity").set_value(True).run()
-    no_exception(page)
+    finish_jobs(page.toggle(key="atlas_sensitivity").set_value(True).run())
     trust = [float(c.value.rsplit(" ", 1)[-1]) for c in page.caption if "trustworthiness" in c.value]
     assert len(trust) == 3
     text = " ".join(m.value for m in page.markdown)
@@ -99,8 +103,7 @@ def test_the_digit_network_builds_an_atlas_of_digits(no_stored_atlases, page):
     no_exception(page)
     assert page.selectbox(key="atlas_layer").value == "relu2"
     _small(page, images=300)
-    page.button(key="atlas_build").click().run()
-    no_exception(page)
+    finish_jobs(page.button(key="atlas_build").click().run())
     assert [h.value for h in page.header] == BUILT
     assert all(option.startswith("digit ") for option in page.selectbox(key="atlas_class").options)
 
@@ -144,7 +147,7 @@ def test_a_shared_link_restores_every_setting_and_the_url_carries_them_back(prep
 
 
 def test_a_link_to_a_prepared_atlas_shows_it_readably_with_every_download(prepared):
-    at = open_lesson(PAGE, timeout=300, query={**LINK, "atlas_sensitivity": "True"})
+    at = finish_jobs(open_lesson(PAGE, timeout=300, query={**LINK, "atlas_sensitivity": "True"}))
     assert [h.value for h in at.header] == BUILT
     assert not [b for b in at.button if b.key == "atlas_build"]  # shown at once: nothing to press
     assert at.toggle(key="atlas_sensitivity").value is True  # the comparison travels in the link too

@@ -9,6 +9,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.apptest import (
+    finish_jobs,
     image_captions,
     no_exception,
     open_lesson,
@@ -49,13 +50,13 @@ def test_run_then_every_comparison_on_the_pretrained_model():
     at.slider(key="am_steps").set_value(4).run()
     at.toggle(key="am_tv").set_value(True).run()
     at.slider(key="am_w_tv").set_value(500.0).run()
-    at.button(key="am_run").click().run()
+    finish_jobs(at.button(key="am_run").click().run())
     _ok(at)
     assert [h.value for h in at.header] == ["1 · Optimise an image", "2 · Compare"]
     assert any(c.startswith("Result after 4 steps: activation") for c in _captions(at))
     check_real_image_sentence_matches_the_numbers_shown(at)
     assert at.query_params["am_steps"] in (["4"], "4") and at.query_params["am_tv"] in (["True"], "True")
-    at.button(key="am_compare").click().run()
+    finish_jobs(at.button(key="am_compare").click().run())
     _ok(at)
     subheaders = [s.value for s in at.subheader]
     for prefix in ("(a)", "(b)", "(c)", "(d)"):
@@ -97,7 +98,7 @@ def test_shared_link_restores_a_neuron_in_the_random_twin_and_ignores_bad_values
     assert at.slider(key="am_steps").value == 64
     assert at.slider(key="am_w_tv").value == 200.0  # out of range in the link: the default weight
     at.slider(key="am_steps").set_value(4).run()
-    at.button(key="am_run").click().run()
+    finish_jobs(at.button(key="am_run").click().run())
     _ok(at)
     assert any(c.startswith("Result after 4 steps") for c in _captions(at))
 
@@ -105,10 +106,10 @@ def test_shared_link_restores_a_neuron_in_the_random_twin_and_ignores_bad_values
 def test_digits_generator_prior_and_its_comparison_with_pixels():
     at = _page(am_model="digit_cnn", am_target="class", am_class="3", am_method="generator", am_steps="6")
     assert at.radio(key="am_method").value == "generator"
-    at.button(key="am_run").click().run()
+    finish_jobs(at.button(key="am_run").click().run())
     _ok(at)
     assert "sure this image is **3**" in _text(at)
-    at.button(key="am_compare").click().run()
+    finish_jobs(at.button(key="am_compare").click().run())
     _ok(at)
     assert any(s.value.startswith("(e)") for s in at.subheader)
     assert any("nearest real digit" in c for c in _captions(at))
@@ -125,7 +126,7 @@ def test_digits_generator_prior_and_its_comparison_with_pixels():
 
 def test_evolution_on_a_class_explains_fooling_images():
     at = _page(am_model="digit_cnn", am_target="class", am_class="1", am_method="evolution", am_steps="5")
-    at.button(key="am_run").click().run()
+    finish_jobs(at.button(key="am_run").click().run())
     _ok(at)
     assert any("fooling images" in i.value for i in at.info)
     # The generator prior is offered only for the digit CNN: switching network falls back to gradient ascent.
@@ -174,7 +175,7 @@ def test_a_link_to_a_finished_run_shows_it_at_once_and_an_unfinished_one_waits_f
     first = open_lesson(PAGE, query=link)
     assert any("press **Run**" in i.value for i in first.info)  # never run: the page waits for the button
     assert not [c for c in image_captions(first) if c.startswith("Result after")]
-    first.button(key="am_run").click().run()
+    finish_jobs(first.button(key="am_run").click().run())
     no_exception(first)
     shown = [c for c in image_captions(first) if c.startswith("Result after 7 steps")]
     assert shown

@@ -1,0 +1,236 @@
+"""One bounded pool for heavy work shared by every user of the process: a fair queue with places, cancelling, and
+identical jobs run once.
+
+Heavy work (building an atlas, scoring the cortex, optimising an image, attribution) is a function of a progress
+callback. `JobPool.submit` files it under a key naming everything it depends on; a second request for the same key
+while the first is queued or running joins it instead of running again. A fixed number of worker threads (a
+setting: `$ZERO_TO_BRAINS_WORKERS`, by default one per two cores) take jobs round-robin between owners, so one
+person asking for many things does not hold up everyone else. A job stops at its next progress report once every
+person waiting for it has cancelled.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lessons.core import runtime
+
+WORKERS_ENV = "ZERO_TO_BRAINS_WORKERS"
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+FINISHED = (DONE, FAILED, CANCELLED)
+# A job whose watchers have all gone quiet this long is dropped (a closed browser tab). Browsers slow the timers of
+# a hidden tab to about one a minute, so a student reading another tab keeps their place.
+STALE_S = 180.0
+
+
+class Cancelled(Exception):
+    """Raised inside a job (at its next progress report) once nobody waits for it any more."""
+
+
+class Report:
+    """What a job reports to: callable as a `Progress` (fraction, message), plus an optional preview of its work."""
+
+    def __init__(self, job: Job) -> None:
+        self._job = job
+
+    def __call__(self, fraction: float, message: str) -> None:
+        self._job._report(fraction, message)
+
+    def preview(self, value: Any) -> None:
+        """Offer an intermediate result (e.g. the image so far) to whoever shows the job."""
+        self._job.preview = value
+
+
+@dataclass(eq=False)
+class Job:
+    """One piece of heavy work: its key, title, owner, state, progress and (once finished) result or error."""
+
+    key: Hashable
+    title: str
+    work: Callable[[Report], Any] = field(repr=False)
+    owner: str = ""
+    sequence: int = 0
+    status: str = QUEUED
+    fraction: float = 0.0
+    message: str = "Waiting for a free worker…"
+    preview: Any = field(default=None, repr=False)
+    value: Any = field(default=None, repr=False)
+    error: BaseException | None = field(default=None, repr=False)
+    waiters: int = 1
+    last_seen: float | None = None  # when someone last looked at it (`touch`); None: never goes stale
+    _pool: JobPool | None = field(default=None, repr=False)
+    _finished: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def _report(self, fraction: float, message: str) -> None:
+        if self.waiters <= 0 or self.stale():
+            raise Cancelled(self.title)
+        self.fraction = min(max(float(fraction), 0.0), 1.0)
+        self.message = message
+
+    def touch(self) -> None:
+        """Note that someone is still watching (a job watched this way stops once nobody has for `STALE_S`)."""
+        self.last_seen = time.monotonic()
+
+    def stale(self) -> bool:
+        """True when the job is watched by touches and none came for `STALE_S` seconds."""
+        return self.last_seen is not None and time.monotonic() - self.last_seen > STALE_S
+
+    def done(self) -> bool:
+        """True once the job finished, failed or was cancelled."""
+        return self._finished.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job is finished (or `timeout` seconds pass); True if it is."""
+        return self._finished.wait(timeout)
+
+    def result(self) -> Any:
+        """The job's value; raises its error if it failed, `Cancelled` if it was cancelled."""
+        if self.status == FAILED and self.error is not None:
+            raise self.error
+        if self.status == CANCELLED:
+            raise Cancelled(self.title)
+        if self.status != DONE:
+            raise RuntimeError(f"{self.title} has not finished")
+        return self.value
+
+    def position(self) -> int:
+        """How many jobs run or wait before this one starts: 0 once it runs or has finished."""
+        return 0 if self._pool is None or self.status != QUEUED else self._pool.place_of(self)
+
+    def cancel(self) -> None:
+        """Stop waiting for this job; when nobody waits any more it leaves the queue, or stops if it runs."""
+        if self._pool is not None:
+            self._pool.release(self)
+
+    def _finish(self, status: str, value: Any = None, error: BaseException | None = None) -> None:
+        self.status, self.value, self.error = status, value, error
+        if status == DONE:
+            self.fraction, self.message = 1.0, "Done"
+        self._finished.set()
+
+
+def worker_count() -> int:
+    """The pool's size: `$ZERO_TO_BRAINS_WORKERS` when set to a positive number, else one worker per two cores."""
+    raw = os.environ.get(WORKERS_ENV, "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return max(1, runtime.usable_cores() // 2)
+
+
+class JobPool:
+    """A fixed set of worker threads taking queued jobs round-robin between owners; identical keys run once."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, int(workers))
+        self._lock = threading.Condition()
+        self._queue: list[Job] = []
+        self._live: dict[Hashable, Job] = {}  # queued or running jobs by key, for joining
+        self._running: list[Job] = []
+        self._threads: list[threading.Thread] = []
+        self._numbers = itertools.count()
+
+    def submit(self, key: Hashable, work: Callable[[Report], Any], title: str, owner: str = "") -> Job:
+        """Queue `work` under `key`, or join the queued or running job with the same key (one more waiter)."""
+        with self._lock:
+            found = self._live.get(key)
+            if found is not None and found.waiters > 0 and not found.stale():
+                found.waiters += 1
+                return found
+            job = Job(key, title, work, owner=owner, sequence=next(self._numbers), _pool=self)
+            self._queue.append(job)
+            self._live[key] = job
+            self._start_workers()
+            self._lock.notify()
+            return job
+
+    def release(self, job: Job) -> None:
+        """One waiter stops waiting; a queued job nobody waits for is dropped at once."""
+        with self._lock:
+            job.waiters = max(0, job.waiters - 1)
+            if job.waiters == 0 and job.status == QUEUED:
+                self._queue.remove(job)
+                self._forget(job)
+                job._finish(CANCELLED)
+
+    def place_of(self, job: Job) -> int:
+        """Jobs running or queued ahead of `job` (the number shown as its place in the queue)."""
+        with self._lock:
+            order = self._in_turn()
+            return len(self._running) + (order.index(job) if job in order else 0)
+
+    def snapshot(self) -> tuple[list[Job], list[Job]]:
+        """The running jobs and the queued ones in the order they will start."""
+        with self._lock:
+            return list(self._running), self._in_turn()
+
+    def _in_turn(self) -> list[Job]:
+        """Queued jobs in the order they start: each owner's first job, then each owner's second, … (oldest first)."""
+        rounds: dict[str, int] = {}
+        for running in self._running:
+            rounds[running.owner] = rounds.get(running.owner, 0) + 1
+        ranked = []
+        for job in sorted(self._queue, key=lambda j: j.sequence):
+            turn = rounds.get(job.owner, 0)
+            rounds[job.owner] = turn + 1
+            ranked.append((turn, job.sequence, job))
+        return [job for _, _, job in sorted(ranked, key=lambda item: item[:2])]
+
+    def _start_workers(self) -> None:
+        while len(self._threads) < self.workers:
+            thread = threading.Thread(target=self._work, name=f"heavy-work-{len(self._threads)}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _next_job(self) -> Job:
+        """Wait for a queued job nobody abandoned, drop the abandoned ones, and take the first in turn (locked)."""
+        while True:
+            for abandoned in [job for job in self._queue if job.stale()]:
+                self._queue.remove(abandoned)
+                self._forget(abandoned)
+                abandoned._finish(CANCELLED)
+            if self._queue:
+                return self._in_turn()[0]
+            self._lock.wait()
+
+    def _forget(self, job: Job) -> None:
+        if self._live.get(job.key) is job:
+            del self._live[job.key]
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                job = self._next_job()
+                self._queue.remove(job)
+                job.status, job.message = RUNNING, "Starting…"
+                self._running.append(job)
+            try:
+                value = job.work(Report(job))
+            except Cancelled:
+                outcome: tuple[str, Any, BaseException | None] = (CANCELLED, None, None)
+            except Exception as error:  # noqa: BLE001 - the waiter shows it; the worker must survive
+                outcome = (FAILED, None, error)
+            else:
+                outcome = (DONE, value, None)
+            with self._lock:
+                self._running.remove(job)
+                self._forget(job)
+            job._finish(*outcome)
+
+
+_SHARED: JobPool | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool() -> JobPool:
+    """The process-wide pool, sized by `worker_count()` when first asked for."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = JobPool(worker_count())
+        return _SHARED

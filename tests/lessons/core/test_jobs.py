@@ -1,0 +1,168 @@
+"""The shared pool for heavy work: places in the queue, round-robin between owners, joining identical jobs,
+cancelling queued and running jobs, abandoned jobs, failures."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from lessons.core import jobs
+
+WAIT_S = 10.0
+
+
+def holding(started: threading.Event, release: threading.Event, value: str = "held"):
+    """Work that reports progress until `release` is set, then returns `value`."""
+
+    def work(report: jobs.Report) -> str:
+        started.set()
+        while not release.wait(0.01):
+            report(0.5, "holding the worker")
+        return value
+
+    return work
+
+
+def instant(value: object):
+    """Work that returns `value` at once."""
+    return lambda report: value
+
+
+@pytest.fixture
+def busy_pool():
+    """A one-worker pool whose worker is held by a job until the test releases it."""
+    pool = jobs.JobPool(1)
+    started, release = threading.Event(), threading.Event()
+    holder = pool.submit("holder", holding(started, release), "Holding", owner="someone")
+    assert started.wait(WAIT_S)
+    yield pool, holder, release
+    release.set()
+    holder.wait(WAIT_S)
+
+
+def test_a_job_runs_and_returns_its_value():
+    pool = jobs.JobPool(1)
+    job = pool.submit("k", lambda report: (report(0.5, "half"), 42)[1], "Answer")
+    assert job.wait(WAIT_S)
+    assert job.status == jobs.DONE and job.result() == 42 and job.fraction == 1.0 and job.position() == 0
+
+
+def test_a_waiting_job_knows_its_place(busy_pool):
+    pool, holder, release = busy_pool
+    first = pool.submit("a", instant("a"), "First", owner="ann")
+    second = pool.submit("b", instant("b"), "Second", owner="bob")
+    assert holder.status == jobs.RUNNING and holder.position() == 0
+    assert (first.status, first.position()) == (jobs.QUEUED, 1)  # the running job is ahead of it
+    assert second.position() == 2
+    release.set()
+    assert second.wait(WAIT_S) and first.result() == "a" and second.result() == "b"
+
+
+def test_owners_take_turns(busy_pool):
+    pool, _, release = busy_pool
+    ann = [pool.submit(f"ann{i}", instant(i), f"Ann {i}", owner="ann") for i in range(3)]
+    bob = pool.submit("bob0", instant("b"), "Bob", owner="bob")
+    _, queued = pool.snapshot()
+    # Bob asked last but gets the second turn: Ann's second and third jobs wait behind his first
+    assert [job.title for job in queued] == ["Ann 0", "Bob", "Ann 1", "Ann 2"]
+    assert bob.position() == 2 and ann[2].position() == 4
+    release.set()
+    assert all(job.wait(WAIT_S) for job in [*ann, bob])
+
+
+def test_identical_jobs_run_once_and_share_the_result(busy_pool):
+    pool, _, release = busy_pool
+    runs = []
+
+    def counted(report: jobs.Report) -> str:
+        runs.append(1)
+        return "atlas"
+
+    first = pool.submit(("atlas", 1), counted, "Atlas", owner="ann")
+    second = pool.submit(("atlas", 1), counted, "Atlas", owner="bob")
+    assert second is first and first.waiters == 2
+    release.set()
+    assert first.wait(WAIT_S) and first.result() == second.result() == "atlas"
+    assert len(runs) == 1
+    third = pool.submit(("atlas", 1), counted, "Atlas", owner="cid")  # finished jobs are not joined: a new run
+    assert third is not first and third.wait(WAIT_S) and len(runs) == 2
+
+
+def test_cancelling_a_queued_job_releases_its_place(busy_pool):
+    pool, _, release = busy_pool
+    first = pool.submit("a", instant("a"), "First", owner="ann")
+    second = pool.submit("b", instant("b"), "Second", owner="bob")
+    first.cancel()
+    assert first.done() and first.status == jobs.CANCELLED
+    assert second.position() == 1  # moved up
+    with pytest.raises(jobs.Cancelled):
+        first.result()
+    assert pool.snapshot()[1] == [second]
+    release.set()
+    assert second.wait(WAIT_S) and second.result() == "b"
+
+
+def test_a_shared_job_keeps_running_while_someone_still_waits(busy_pool):
+    pool, _, release = busy_pool
+    first = pool.submit("a", instant("a"), "Shared", owner="ann")
+    assert pool.submit("a", instant("a"), "Shared", owner="bob") is first
+    first.cancel()  # Ann leaves; Bob still waits
+    assert first.status == jobs.QUEUED and first.waiters == 1
+    release.set()
+    assert first.wait(WAIT_S) and first.result() == "a"
+
+
+def test_cancelling_a_running_job_stops_it_at_its_next_report():
+    pool = jobs.JobPool(1)
+    started, never = threading.Event(), threading.Event()
+    job = pool.submit("long", holding(started, never), "Long")
+    assert started.wait(WAIT_S)
+    job.cancel()
+    assert job.wait(WAIT_S) and job.status == jobs.CANCELLED
+    after = pool.submit("next", instant("next"), "Next")  # the worker is free again
+    assert after.wait(WAIT_S) and after.result() == "next"
+
+
+def test_a_failure_reaches_the_waiter_and_the_worker_survives():
+    pool = jobs.JobPool(1)
+
+    def broken(report: jobs.Report) -> None:
+        raise ValueError("no such layer")
+
+    job = pool.submit("bad", broken, "Broken")
+    assert job.wait(WAIT_S) and job.status == jobs.FAILED
+    with pytest.raises(ValueError, match="no such layer"):
+        job.result()
+    assert pool.submit("good", instant(1), "Good").wait(WAIT_S)
+
+
+def test_abandoned_jobs_are_dropped(busy_pool, monkeypatch):
+    pool, _, release = busy_pool
+    watched = pool.submit("gone", instant("x"), "Abandoned", owner="ann")
+    watched.touch()
+    kept = pool.submit("kept", instant("y"), "Kept", owner="bob")  # never touched: never stale
+    monkeypatch.setattr(jobs, "STALE_S", -1.0)  # everyone who touched it has gone quiet
+    assert watched.stale() and not kept.stale()
+    release.set()
+    assert watched.wait(WAIT_S) and watched.status == jobs.CANCELLED
+    assert kept.wait(WAIT_S) and kept.result() == "y"
+
+
+def test_previews_reach_the_job():
+    pool = jobs.JobPool(1)
+
+    def work(report: jobs.Report) -> str:
+        report.preview("step 3")
+        return "done"
+
+    job = pool.submit("p", work, "Preview")
+    assert job.wait(WAIT_S) and job.preview == "step 3"
+
+
+@pytest.mark.parametrize(("setting", "cores", "expected"), [("", 2, 1), ("", 8, 4), ("3", 2, 3), ("zero", 6, 3),
+                                                             ("0", 1, 1)])
+def test_worker_count_follows_the_setting_or_the_cores(monkeypatch, setting, cores, expected):
+    monkeypatch.setenv(jobs.WORKERS_ENV, setting)
+    monkeypatch.setattr(jobs.runtime, "usable_cores", lambda: cores)
+    assert jobs.worker_count() == expected
