@@ -1,10 +1,37 @@
-"""Shared test settings: a private cache folder so tests never depend on (or pollute) a user's cache."""
+"""Shared test settings: a private cache folder so tests never depend on (or pollute) a user's cache; a held
+heavy-work pool."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
+
+import pytest
 
 _CACHE = Path(tempfile.mkdtemp(prefix="zero-to-brains-test-cache-"))
 os.environ.setdefault("ZERO_TO_BRAINS_CACHE", str(_CACHE))
+
+
+@pytest.fixture
+def held_pool(monkeypatch):
+    """The shared heavy-work pool replaced by a one-worker pool that another student's slow job holds until the
+    test ends (or sets the returned event)."""
+    from lessons.core import jobs
+
+    pool = jobs.JobPool(1)
+    monkeypatch.setattr(jobs, "_SHARED", pool)
+    started, release = threading.Event(), threading.Event()
+
+    def hold(report: jobs.Report) -> str:
+        started.set()
+        while not release.wait(0.01):
+            report(0.5, "holding the worker")
+        return "held"
+
+    holder = pool.submit("someone else's atlas", hold, "Building an atlas", owner="another student")
+    assert started.wait(10)
+    yield pool, release
+    release.set()
+    holder.wait(10)

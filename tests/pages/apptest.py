@@ -28,6 +28,13 @@ def open_lesson(page: str, timeout: float = 240, query: dict[str, str] | None = 
     return at
 
 
+def all_texts(at: AppTest) -> str:
+    """Every markdown, caption, info and progress text of the last run, one per line."""
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.info]
+    parts += [p.proto.text for p in at.get("progress")]
+    return "\n".join(parts)
+
+
 def waiting_jobs(at: AppTest) -> int:
     """How many heavy jobs the last run shows waiting or running (their panels' Cancel buttons)."""
     return sum(1 for b in at.button if b.label == "Cancel" and (b.key or "").startswith("cancel_"))

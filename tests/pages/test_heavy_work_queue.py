@@ -1,0 +1,38 @@
+"""Every page's heavy work goes through the one shared queue: while another student's job holds the pool, a
+student's job shows its place, the rest of the page is drawn, and Cancel frees the place."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pages.apptest import all_texts, no_exception, open_lesson
+
+#: page, a link to settings nobody has computed yet, the button that starts the work (None: it starts on its own),
+#: and the job's title as the queue names it.
+HEAVY_WORK = [
+    ("pages/activation_atlas.py", {"atlas_network": "digit_cnn", "atlas_images": "300", "atlas_grid": "8",
+                                   "atlas_steps": "8", "atlas_seed": "97"}, "atlas_build", "Building the atlas"),
+    ("pages/activation_maximization.py", {"am_model": "digit_cnn", "am_steps": "3", "am_seed": "9797"}, "am_run",
+     "Optimising"),
+]
+
+
+@pytest.mark.parametrize(("page", "query", "button", "title"), HEAVY_WORK, ids=[w[0] for w in HEAVY_WORK])
+def test_heavy_work_waits_its_turn_and_cancel_frees_the_place(held_pool, tmp_path, monkeypatch, page, query, button,
+                                                              title):
+    from lessons.core import records
+
+    monkeypatch.setattr(records, "cache_dir", lambda: tmp_path)  # no result kept from an earlier run
+    pool, _ = held_pool
+    at = open_lesson(page, query=query)
+    if button is not None:
+        at.button(key=button).click().run()
+        no_exception(at)
+    assert f"{title}: waiting for the computer — 1 job ahead of yours" in all_texts(at)
+    assert [job.title for job in pool.snapshot()[1]] == [title]
+    assert [h.value for h in at.title]  # the page itself is drawn while the work waits
+    next(b for b in at.button if b.label == "Cancel").click().run()
+    no_exception(at)
+    assert pool.snapshot()[1] == []  # the place is free for the next student
+    assert "You cancelled" in all_texts(at)
+    assert any(b.label == "Start again" for b in at.button)
