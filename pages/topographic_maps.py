@@ -221,6 +221,8 @@ def section_quality(picked: results.Choices, profiles: np.ndarray, class_profile
         st.caption("Press the button to lay out the same units with every method and score each map set.")
         return
     comparison = results.comparison(picked, profiles, class_profiles)
+    if comparison is None:
+        return
     table = pd.DataFrame(comparison.rows).set_index("layout")
     st.markdown(f"**{names[colour_class]}** (the class colouring the units above) under each layout, each layout "
                 "on its own layer's colour scale:")

@@ -16,6 +16,7 @@ from lessons.core import registry
 from lessons.topomap import data as topomap_sources
 from lessons.topomap import pipeline as topomap_pipeline
 from ui import topomap_charts as charts
+from ui.jobs import queued_result
 from ui.progress import progress_bar
 from ui.result_store import shared_store
 
@@ -126,15 +127,13 @@ def _ask(key: tuple) -> None:
 
 
 def comparison(picked: Choices, layout_profiles: np.ndarray,
-               class_profiles: np.ndarray) -> topomap_pipeline.Comparison:
-    """Every layout method on the same units, with a bar naming the layout being computed (stored)."""
-    found = stored_comparison(picked)
-    if found is None:
-        with progress_bar("Comparing the layouts…") as report:
-            found = topomap_pipeline.compare(layout_profiles, metric=picked.metric, seed=picked.seed,
-                                             refined=picked.refined, values=class_profiles, progress=report)
-        COMPARISONS.put(picked.comparison_key, found)
-    return found
+               class_profiles: np.ndarray) -> topomap_pipeline.Comparison | None:
+    """Every layout method on the same units (stored), or None while it runs through the shared queue, whose panel
+    names the layout being computed."""
+    return queued_result(COMPARISONS, picked.comparison_key, "Comparing the layouts",
+                         lambda report: topomap_pipeline.compare(layout_profiles, metric=picked.metric,
+                                                                 seed=picked.seed, refined=picked.refined,
+                                                                 values=class_profiles, progress=report))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

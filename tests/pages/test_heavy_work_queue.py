@@ -14,6 +14,7 @@ HEAVY_WORK = [
                                    "atlas_steps": "8", "atlas_seed": "97"}, "atlas_build", "Building the atlas"),
     ("pages/activation_maximization.py", {"am_model": "digit_cnn", "am_steps": "3", "am_seed": "9797"}, "am_run",
      "Optimising"),
+    ("pages/topographic_maps.py", {"topo_seed": "97"}, "topo_compare", "Comparing the layouts"),
 ]
 
 

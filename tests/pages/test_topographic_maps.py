@@ -15,7 +15,7 @@ from lessons.topomap import data as topomap_sources
 from lessons.topomap import errors as topomap_errors
 from lessons.topomap import layouts as topomap_layouts
 from lessons.topomap import pipeline as topomap_pipeline
-from tests.pages.apptest import image_captions, no_exception, open_lesson
+from tests.pages.apptest import finish_jobs, image_captions, no_exception, open_lesson
 from ui import topomap_charts as charts
 from ui import topomap_results as results
 from ui.downloads import chart_png
@@ -48,8 +48,7 @@ def test_digit_mlp_maps_every_layout_and_the_comparison(page):
     no_exception(page)
     assert "The 8 images that drive unit 17 hardest" in image_captions(page)
     assert not any(" · blur " in c for c in image_captions(page))  # no comparison before the button
-    page.button(key="topo_compare").click().run()
-    no_exception(page)
+    finish_jobs(page.button(key="topo_compare").click().run())
     thumbnails = [c for c in image_captions(page) if " · blur " in c]  # one map thumbnail per layout, with numbers
     assert [c.split(" · ")[0] for c in thumbnails] == [*topomap_layouts.LAYOUTS.values(), topomap_pipeline.CHANCE]
     assert {"topo_compare_download_png", "topo_compare_download_csv"} <= download_keys(page)
