@@ -170,6 +170,10 @@ def section_augmentation(standard: data_shift.SweepResult, augmented: pipeline.A
                          matrix: np.ndarray) -> None:
     """Section 5: which gaps the rotation-augmented CNN closes, and what it costs on clean digits."""
     st.header("5 · Which part of the gap does augmentation close?")
+    if augmented is None and st.session_state.get("shift_augment"):
+        st.markdown("The augmented CNN is on its way (its bar is in section 4): this section fills in when it is "
+                    "ready.")
+        return
     if augmented is None:
         st.markdown("Tick **Also train a CNN with rotation augmentation** above: it is trained once for each rotation "
                     "setting (a progress bar shows how far it is), then every sweep shows both networks.")

@@ -24,6 +24,7 @@ from lessons.shift import compute as data_shift
 from lessons.shift import data as shift_data
 from lessons.shift import pipeline
 from ui.downloads import download_row
+from ui.jobs import queued_result
 from ui.progress import progress_bar
 from ui.result_store import shared_store
 from ui.settings.data_shift import STATE
@@ -175,18 +176,22 @@ def augmented_network() -> pipeline.AugmentedCNN | None:
                                 key="shift_augment_degrees", disabled=not augment))
     if not augment:
         return None
-    found = AUGMENTED.get(pipeline.augmented_key(max_degrees))
-    if found is not None:  # trained or loaded by this or another session: ready at once
-        st.status(augmented_done_label(found, trained_now=False), state="complete", expanded=False)
-        return found
-    trained_now = not pipeline.augmented_on_disk(max_degrees)
-    label = (f"Training a digit CNN on rotations up to ±{max_degrees}°…" if trained_now else
-             f"Loading the digit CNN trained on rotations up to ±{max_degrees}°…")
-    with st.status(label, expanded=False) as box:
-        with progress_bar(label, keep=True) as report:  # never inside a Streamlit cache: the bar is live
-            found = pipeline.augmented_cnn(max_degrees, progress=report)
-        box.update(label=augmented_done_label(found, trained_now), state="complete")
-    AUGMENTED.put(found.key, found)
+    key = pipeline.augmented_key(max_degrees)
+    trained_here: set[str] = st.session_state.setdefault("_shift_trained_here", set())
+    found = AUGMENTED.get(key)
+    if found is None:
+        trained_now = not pipeline.augmented_on_disk(max_degrees)
+        title = (f"Training a digit CNN on rotations up to ±{max_degrees}°" if trained_now else
+                 f"Loading the digit CNN trained on rotations up to ±{max_degrees}°")
+        if trained_now:
+            trained_here.add(key)
+        found = queued_result(AUGMENTED, key, title,
+                              lambda report: pipeline.augmented_cnn(max_degrees, progress=report))
+        if found is None:
+            return None
+    # trained by this student a moment ago, or by anyone earlier (this or another session, or a warmed cache)
+    st.status(augmented_done_label(found, trained_now=key in trained_here), state="complete", expanded=False)
+    trained_here.discard(key)
     return found
 
 

@@ -12,7 +12,7 @@ import vl_convert
 from streamlit.testing.v1 import AppTest
 
 from lessons.shift import compute as data_shift
-from tests.pages.apptest import APP, no_exception, open_lesson
+from tests.pages.apptest import APP, finish_jobs, no_exception, open_lesson
 from tests.pages.test_linear_classifier import widgets_outside_their_declaration
 from ui.settings.data_shift import STATE
 from ui.shift_charts import accuracy_curves, class_bars
@@ -47,8 +47,7 @@ def test_default_view_and_main_controls(page, monkeypatch):
     assert any(c.startswith("180°:") for img in page.get("image") for c in [i.caption for i in img.proto.imgs])
 
     monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
-    page.checkbox(key="shift_augment").check().run()
-    no_exception(page)
+    finish_jobs(page.checkbox(key="shift_augment").check().run())
     assert page.dataframe and "augmented" in page.markdown[-1].value
     assert "Augmentation" in page.markdown[-1].value and "textbook" in page.markdown[-1].value
     gap_column = page.dataframe[0].value["augmented vs standard on changed digits"]
@@ -130,8 +129,7 @@ def _augmented_status(at: AppTest):
 
 def test_the_augmented_cnn_status_ends_complete_when_it_comes_from_the_cache(page, monkeypatch):
     monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
-    page.checkbox(key="shift_augment").check().run()
-    no_exception(page)
+    finish_jobs(page.checkbox(key="shift_augment").check().run())
     first = _augmented_status(page)
     assert first.state == "complete" and first.label.startswith("Augmented CNN"), first.label
     page.run()  # the same network again: now from the cache, never "Training…" with a spinner
@@ -144,8 +142,8 @@ def test_the_augmented_cnn_status_ends_complete_when_it_comes_from_the_cache(pag
 
 def test_a_link_with_augmentation_shows_the_stored_result_without_a_click(monkeypatch):
     monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
-    at = open_lesson(PAGE, timeout=300, query={"shift_augment": "True", "shift_augment_degrees": "180",
-                                               "shift_shift": "blur"})
+    at = finish_jobs(open_lesson(PAGE, timeout=300, query={"shift_augment": "True", "shift_augment_degrees": "180",
+                                                           "shift_shift": "blur"}))
     assert at.checkbox(key="shift_augment").value is True
     assert _augmented_status(at).state == "complete"
     assert at.dataframe and "augmented" in at.markdown[-1].value  # section 5 is filled in, nothing was clicked

@@ -8,13 +8,15 @@ import pytest
 from tests.pages.apptest import all_texts, no_exception, open_lesson
 
 #: page, a link to settings nobody has computed yet, the button that starts the work (None: it starts on its own),
-#: and the job's title as the queue names it.
+#: and (part of) the job's title as the queue names it.
 HEAVY_WORK = [
     ("pages/activation_atlas.py", {"atlas_network": "digit_cnn", "atlas_images": "300", "atlas_grid": "8",
                                    "atlas_steps": "8", "atlas_seed": "97"}, "atlas_build", "Building the atlas"),
     ("pages/activation_maximization.py", {"am_model": "digit_cnn", "am_steps": "3", "am_seed": "9797"}, "am_run",
      "Optimising"),
     ("pages/topographic_maps.py", {"topo_seed": "97"}, "topo_compare", "Comparing the layouts"),
+    ("pages/data_shift.py", {"shift_augment": "True", "shift_augment_degrees": "150"}, None,
+     "rotations up to ±150°"),  # "Training a digit CNN on …", or "Loading …" when a cache holds it
 ]
 
 
@@ -29,8 +31,10 @@ def test_heavy_work_waits_its_turn_and_cancel_frees_the_place(held_pool, tmp_pat
     if button is not None:
         at.button(key=button).click().run()
         no_exception(at)
-    assert f"{title}: waiting for the computer — 1 job ahead of yours" in all_texts(at)
-    assert [job.title for job in pool.snapshot()[1]] == [title]
+    assert any(title in line and "waiting for the computer — 1 job ahead of yours" in line
+               for line in all_texts(at).splitlines())
+    queued = [job.title for job in pool.snapshot()[1]]
+    assert len(queued) == 1 and title in queued[0]
     assert [h.value for h in at.title]  # the page itself is drawn while the work waits
     next(b for b in at.button if b.label == "Cancel").click().run()
     no_exception(at)
