@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: run test install bench warm gallery clean
 
@@ -14,8 +15,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# OpenMP threads sleep while they wait: one team per page thread would otherwise spin against the others.
 run: $(STAMP)
-	$(PY) -m streamlit run app.py
+	OMP_WAIT_POLICY=$(OMP_WAIT_POLICY) $(PY) -m streamlit run app.py
 
 test: $(STAMP)
 	$(PY) -m pytest

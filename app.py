@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-import streamlit as st
+import os
+
+# Before any page imports torch: its OpenMP threads sleep rather than spin while they wait, so the one team per
+# page thread a server runs do not starve each other of the cores (lessons.core.runtime explains the measurements).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import streamlit as st  # noqa: E402
 
 from ui.navigation import HOME_TITLE, LESSONS, SECTIONS, lesson_neighbours, lessons_in
 from ui.routing import mark_routed

@@ -21,6 +21,7 @@ import gc
 import resource
 import threading
 import time
+from typing import Self
 
 import numpy as np
 from sklearn.linear_model import RidgeCV
@@ -51,7 +52,7 @@ def rss_bytes() -> int:
 class PeakRss:
     """Context manager sampling RSS in a thread; `.rise` is the peak above the starting RSS."""
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> Self:
         gc.collect()
         self.start = self.peak = rss_bytes()
         self._stop = threading.Event()

@@ -6,13 +6,17 @@ computing. Lessons without an entry are looked at in their default state only.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bench.serve import wait_idle
+from bench.serve import wait_idle, wait_idle_async, wait_run_started_async
+from lessons.core import data
 
 if TYPE_CHECKING:
+    from playwright.async_api import Page as AsyncPage
     from playwright.sync_api import Page
 
 MAIN = '[data-testid="stMain"]'
@@ -81,3 +85,69 @@ INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "mouse_cortex": lambda page: choose_option(page, "Layer for the close-ups below", 1),
     "activation_atlas": _activation_atlas,
 }
+
+
+# ------------------------------------------------------------------ the classroom: many students at once (async API)
+
+
+@dataclass(frozen=True)
+class ClassroomTask:
+    """What one student does on a lesson: open it from a link (its settings for one variant, so no two students
+    ask for the same shared result), then do the lesson's main work (async Playwright)."""
+
+    lesson: str  # url path
+    link: Callable[[int], dict[str, str]]  # variant → query parameters
+    act: Callable[[AsyncPage], Awaitable[None]]
+
+
+#: A click on a busy server can be lost (no run follows): look this long for the work to start, then click again.
+CLICK_TRIES, STARTED_WITHIN_S = 3, 10.0
+
+
+async def click_button_async(page: AsyncPage, label: str, timeout_s: float = ACTION_TIMEOUT_S) -> None:
+    """`click_button` for an async page: click the main area's button called `label` until its work is seen to
+    start (a lost click is an error, not a quick success), then wait until the run and its queued work end."""
+    for _ in range(CLICK_TRIES):
+        await page.locator(f"{MAIN} button", has_text=label).first.click(timeout=timeout_s * 1000)
+        if await wait_run_started_async(page, STARTED_WITHIN_S):
+            await wait_idle_async(page, timeout_s)
+            return
+    raise RuntimeError(f"pressing {label!r} {CLICK_TRIES} times started no work")
+
+
+async def _train_linear(page: AsyncPage) -> None:
+    """Press Play and wait until training has reached its last step (Play comes back) and the page is idle."""
+    play, pause = (page.locator(f"{MAIN} button", has_text=label) for label in ("Play", "Pause"))
+    await play.first.click()
+    await pause.first.wait_for(state="visible", timeout=ACTION_TIMEOUT_S * 1000)
+    deadline = time.monotonic() + ACTION_TIMEOUT_S
+    while await pause.count() or not await play.count():  # each frame redraws the row: look, not wait for a node
+        if time.monotonic() > deadline:
+            raise TimeoutError("training was still playing when the time ran out")
+        await asyncio.sleep(0.2)
+    await wait_idle_async(page)
+
+
+async def _nothing_more(page: AsyncPage) -> None:
+    """The page's work runs when it opens (the cortex pipeline, the attribution maps)."""
+
+
+def _attribution_link(variant: int) -> dict[str, str]:
+    photos = data.photo_keys()
+    level = 0.05 * (1 + (variant // len(photos)) % 10)  # SmoothGrad's noise costs the same at every level
+    return {"attr_photo": photos[variant % len(photos)], "attr_noise_level": f"{level:.2f}"}
+
+
+#: lesson url path → what a student does there in the classroom benchmark (small settings, a seed per variant).
+CLASSROOM: dict[str, ClassroomTask] = {task.lesson: task for task in (
+    ClassroomTask("linear_classifier", lambda v: {"lc_seed": str(v % 10000), "lc_spf": "20", "lc_max_steps": "200"},
+                  _train_linear),
+    ClassroomTask("activation_maximization", lambda v: {"am_steps": "8", "am_seed": str(v % 1000)},
+                  lambda page: click_button_async(page, "Run")),
+    ClassroomTask("activation_atlas", lambda v: {"atlas_images": "300", "atlas_grid": "8", "atlas_steps": "8",
+                                                 "atlas_seed": str(v % 1000)},
+                  lambda page: click_button_async(page, "Build the atlas")),
+    # the simulated cortex has no seed: every student asks for the same scores, which the first run shares
+    ClassroomTask("mouse_cortex", lambda v: {}, _nothing_more),
+    ClassroomTask("attribution", _attribution_link, _nothing_more),
+)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -10,11 +12,13 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
+    from playwright.async_api import Page as AsyncPage
     from playwright.sync_api import Browser, Page, Playwright
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -99,10 +103,12 @@ def _descendants(pid: int) -> list[int]:
 
 
 class AppServer:
-    """`streamlit run app.py` on a free loopback port, logging to a temporary file; a context manager."""
+    """`streamlit run app.py` on a free loopback port, logging to a temporary file; a context manager. `env` adds
+    (or overrides) environment variables of the server process, e.g. its own ZERO_TO_BRAINS_CACHE."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, env: Mapping[str, str] | None = None) -> None:
         self.port = port or free_port()
+        self.env = dict(env or {})
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_dir = tempfile.TemporaryDirectory(prefix="streamlit-server-")
         self._log_path = Path(self._log_dir.name) / "server.log"
@@ -120,7 +126,8 @@ class AppServer:
             "--server.fileWatcherType", "none",
         ]  # fmt: skip
         with self._log_path.open("wb") as log:
-            self._process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                             env={**os.environ, **self.env})
 
     @property
     def pid(self) -> int:
@@ -280,3 +287,63 @@ def save_screenshot(page: Page, path: Path, max_height: int = 16000) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(viewport)
     return path
+
+
+# ------------------------------------------------------------------------ the same waits for Playwright's async API
+
+
+# Heavy work queued through `ui.jobs` runs after the script run has ended, while a panel with a Cancel button
+# (keyed `cancel_…`) refreshes itself: the student's work is finished only when no such panel is left.
+_NO_QUEUED_WORK_JS = """() => ![...document.querySelectorAll('[class*="st-key-cancel_"]')]
+    .some((el) => el.checkVisibility())"""
+
+
+async def wait_idle_async(page: AsyncPage, timeout_s: float = 120.0) -> None:
+    """`wait_idle` for an async page, which also waits for the page's queued heavy work (its waiting panel) to end:
+    the script run has finished, no work is waiting or running, and the page stayed so for a short settle time."""
+    deadline = time.monotonic() + timeout_s
+    idle_since: float | None = None
+    while True:
+        now = time.monotonic()
+        if await page.evaluate(_IDLE_JS) and await page.evaluate(_NO_QUEUED_WORK_JS):
+            idle_since = idle_since or now
+            if now - idle_since >= _SETTLE_S:
+                return
+        else:
+            idle_since = None
+        if now > deadline:
+            raise TimeoutError("Streamlit was still running the page script when the time ran out")
+        await asyncio.sleep(_POLL_S)
+
+
+async def wait_run_started_async(page: AsyncPage, within_s: float = 3.0) -> bool:
+    """After a click: wait until the page is busy (a script run or queued work), for at most `within_s`; return
+    whether it was seen busy (a run so quick that it ended between two looks is not seen)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if not (await page.evaluate(_IDLE_JS) and await page.evaluate(_NO_QUEUED_WORK_JS)):
+            return True
+        await asyncio.sleep(_POLL_S / 2)
+    return False
+
+
+async def open_page_async(page: AsyncPage, url: str, title: str, timeout_s: float = 120.0) -> PageLoad:
+    """`open_page` for an async page: navigate, wait for the `h1` `title` (or an exception box), then for idle."""
+    start = time.monotonic()
+    deadline = start + timeout_s
+    await page.goto(url, wait_until="domcontentloaded", timeout=timeout_s * 1000)
+    heading = page.locator("h1", has_text=title)
+    first = heading.or_(page.locator('[data-testid="stException"]')).first
+    await first.wait_for(state="visible", timeout=max(deadline - time.monotonic(), 0.001) * 1000)
+    first_seen = time.monotonic() - start
+    await wait_idle_async(page, max(deadline - time.monotonic(), 0.001))
+    return PageLoad(
+        first_h1_s=first_seen if await heading.first.is_visible() else None,
+        settled_s=time.monotonic() - start,
+        exceptions=await exception_texts_async(page),
+    )
+
+
+async def exception_texts_async(page: AsyncPage) -> list[str]:
+    """Texts of the exception boxes on an async page."""
+    return [await box.inner_text() for box in await page.locator('[data-testid="stException"]').all()]

@@ -110,8 +110,8 @@ def section_pipeline(bundle: NeuralBundle) -> ScoredRun:
     st.caption(
         "Speed trade-off: the network pass and the projection cost the same for any number of cells (once per "
         "network; kept on disk afterwards). The regression grows with the cells, and measuring chance adds about "
-        "twice its cost (the shuffles score a sample of the cells) — for the trained network and for its "
-        "random twin. The times of this run are shown when it finishes."
+        "twice its cost (the shuffles score a sample of the cells) — for the chosen weights now, and for the "
+        "twin when you ask for it in section 4. The times of this run are shown when it finishes."
     )
     loaded = load_with_progress(model_key, weights)
     if loaded is None:
@@ -170,12 +170,21 @@ def section_results(run: ScoredRun) -> None:
                                                     result.fdr, cortex_conclusions.loo_trap_sentence(plain_r2, loo_r)))
 
 
-def section_training(run: ScoredRun) -> None:
-    """4 · What did training buy? Trained against random weights, when both could be scored."""
+def section_training(run: ScoredRun) -> ScoredRun:
+    """4 · What did training buy? Trained against random weights, the twin scored on request (the run, with the
+    twin's scores once they exist)."""
     st.header("4 · What did training buy?")
+    if run.pending:
+        twin = cortex_data.weights_name(run.pending[0])
+        st.markdown(f"The same network with **{twin} weights** goes through the same pipeline — same layers, same "
+                    f"{len(run.result.cells):,} cells, same {run.shuffles} shuffles — so the two can be compared "
+                    "cell by cell. It is scored on request, so that the page above is ready sooner.")
+        if not st.button(f"Score the {twin} weights too", key="mc_score_twin", type="primary"):
+            return run
+        run = cortex_data.score_pending(run)
     if len(run.results) != 2:
         st.info("Only the random twin can be scored until the trained weights are downloaded.")
-        return
+        return run
     tables = {w: run.results[w].area_layer_table() for w in ("pretrained", "random")}
     chart = charts.trained_vs_random(tables, run.layers, f"{run.loaded.spec.title}: trained vs random weights{run.tag}")
     st.altair_chart(chart, width="stretch")
@@ -186,6 +195,7 @@ def section_training(run: ScoredRun) -> None:
                                                       rnd.score[rnd.model_layer_index()])
     st.markdown(cortex_conclusions.training_sentence(pre.model_score()[1], rnd.model_score()[1],
                                                      pre.model_verdict(), rnd.model_verdict(), difference))
+    return run
 
 
 def section_ceiling(run: ScoredRun) -> None:
@@ -292,7 +302,7 @@ neural_bundle = choose_data()
 section_neurons(neural_bundle)
 scored = section_pipeline(neural_bundle)
 section_results(scored)
-section_training(scored)
+scored = section_training(scored)
 section_ceiling(scored)
 section_one_neuron(scored)
 section_similarity(scored)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -224,22 +224,33 @@ def cell_profile(bundle: neural_data.NeuralBundle, options: list[int], state: Pa
 Scored = tuple[cortex_pipeline.LayerGrams, cortex_pipeline.BrainScores]
 
 
+def _scores_key(bundle: neural_data.NeuralBundle, model_key: str, weights: str, subset: str,
+                shuffles: int) -> tuple[str, str, str, str, int]:
+    return bundle.fingerprint, model_key, weights, subset, shuffles
+
+
+def stored_scores(bundle: neural_data.NeuralBundle, model_key: str, weights: str, subset: str,
+                  shuffles: int) -> Scored | None:
+    """The Gram matrices and scores of this data, network, weights, cells and shuffles if anyone computed them
+    before in this process (None otherwise); computes nothing."""
+    return shared_store("mouse_cortex_scores", 16).get(_scores_key(bundle, model_key, weights, subset, shuffles))
+
+
 def grams_and_scores(bundle: neural_data.NeuralBundle, model_key: str, weights: str, subset: str, shuffles: int,
                      progress: Progress) -> Scored:
     """Every layer's Gram matrices and the held-out scores and chance of a subset of cells: from the shared store
     (anyone's earlier run of the same data, network, weights, cells and shuffles), or computed stage by stage —
     features of every layer, then the readouts — reported to `progress`, and filed there."""
-    key = (bundle.fingerprint, model_key, weights, subset, shuffles)
+    key = _scores_key(bundle, model_key, weights, subset, shuffles)
     store = shared_store("mouse_cortex_scores", 16)
     found = store.get(key)
     if found is not None:
         progress(1.0, "reused: these scores were computed before")
         return found
-    grams = cortex_pipeline.layer_grams(bundle, model_key, weights, progress=sub_range(progress, 0.0, 0.8))
-    cells = cortex_pipeline.select_cells(bundle, cortex_compute.SUBSET_SIZES[subset])
-    scores = cortex_pipeline.score_cells(grams, bundle, cells, shuffles=shuffles, progress=sub_range(progress, 0.8, 1.0))
-    store.put(key, (grams, scores))
-    return grams, scores
+    found = cortex_pipeline.score_subset(bundle, model_key, weights, cortex_compute.SUBSET_SIZES[subset], shuffles,
+                                         progress=progress)
+    store.put(key, found)
+    return found
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -278,6 +289,8 @@ class ScoredRun:
     layer: str
     results: dict[str, cortex_pipeline.BrainScores]
     grams: dict[str, cortex_pipeline.LayerGrams]
+    shuffles: int = 0
+    pending: tuple[str, ...] = ()  # weights that could be scored too (the twin), scored on request
 
     @property
     def result(self) -> cortex_pipeline.BrainScores:
@@ -306,25 +319,48 @@ class ScoredRun:
         return self.bundle.fingerprint, self.loaded.spec.key, self.loaded.weights, self.subset
 
 
+def weights_name(weights: str) -> str:
+    """'trained' or 'random': how the page names a kind of weights."""
+    return "trained" if weights == "pretrained" else "random"
+
+
+def _score_runs(bundle: neural_data.NeuralBundle, model_key: str, runs: Sequence[str], subset: str, shuffles: int,
+                report: Progress) -> dict[str, Scored]:
+    """Grams and scores of each of `runs`, reported to one progress callback split between them."""
+    found = {}
+    for j, weights in enumerate(runs):
+        part = sub_range(report, j / len(runs), (j + 1) / len(runs), prefix=f"{weights_name(weights)} weights — ")
+        found[weights] = grams_and_scores(bundle, model_key, weights, subset, shuffles, part)
+    return found
+
+
 def score_with_progress(bundle: neural_data.NeuralBundle, loaded: registry.LoadedModel, runs: Sequence[str],
                         subset: str, shuffles: int, layers: list[str], layer: str) -> ScoredRun:
-    """Score the cells with each of `runs` (kinds of weights, the chosen ones first) inside a status box with one
-    progress bar naming each stage: features of every layer, their Gram matrices, the readouts."""
+    """Score the cells with the chosen weights (`runs[0]`) inside a status box with one progress bar naming each
+    stage: features of every layer, their Gram matrices, the readouts. The other `runs` (the twin) join only when
+    someone scored them before; otherwise they stay pending, for `score_pending`."""
     model_key, title = loaded.spec.key, loaded.spec.title
-    results: dict[str, cortex_pipeline.BrainScores] = {}
-    grams: dict[str, cortex_pipeline.LayerGrams] = {}
+    ready = [w for w in runs[1:] if stored_scores(bundle, model_key, w, subset, shuffles) is not None]
     with st.status(f"Running the pipeline on {title}…", expanded=True) as status:
         with progress_bar("Starting…", keep=True) as report:
-            for j, weights in enumerate(runs):
-                name = "trained" if weights == "pretrained" else "random"
-                run = sub_range(report, j / len(runs), (j + 1) / len(runs), prefix=f"{name} weights — ")
-                grams[weights], results[weights] = grams_and_scores(bundle, model_key, weights, subset, shuffles, run)
+            found = _score_runs(bundle, model_key, [runs[0], *ready], subset, shuffles, report)
+        grams = {w: g for w, (g, _) in found.items()}
+        results = {w: r for w, (_, r) in found.items()}
         seconds = results[runs[0]].seconds
         status.update(label=f"Pipeline done — extraction {seconds.get('extraction', 0):.1f} s, projection "
                             f"{seconds.get('projection', 0):.1f} s, regression {seconds.get('regression', 0):.1f} s "
                             "(the run that computed these scores; 0 s: reused from the cache)", state="complete",
                       expanded=False)
-    return ScoredRun(bundle, loaded, subset, list(layers), layer, results, grams)
+    pending = tuple(w for w in runs[1:] if w not in results)
+    return ScoredRun(bundle, loaded, subset, list(layers), layer, results, grams, shuffles, pending)
+
+
+def score_pending(run: ScoredRun) -> ScoredRun:
+    """Score the run's pending weights (the twin) under a progress bar; the run with their results added."""
+    with progress_bar("Starting…") as report:
+        found = _score_runs(run.bundle, run.loaded.spec.key, run.pending, run.subset, run.shuffles, report)
+    return replace(run, results={**run.results, **{w: r for w, (_, r) in found.items()}},
+                   grams={**run.grams, **{w: g for w, (g, _) in found.items()}}, pending=())
 
 
 def rdm_pair(run: ScoredRun, rdms: dict[str, np.ndarray]) -> None:

@@ -19,8 +19,10 @@ def batch_size_for(loaded: LoadedModel, layers: Sequence[str] = (),
                    budget_bytes: int = DEFAULT_MEMORY_BUDGET, pixels: int | None = None) -> int:
     """Batch size for inference: kept activations plus working memory fit `budget_bytes` (1…256).
 
-    On a CPU the batch is also kept small enough for the largest intermediate maps to stay in cache: measured on
-    EfficientNet-Lite0, 2 images per batch ran ~2× faster than 32. `pixels` (H·W of the actual inputs) scales the
+    On a CPU the batch is also kept small enough for the largest intermediate maps to stay in cache and under
+    glibc's 32-MB mmap limit (a larger block gets fresh pages each time: page faults and system time): measured on
+    EfficientNet-Lite0 at 224 px (`python -m bench extract`), 2 images per batch ran 1.3× faster than 1 and ~3.5×
+    faster than 8 or 32. `pixels` (H·W of the actual inputs) scales the
     estimate for inputs smaller or larger than the model's standard size: 128-px crops get a ~3× larger batch,
     which matters most where the work runs in a web server's worker thread (measured 2.5× faster there).
     """
@@ -95,7 +97,7 @@ def top_k(probabilities: np.ndarray, names: Sequence[str], k: int = 5) -> list[t
 
 def flops_per_image(loaded: LoadedModel) -> int:
     """Floating-point operations of one forward pass (multiply and add counted separately)."""
-    from torch.utils.flop_counter import FlopCounterMode  # noqa: PLC0415
+    from torch.utils.flop_counter import FlopCounterMode
 
     blank = torch.zeros(1, loaded.spec.channels, loaded.spec.input_size, loaded.spec.input_size,
                         device=loaded.device)

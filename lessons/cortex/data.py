@@ -389,11 +389,13 @@ def to_members(bundle: NeuralBundle) -> dict[str, bytes]:
 
 
 def to_zip_bytes(bundle: NeuralBundle) -> bytes:
-    """The bundle as the bytes of a .zip file."""
+    """The bundle as the bytes of a .zip file (the same bundle always gives the same bytes: no time stamps)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, data in to_members(bundle).items():
-            archive.writestr(name, data)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=9)
     return buffer.getvalue()
 
 

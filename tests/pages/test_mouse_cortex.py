@@ -66,12 +66,33 @@ def test_default_view_runs_the_pipeline_and_labels_the_simulation(page):
 
 def test_every_figure_offers_its_downloads_in_the_default_view(page):
     keys = {b.key for b in page.get("download_button")}
-    for figure, files in {"curves": "png csv", "training": "png csv", "ceiling": "png csv", "neuron": "png csv",
+    for figure, files in {"curves": "png csv", "ceiling": "png csv", "neuron": "png csv",
                           "similarity": "png csv", "rdm0": "png npy", "rdm1": "png npy"}.items():
         assert {f"mc_{figure}_dl_{kind}" for kind in files.split()} <= keys, figure
     assert "mc_download_csv" in keys
     helps = " ".join(b.proto.help for b in page.get("download_button"))
     assert "the scores of 250 cells as CSV" in helps and "RDM as NPY" in helps
+
+
+def test_the_twin_is_scored_on_request_then_joins_every_later_run(monkeypatch):
+    from ui import cortex_data
+    from ui.result_store import ResultStore
+
+    stores: dict[str, ResultStore] = {}
+    monkeypatch.setattr(cortex_data, "shared_store", lambda name, size=64: stores.setdefault(name, ResultStore(size)))
+    at = open_lesson(PAGE, timeout=300)
+    twin_buttons = [b for b in at.button if b.key == "mc_score_twin"]
+    assert [b.label for b in twin_buttons] == ["Score the random weights too"]
+    assert "trained vs random" not in _chart_titles(at)
+    assert not {"mc_training_dl_png", "mc_training_dl_csv"} & {b.key for b in at.get("download_button")}
+    twin_buttons[0].click().run()
+    _ok(at)
+    assert "trained vs random weights" in _chart_titles(at)
+    assert {"mc_training_dl_png", "mc_training_dl_csv"} <= {b.key for b in at.get("download_button")}
+    at.selectbox(key="mc_layer").set_value("stem").run()  # a later run finds the twin's scores in the store
+    _ok(at)
+    assert "trained vs random weights" in _chart_titles(at)
+    assert not [b for b in at.button if b.key == "mc_score_twin"]
 
 
 def test_every_control_is_declared_state_in_the_link(page):

@@ -49,6 +49,35 @@ def test_brain_layers_skip_norms_flattens_and_pre_relu_convolutions():
     assert "bn1" not in resnet and resnet[:3] == ["conv1", "relu", "maxpool"]
 
 
+def test_the_shipped_gram_matrices_equal_a_fresh_extraction(bundle, grams):
+    from lessons.cortex import shipped
+
+    for weights in shipped.SHIPPED_WEIGHTS:
+        assert shipped.grams_file(weights).is_file(), weights
+        loaded = registry.load_model(MODEL, weights)
+        first = cp.brain_layers(loaded)[:4]  # the same seeds as in the full run: layers keep their positions
+        fresh = cp.extract_grams(loaded, bundle.condition_images(), first)
+        for layer, gram in zip(first, fresh.grams):
+            kept = grams[weights].gram(layer)
+            assert kept.dim == gram.dim
+            scale = np.abs(gram.gram).max()
+            np.testing.assert_allclose(kept.gram, gram.gram, rtol=1e-4, atol=1e-5 * scale, err_msg=layer)
+            np.testing.assert_allclose(kept.sums, gram.sums, rtol=1e-4, atol=1e-5 * np.abs(gram.sums).max() + 1e-9)
+    assert grams["pretrained"].feature_dims == [int(np.prod(loaded.output_shapes[n])) for n in loaded.layer_names]
+
+
+def test_score_subset_is_the_page_s_one_call(bundle, grams):
+    seen = []
+    found_grams, scores = cp.score_subset(bundle, MODEL, "random", 60, shuffles=4,
+                                          progress=lambda f, m: seen.append(f))
+    assert found_grams.layers == grams["random"].layers
+    cells = cp.select_cells(bundle, 60)
+    assert scores.shuffles == 4 and len(scores.cells) == 60
+    expected = cp.score_cells(grams["random"], bundle, cells, shuffles=4)
+    np.testing.assert_allclose(scores.score, expected.score)
+    assert seen[-1] == 1.0 and all(b >= a for a, b in itertools.pairwise(seen))
+
+
 def test_extraction_reports_stages_in_order_and_is_deterministic(bundle):
     small = bundle.subset(np.arange(5))
     loaded = registry.load_model("digit_cnn", "random")
@@ -133,7 +162,7 @@ def test_run_reports_one_progress_from_zero_to_one(bundle, grams, reliable):
     seen = []
     cp.run(bundle, MODEL, "pretrained", reliable[:30], shuffles=5, progress=lambda f, m: seen.append((f, m)))
     fractions = [f for f, _ in seen]
-    assert seen[0] == (pytest.approx(0.8), "Features and Gram matrices: reused from the cache")  # grams on disk
+    assert seen[0] == (pytest.approx(0.8), "Features and Gram matrices: precomputed, shipped with the app")
     assert all(b >= a for a, b in itertools.pairwise(fractions)) and fractions[-1] == 1.0
     assert any(m.startswith("Fitting the readouts: layer") and 0.8 <= f < 1.0 for f, m in seen)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -50,14 +51,33 @@ def test_blank_gives_no_drive_and_responses_are_sparse(sim):
     assert sim.bundle.responses.dtype == np.float32
 
 
-def test_deterministic_and_cached(sim):
-    cached = sc.load_or_build()  # builds again into the test cache, then reads it back
-    assert sc.cache_path().is_dir()
-    assert cached.fingerprint == sim.bundle.fingerprint
-    np.testing.assert_array_equal(cached.even, sim.bundle.even)
-    again = sc.load_or_build()
-    assert again.fingerprint == sim.bundle.fingerprint
-    assert not np.array_equal(sc.make_stimuli(seed=1), sim.bundle.stimuli)
+def test_the_shipped_copy_equals_a_fresh_build(sim, tmp_path, monkeypatch):
+    monkeypatch.setenv("ZERO_TO_BRAINS_CACHE", str(tmp_path))
+    assert sc.shipped_path().is_file() and sc.is_stored()
+    seen = []
+    shipped = sc.load_or_build(progress=lambda f, m: seen.append((f, m)))
+    assert seen == [(1.0, "Simulated cortex: read from the copy shipped with the app")]
+    assert not sc.cache_path().exists()  # nothing was built
+    fresh = sim.bundle
+    np.testing.assert_array_equal(shipped.stimuli, fresh.stimuli)
+    assert shipped.blank_condition == fresh.blank_condition and shipped.simulated and shipped.name == fresh.name
+    for name in ("responses", "even", "odd"):  # float32 from FFTs: equal up to the last bits on another machine
+        np.testing.assert_allclose(getattr(shipped, name), getattr(fresh, name), rtol=1e-4, atol=1e-6, err_msg=name)
+    exact = [c for c in fresh.cells.columns if c not in ("reliability", "sim_snr")]
+    pd.testing.assert_frame_equal(shipped.cells[exact], fresh.cells[exact], check_dtype=False)
+    for column in ("reliability", "sim_snr"):  # rounded to 4 and 3 decimals
+        np.testing.assert_allclose(shipped.cells[column], fresh.cells[column], atol=2e-3, err_msg=column)
+    assert not np.array_equal(sc.make_stimuli(seed=1), fresh.stimuli)
+
+
+def test_other_settings_are_built_and_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZERO_TO_BRAINS_CACHE", str(tmp_path))
+    assert not sc.shipped_path(seed=3, n_cells=60).exists() and not sc.is_stored(seed=3, n_cells=60)
+    built = sc.load_or_build(seed=3, n_cells=60)
+    assert sc.cache_path(seed=3, n_cells=60).is_dir()
+    again = sc.load_or_build(seed=3, n_cells=60)
+    assert again.fingerprint == built.fingerprint
+    np.testing.assert_array_equal(again.even, built.even)
 
 
 @pytest.mark.parametrize("area", ["VISp", "VISam"])

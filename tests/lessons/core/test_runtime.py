@@ -1,0 +1,56 @@
+"""The runtime's start-up settings: OpenMP's wait policy and glibc's allocator thresholds."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from lessons.core import runtime
+
+_PRINT_POLICY = "from lessons.core import runtime; print(runtime.openmp_wait_policy(), os.environ.get('OMP_WAIT_POLICY', 'unset'))"
+
+
+def _policy_in_fresh_process(env_policy: str | None, import_torch_first: bool = False) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if env_policy:
+        env["OMP_WAIT_POLICY"] = env_policy
+    code = ("import os; " + ("import torch; " if import_torch_first else "") + _PRINT_POLICY)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_runtime_loaded_first_makes_openmp_threads_sleep_while_waiting():
+    assert _policy_in_fresh_process(None) == ["PASSIVE", "PASSIVE"]
+
+
+def test_a_wait_policy_set_by_the_launcher_is_kept():
+    assert _policy_in_fresh_process("ACTIVE") == ["ACTIVE", "ACTIVE"]
+
+
+def test_wait_policy_reports_openmps_default_when_torch_came_first():
+    assert _policy_in_fresh_process(None, import_torch_first=True) == ["default", "unset"]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_allocator_is_tuned_once_on_glibc():
+    assert runtime.tune_allocator() is True
+    assert runtime.tune_allocator() is True  # cached: a second call changes nothing
+    assert runtime.tune_allocator.cache_info().misses == 1
+
+
+def test_allocator_settings_from_the_environment_are_left_alone(monkeypatch):
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    assert runtime.tune_allocator.__wrapped__() is False
+
+
+def test_allocator_is_left_alone_off_glibc(monkeypatch):
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))
+    assert runtime.tune_allocator.__wrapped__() is False
+
+
+def test_configure_threads_uses_every_usable_core_by_default():
+    assert runtime.configure_threads() == runtime.usable_cores()
