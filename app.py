@@ -8,7 +8,7 @@ import os
 # page thread a server runs do not starve each other of the cores (lessons.core.runtime explains the measurements).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
 from ui.navigation import HOME_TITLE, LESSONS, SECTIONS, lesson_neighbours, lessons_in
 from ui.routing import mark_routed
