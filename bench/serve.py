@@ -208,12 +208,17 @@ def exception_texts(page: Page) -> list[str]:
     return [box.inner_text() for box in page.locator('[data-testid="stException"]').all()]
 
 
+_NO_QUEUED_WORK_JS = """() => ![...document.querySelectorAll('[class*="st-key-cancel_"]')]
+    .some((el) => el.checkVisibility())"""
+
+
 def _wait_idle(page: Page, deadline: float) -> None:
-    """Wait until the script run has finished and the page stayed idle for a short settle time."""
+    """Wait until the script run has finished, no heavy work the page queued (its waiting panel, `ui.jobs`) waits or
+    runs, and the page stayed so for a short settle time."""
     idle_since: float | None = None
     while True:
         now = time.monotonic()
-        if page.evaluate(_IDLE_JS):
+        if page.evaluate(_IDLE_JS) and page.evaluate(_NO_QUEUED_WORK_JS):
             idle_since = idle_since or now
             if now - idle_since >= _SETTLE_S:
                 return
@@ -294,10 +299,6 @@ def save_screenshot(page: Page, path: Path, max_height: int = 16000) -> Path:
 
 # Heavy work queued through `ui.jobs` runs after the script run has ended, while a panel with a Cancel button
 # (keyed `cancel_…`) refreshes itself: the student's work is finished only when no such panel is left.
-_NO_QUEUED_WORK_JS = """() => ![...document.querySelectorAll('[class*="st-key-cancel_"]')]
-    .some((el) => el.checkVisibility())"""
-
-
 async def wait_idle_async(page: AsyncPage, timeout_s: float = 120.0) -> None:
     """`wait_idle` for an async page, which also waits for the page's queued heavy work (its waiting panel) to end:
     the script run has finished, no work is waiting or running, and the page stayed so for a short settle time."""
