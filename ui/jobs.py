@@ -17,7 +17,9 @@ from lessons.core import jobs
 from ui.result_store import ResultStore
 
 T = TypeVar("T")
-POLL_S = 0.25
+# How often a waiting panel refreshes. Each refresh costs the server a fragment run and the browser a repaint; at a
+# quarter of a second the two starved the job itself on a 2-core machine (a small atlas: 20 s became minutes).
+POLL_S = 1.0
 _WAITING = "_heavy_jobs"  # session state: job key → the Job this session waits for
 _CANCELLED = "_heavy_jobs_cancelled"  # session state: job keys this session cancelled
 

@@ -25,7 +25,7 @@ def test_run_shows_the_optimised_image_and_the_top_photos(app_server: AppServer,
                      LESSON.title)
     assert not load["exceptions"], load["exceptions"]
     page.get_by_role("button", name="Run", exact=True).click()
-    page.get_by_text("Real images that drive this unit most").first.wait_for(timeout=120_000)
+    page.get_by_text("Real images that drive this unit most").first.wait_for(timeout=240_000)
     load = wait_rendered(page, LESSON.title)
     assert not load["exceptions"], load["exceptions"]
     assert "am_steps=8" in page.url and "am_unit=7" in page.url and "am_tv=True" in page.url, page.url
