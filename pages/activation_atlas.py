@@ -20,6 +20,7 @@ from ui.navigation import lesson_by_path
 from ui.result_store import shared_store
 from ui.routing import route_through_app
 from ui.settings.activation_atlas import MIN_DISTS, NETWORKS, STATE
+from ui.state import stop_page
 
 route_through_app()
 STATE.start()
@@ -60,8 +61,7 @@ def choices() -> tuple[registry.LoadedModel, atlas_pipeline.AtlasSettings, Pictu
                                                   without_weights="The atlas is built from its random twin instead.")
         loaded = load_with_progress(model_key, weights_kind)
         if loaded is None:
-            STATE.write_url()
-            st.stop()
+            stop_page()
         digits = loaded.spec.family == "digits"
         row = st.columns(2)
         layers = loaded.spatial_layers

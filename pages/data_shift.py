@@ -18,6 +18,7 @@ from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.settings.data_shift import STATE
 from ui.shift_charts import accuracy_curves, class_bars, class_table, curves_table
+from ui.state import stop_page
 
 route_through_app()
 STATE.start()
@@ -85,8 +86,7 @@ def section_accuracy() -> np.ndarray:
     """Section 3: top-1, top-5, the confusion matrix and per-class accuracy on held-out digits; returns the matrix."""
     st.header("3 · Accuracy the way papers report it")
     if load_with_progress("digit_cnn", "pretrained") is None:
-        STATE.write_url()
-        st.stop()
+        stop_page()
     _, _, _, y_test = data.mnist_split()
     report = data_shift.held_out_report(widgets.held_out_scores(), y_test)
     cols = st.columns(3)

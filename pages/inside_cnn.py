@@ -18,6 +18,7 @@ from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.settings.inside_cnn import STATE
+from ui.state import stop_page
 
 route_through_app()
 STATE.start()
@@ -67,8 +68,7 @@ def choices() -> tuple[registry.LoadedModel, PickedImage]:
             st.caption("A shared link carries the photo chosen from the list, not an uploaded file.")
     loaded = load_with_progress(model_key, weights)
     if loaded is None:
-        STATE.write_url()
-        st.stop()
+        stop_page()
     st.caption(f"{loaded.title}. {loaded.note}")
     return loaded, picked
 

@@ -19,6 +19,7 @@ from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.settings import mouse_cortex as settings
 from ui.settings.mouse_cortex import STATE
+from ui.state import stop_page
 
 route_through_app()
 STATE.start()
@@ -115,8 +116,7 @@ def section_pipeline(bundle: NeuralBundle) -> ScoredRun:
     )
     loaded = load_with_progress(model_key, weights)
     if loaded is None:
-        STATE.write_url()
-        st.stop()
+        stop_page()
     cortex_data.stimulus_as_seen(bundle.stimuli[0], spec)
     st.caption("As in DeepMouseTrap, the whole stimulus is squeezed into the network's square input: nothing is cut "
                "off, so a neuron whose receptive field lies near the screen's edge still sees its part of the "
@@ -179,9 +179,10 @@ def section_training(run: ScoredRun) -> ScoredRun:
         st.markdown(f"The same network with **{twin} weights** goes through the same pipeline — same layers, same "
                     f"{len(run.result.cells):,} cells, same {run.shuffles} shuffles — so the two can be compared "
                     "cell by cell. It is scored on request, so that the page above is ready sooner.")
-        if not st.button(f"Score the {twin} weights too", key="mc_score_twin", type="primary"):
+        scored = cortex_data.score_pending(run, f"Score the {twin} weights too", "mc_score_twin")
+        if scored is None:
             return run
-        run = cortex_data.score_pending(run)
+        run = scored
     if len(run.results) != 2:
         st.info("Only the random twin can be scored until the trained weights are downloaded.")
         return run

@@ -19,6 +19,7 @@ from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.settings.topographic_maps import NETWORKS, PROFILE_MODES, STATE
+from ui.state import stop_page
 
 route_through_app()
 STATE.start()
@@ -79,8 +80,7 @@ def activations(picked: results.Choices) -> topomap_sources.UnitActivations:
     units to lay out)."""
     loaded = load_with_progress(picked.network, picked.weights)
     if loaded is None:
-        STATE.write_url()
-        st.stop()
+        stop_page()
     source = results.activations(picked)
     if picked.photos:
         st.caption("Each **photo is one class** here: its crops are the images of that class, and the maps show the "
@@ -90,8 +90,7 @@ def activations(picked: results.Choices) -> topomap_sources.UnitActivations:
         st.caption(loaded.note)
     if source.units < 3:
         st.error("This layer has fewer than three units: nothing to lay out.")
-        STATE.write_url()
-        st.stop()
+        stop_page()
     return source
 
 

@@ -1,6 +1,8 @@
-"""The attribution lesson's long computations in the page: each runs once behind a staged progress bar and is kept
-for every session (the maps, the deletion curves, the sanity checks' maps), so the same settings come back at once.
-Every job is a pure function of `lessons.attribution.pipeline`, started from one place: `_run`."""
+"""The attribution lesson's long computations in the page: each runs once and is kept for every session (the maps,
+the deletion curves, the sanity checks' maps), so the same settings come back at once. Light work (the maps at the
+default settings' cost, the deletion curves) runs in the page behind a staged progress bar; heavier work (dearer
+settings, the sanity checks) waits its turn in the shared queue. Every job is a pure function of
+`lessons.attribution.pipeline`, started from one place: `_kept`."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from lessons.attribution import pipeline, ranking
 from lessons.core import preprocess, registry
 from lessons.core.progress import Progress
 from ui.images import PickedImage
+from ui.jobs import wait_for
 from ui.models import load_with_progress
 from ui.progress import progress_bar
 from ui.result_store import shared_store
@@ -32,21 +35,25 @@ def model_input(loaded: registry.LoadedModel, picked: PickedImage) -> torch.Tens
     return preprocess.prepare_batch([picked.array], loaded.spec)
 
 
-def _run(first_message: str, job: Callable[[Progress], Result]) -> Result:
-    """Run one heavy job behind a progress bar, then return the memory it freed to the system."""
+def _released(job: Callable[[Progress], Result], report: Progress) -> Result:
+    """Run one job, then return the memory it freed to the system."""
     try:
-        with progress_bar(first_message) as report:
-            return job(report)
+        return job(report)
     finally:
         pipeline.release_freed_memory()
 
 
-def _kept(key: Hashable, first_message: str, job: Callable[[Progress], Any]) -> Any:
-    """The stored result for `key`, or computed now behind a progress bar and stored."""
+def _kept(key: Hashable, title: str, job: Callable[[Progress], Any], light: bool) -> Any:
+    """The stored result for `key`; or computed now behind a progress bar and stored (light work); or through the
+    shared queue, the page stopping below the waiting panel until it is in."""
     found = STORE.get(key)
-    if found is None:
-        found = _run(first_message, job)
-        STORE.put(key, found)
+    if found is not None:
+        return found
+    if not light:
+        return wait_for(STORE, key, title, lambda report: _released(job, report))
+    with progress_bar(f"{title}…") as report:
+        found = _released(job, report)
+    STORE.put(key, found)
     return found
 
 
@@ -60,23 +67,24 @@ def maps(model_key: str, weights: registry.Weights, picked: PickedImage, target:
          settings: attribution.Settings) -> list[attribution.Attribution]:
     """The four maps for the picked image and class (method by method on a progress bar the first time)."""
     loaded = engine(model_key, weights)
-    return _kept(maps_key(model_key, weights, picked, target, settings), "Computing the four attribution maps…",
-                 lambda report: pipeline.four_maps(loaded, model_input(loaded, picked), target, settings, report))
+    return _kept(maps_key(model_key, weights, picked, target, settings), "Computing the four attribution maps",
+                 lambda report: pipeline.four_maps(loaded, model_input(loaded, picked), target, settings, report),
+                 light=attribution.is_light(settings, loaded.spec.input_size))
 
 
 def deletion(model_key: str, weights: registry.Weights, picked: PickedImage, target: int,
              settings: attribution.Settings, results: list[attribution.Attribution]) -> list[ranking.DeletionCurve]:
     """The deletion curves of the four maps and of a random map (map by map on a progress bar the first time)."""
     loaded = engine(model_key, weights)
-    return _kept(("deletion", model_key, weights, picked.image_id, target, settings), "Deletion curve: starting…",
+    return _kept(("deletion", model_key, weights, picked.image_id, target, settings), "Deletion curves",
                  lambda report: pipeline.deletion(loaded, model_input(loaded, picked), target, results,
-                                                  settings.baseline, report))
+                                                  settings.baseline, report), light=True)
 
 
 def sanity(model_key: str, weights: registry.Weights, picked: PickedImage, target: int,
            settings: attribution.Settings) -> dict[str, list[attribution.Attribution]] | None:
     """The four maps with the classifier layer re-drawn and on the random-weights twin; None when the twin cannot be
-    loaded (the reason is on the page). Both stages share one progress bar the first time."""
+    loaded (the reason is on the page). Both stages run as one job in the shared queue the first time."""
     keys = {"random_classifier": maps_key(model_key, weights, picked, target, settings, randomise_classifier=True),
             "random": maps_key(model_key, "random", picked, target, settings)}
     found = {twin: STORE.get(key) for twin, key in keys.items()}
@@ -86,7 +94,8 @@ def sanity(model_key: str, weights: registry.Weights, picked: PickedImage, targe
     if missing:
         engines = {twin: engine(model_key, "random" if twin == "random" else weights) for twin in missing}
         inputs = {twin: (loaded, model_input(loaded, picked)) for twin, loaded in engines.items()}
-        computed = _run("Sanity check: starting…", lambda report: pipeline.sanity(inputs, target, settings, report))
+        computed = _kept(("sanity", *(keys[twin] for twin in missing)), "Sanity checks",
+                         lambda report: pipeline.sanity(inputs, target, settings, report), light=False)
         for twin, value in computed.items():
             STORE.put(keys[twin], value)
             found[twin] = value

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lessons.core import cache, preprocess, registry
+from lessons.core import cache, chance, preprocess, registry
 from lessons.core.exports import file_stem
 from lessons.core.progress import Progress, sub_range
 from lessons.cortex import allen_import, brain_score
@@ -24,9 +24,10 @@ from lessons.cortex import pipeline as cortex_pipeline
 from lessons.cortex import simulated as simulated_cortex
 from ui import brain_charts
 from ui.downloads import download_row
+from ui.jobs import queued_result
 from ui.progress import progress_bar
 from ui.result_store import ResultStore, shared_store
-from ui.state import PageState
+from ui.state import PageState, stop_page
 
 IMPORT_TIME_LIMIT_S = 1800.0
 BUILDING_CORTEX = "Building the simulated cortex — once on this computer; it is kept afterwards…"
@@ -334,12 +335,37 @@ def _score_runs(bundle: neural_data.NeuralBundle, model_key: str, runs: Sequence
     return found
 
 
+def is_light(bundle: neural_data.NeuralBundle, loaded: registry.LoadedModel, subset: str, shuffles: int) -> bool:
+    """Whether scoring is the page's light default (a few seconds: the default cells and shuffles, Gram matrices
+    already on disk), run in the page; anything heavier waits its turn in the shared queue."""
+    return (cortex_compute.SUBSET_SIZES[subset] == cortex_compute.SUBSET_SIZES[cortex_compute.DEFAULT_SUBSET]
+            and shuffles == chance.SHUFFLES and cortex_pipeline.grams_on_disk(bundle, loaded))
+
+
+def _queued_scores(bundle: neural_data.NeuralBundle, loaded: registry.LoadedModel, weights: str, subset: str,
+                   shuffles: int, button: str | None = None, button_key: str | None = None) -> Scored | None:
+    """Grams and scores of one kind of weights through the shared queue (None while they wait or run)."""
+    model_key = loaded.spec.key
+    title = f"Scoring {weights_name(weights)} {loaded.spec.title} against the cells"
+    return queued_result(shared_store("mouse_cortex_scores", 16), _scores_key(bundle, model_key, weights, subset,
+                                                                             shuffles), title,
+                         lambda report: cortex_pipeline.score_subset(bundle, model_key, weights,
+                                                                     cortex_compute.SUBSET_SIZES[subset], shuffles,
+                                                                     progress=report),
+                         button=button, button_key=button_key)
+
+
 def score_with_progress(bundle: neural_data.NeuralBundle, loaded: registry.LoadedModel, runs: Sequence[str],
                         subset: str, shuffles: int, layers: list[str], layer: str) -> ScoredRun:
     """Score the cells with the chosen weights (`runs[0]`) inside a status box with one progress bar naming each
-    stage: features of every layer, their Gram matrices, the readouts. The other `runs` (the twin) join only when
-    someone scored them before; otherwise they stay pending, for `score_pending`."""
+    stage: features of every layer, their Gram matrices, the readouts — in the page for the light default, through
+    the shared queue otherwise (the page stops below the waiting panel until the scores are in). The other `runs`
+    (the twin) join only when someone scored them before; otherwise they stay pending, for `score_pending`."""
     model_key, title = loaded.spec.key, loaded.spec.title
+    if (stored_scores(bundle, model_key, runs[0], subset, shuffles) is None
+            and not is_light(bundle, loaded, subset, shuffles)
+            and _queued_scores(bundle, loaded, runs[0], subset, shuffles) is None):
+        stop_page()
     ready = [w for w in runs[1:] if stored_scores(bundle, model_key, w, subset, shuffles) is not None]
     with st.status(f"Running the pipeline on {title}…", expanded=True) as status:
         with progress_bar("Starting…", keep=True) as report:
@@ -355,10 +381,15 @@ def score_with_progress(bundle: neural_data.NeuralBundle, loaded: registry.Loade
     return ScoredRun(bundle, loaded, subset, list(layers), layer, results, grams, shuffles, pending)
 
 
-def score_pending(run: ScoredRun) -> ScoredRun:
-    """Score the run's pending weights (the twin) under a progress bar; the run with their results added."""
-    with progress_bar("Starting…") as report:
-        found = _score_runs(run.bundle, run.loaded.spec.key, run.pending, run.subset, run.shuffles, report)
+def score_pending(run: ScoredRun, button: str, button_key: str) -> ScoredRun | None:
+    """Score the run's pending weights (the twin) through the shared queue once the student presses `button`; the
+    run with their results added, or None until they are in."""
+    found = {}
+    for weights in run.pending:
+        scored = _queued_scores(run.bundle, run.loaded, weights, run.subset, run.shuffles, button, button_key)
+        if scored is None:
+            return None
+        found[weights] = scored
     return replace(run, results={**run.results, **{w: r for w, (_, r) in found.items()}},
                    grams={**run.grams, **{w: g for w, (g, _) in found.items()}}, pending=())
 

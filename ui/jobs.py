@@ -15,6 +15,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lessons.core import jobs
 from ui.result_store import ResultStore
+from ui.state import stop_page
 
 T = TypeVar("T")
 # How often a waiting panel refreshes. Each refresh costs the server a fragment run and the browser a repaint; at a
@@ -91,10 +92,10 @@ def queued_result(store: ResultStore, key: Hashable, title: str, compute: Callab
 
 def wait_for(store: ResultStore, key: Hashable, title: str, compute: Callable[[jobs.Report], T]) -> T:
     """Like `queued_result` started at once, for work the rest of the page cannot go without: the page stops
-    below the waiting panel until there is a result."""
+    below the waiting panel until there is a result (its link brought up to date first)."""
     value = queued_result(store, key, title, compute)
     if value is None:
-        st.stop()
+        stop_page()
     return value
 
 

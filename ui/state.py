@@ -14,7 +14,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import streamlit as st
 
@@ -138,6 +138,18 @@ def bound_key(key: str) -> str:
     return f"_{key}_bound"
 
 
+_RUNNING = "_running_page_state"  # session state: the PageState of the page running now
+
+
+def stop_page() -> NoReturn:
+    """Stop the page here, its link first brought up to date (the URL is otherwise written last thing on the
+    page, which a stopped run never reaches)."""
+    running = st.session_state.get(_RUNNING)
+    if running is not None:
+        running.write_url()
+    st.stop()
+
+
 class PageState:
     """The declared settings of one page, with the one way to seed, bind, reset and share them."""
 
@@ -172,6 +184,7 @@ class PageState:
         Keeping means writing each held value back before any widget is drawn: Streamlit forgets a widget's value
         after a run that does not draw it, so a setting whose widget is hidden for a while (the layer while a class
         is chosen instead) would come back at its default."""
+        st.session_state[_RUNNING] = self  # what `stop_page` brings the link up to date from
         for key in self.settings:
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]

@@ -326,6 +326,14 @@ def method_costs(settings: Settings, size: int) -> dict[str, float]:
             "occlusion": 1.0 + occlusion_patches(size, settings.window, settings.stride)}
 
 
+def is_light(settings: Settings, size: int) -> bool:
+    """Whether the four maps cost no more network passes than with the lesson's default settings at this input size
+    (a few seconds on a CPU): heavier settings wait their turn in a server's shared queue."""
+    window = default_window(size)
+    default = Settings(layer=settings.layer, window=window, stride=window)
+    return sum(method_costs(settings, size).values()) <= sum(method_costs(default, size).values())
+
+
 SANITY_TWINS = ("random_classifier", "random")
 
 

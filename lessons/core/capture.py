@@ -12,17 +12,17 @@ from lessons.core.registry import LoadedModel, _to_model_input
 from lessons.core.stages import run_stages
 
 DEFAULT_MEMORY_BUDGET = 512 * 1024**2
-CPU_WORKING_SET = 12 * 1024**2
+CPU_WORKING_SET = 20 * 1024**2
 
 
 def batch_size_for(loaded: LoadedModel, layers: Sequence[str] = (),
                    budget_bytes: int = DEFAULT_MEMORY_BUDGET, pixels: int | None = None) -> int:
     """Batch size for inference: kept activations plus working memory fit `budget_bytes` (1…256).
 
-    On a CPU the batch is also kept small enough for the largest intermediate maps to stay in cache and under
-    glibc's 32-MB mmap limit (a larger block gets fresh pages each time: page faults and system time): measured on
-    EfficientNet-Lite0 at 224 px (`python -m bench extract`), 2 images per batch ran 1.3× faster than 1 and ~3.5×
-    faster than 8 or 32. `pixels` (H·W of the actual inputs) scales the
+    On a CPU the batch is also kept small enough for the largest intermediate maps to stay in cache and under the
+    32-MB block size glibc is told to keep in its heap (`runtime.tune_allocator`): measured on EfficientNet-Lite0 at
+    224 px (`python -m bench extract`), 4 images per batch ran 1.1-1.5× faster than 2 and 1.2-1.6× faster than 8,
+    on the main thread and in a page's thread alike. `pixels` (H·W of the actual inputs) scales the
     estimate for inputs smaller or larger than the model's standard size: 128-px crops get a ~3× larger batch,
     which matters most where the work runs in a web server's worker thread (measured 2.5× faster there).
     """

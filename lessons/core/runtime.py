@@ -7,19 +7,19 @@ import ctypes.util
 import os
 import platform
 import random
-import sys
 from functools import lru_cache
-
-# OpenMP threads that sleep instead of spinning while they wait: a web server runs one OpenMP team per page thread,
-# so teams outnumber cores, and spinning teams starve each other (measured: an elementwise op 10-25× slower on the
-# main thread of a loaded 2-core machine, even against a worker thread). OpenMP reads this once, when torch is first
-# imported, so it only applies if this module gets there first; `make run` sets it for the server in any case.
-SERVER_WAIT_POLICY = "PASSIVE"
-_WAIT_POLICY = (os.environ.get("OMP_WAIT_POLICY", "default") if "torch" in sys.modules
-                else os.environ.setdefault("OMP_WAIT_POLICY", SERVER_WAIT_POLICY))
 
 import numpy as np
 import torch
+
+# What the server runs with (`app.py` and `make run` set it before torch loads): OpenMP threads that sleep instead of
+# spinning while they wait. A web server runs one OpenMP team per page thread, and a laptop server shares its cores
+# with the students' browsers; spinning teams then starve each other (measured on 2 cores: a second process doing the
+# same work cut a spinning main thread from ~70 to 6-20 images/s, while sleeping threads kept ~35 each). Scripts,
+# notebooks and benchmarks keep OpenMP's default (a few milliseconds of spinning), which on a quiet machine runs one
+# process's inference about twice as fast (`python -m bench extract` prints both).
+SERVER_WAIT_POLICY = "PASSIVE"
+_WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY", "default")  # OpenMP reads it once, when torch is first loaded
 
 RANDOM_SEED = 0
 

@@ -17,6 +17,7 @@ from lessons.cortex.data import AREAS, LAYERS, NeuralBundle
 
 #: How many cells the regression scores: a proportional sample of 250 or 1,000, or every cell.
 SUBSET_SIZES: dict[str, int | None] = {"250": 250, "1000": 1000, "all": None}
+DEFAULT_SUBSET = "250"  # the page's default: a few seconds of regression
 RELIABILITY_STEP = 0.05  # the reliability slider's step; its lowest value is a multiple of it
 RSA_MIN_RELIABILITY = 0.5  # RSA uses the cells at least this reliable …
 RSA_MIN_CELLS = 12  # … when there are at least this many of them (else every scored cell)

@@ -179,6 +179,13 @@ def _load_grams(path: Path, model_key: str, weights: str, layers: Sequence[str])
         return None
 
 
+def grams_on_disk(bundle: NeuralBundle, loaded: registry.LoadedModel, seed: int = SEED) -> bool:
+    """Whether the Gram matrices of this bundle and network ship with the app or are in the disk cache (no network
+    pass needed: scoring is then only the regression)."""
+    args = (bundle, loaded.spec.key, loaded.weights, seed, brain_layers(loaded))
+    return shipped_grams_file(*args).is_file() or _grams_cache_file(*args).is_file()
+
+
 def layer_grams(bundle: NeuralBundle, model_key: str, weights: registry.Weights = "pretrained", seed: int = SEED,
                 progress: Progress | None = None, device: str | None = None) -> LayerGrams:
     """Gram matrices of every brain layer for a bundle's conditions, from the disk cache or computed (and cached)."""

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from lessons.attribution import compute as attribution
 from lessons.core import data, preprocess, registry
-from tests.pages.apptest import image_captions, no_exception, open_lesson
+from tests.pages.apptest import finish_jobs, image_captions, no_exception, open_lesson
 
 PAGE = "pages/attribution.py"
 
@@ -45,6 +45,7 @@ def test_default_view_small_settings_and_sanity_checks(page):
     assert "8 steps from a blur baseline" in " ".join(c.value for c in page.caption)
     page.toggle(key="attr_sanity").set_value(True).run()
     no_exception(page)
+    finish_jobs(page)  # the sanity checks wait their turn in the shared queue
     assert [s.value for s in page.subheader] == ["Classifier layer re-drawn at random", "Random-weights twin"]
     assert len(page.metric) == 8
     shown = [m.value for m in page.metric]
@@ -130,7 +131,7 @@ def test_the_sanity_checks_go_into_the_link_and_come_back_with_every_download():
     assert not first.subheader and first.query_params.get("attr_sanity") in (None, "False")
     first.toggle(key="attr_sanity").set_value(True).run()
     assert first.query_params["attr_sanity"] == "True"  # the student's link now carries the checks
-    at = open_lesson(PAGE, query=dict(first.query_params))
+    at = finish_jobs(open_lesson(PAGE, query=dict(first.query_params)))
     assert at.toggle(key="attr_sanity").value is True
     assert [s.value for s in at.subheader] == ["Classifier layer re-drawn at random", "Random-weights twin"]
     offered = offered_downloads(at)

@@ -17,10 +17,14 @@ HEAVY_WORK = [
     ("pages/topographic_maps.py", {"topo_seed": "97"}, "topo_compare", "Comparing the layouts"),
     ("pages/data_shift.py", {"shift_augment": "True", "shift_augment_degrees": "150"}, None,
      "rotations up to ±150°"),  # "Training a digit CNN on …", or "Loading …" when a cache holds it
+    ("pages/mouse_cortex.py", {"mc_subset": "1000"}, None, "Scoring trained EfficientNet-Lite0"),
+    ("pages/mouse_cortex.py", {}, "mc_score_twin", "Scoring random EfficientNet-Lite0"),
+    ("pages/attribution.py", {"attr_ig_steps": "128"}, None, "Computing the four attribution maps"),
+    ("pages/attribution.py", {"attr_sanity": "True"}, None, "Sanity checks"),
 ]
 
 
-@pytest.mark.parametrize(("page", "query", "button", "title"), HEAVY_WORK, ids=[w[0] for w in HEAVY_WORK])
+@pytest.mark.parametrize(("page", "query", "button", "title"), HEAVY_WORK, ids=[f"{w[0]}-{w[3]}" for w in HEAVY_WORK])
 def test_heavy_work_waits_its_turn_and_cancel_frees_the_place(held_pool, tmp_path, monkeypatch, page, query, button,
                                                               title):
     from lessons.core import records

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.apptest import keyed_elements, open_lesson
+from tests.pages.apptest import finish_jobs, keyed_elements, open_lesson
 from ui.settings.mouse_cortex import STATE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,6 +87,7 @@ def test_the_twin_is_scored_on_request_then_joins_every_later_run(monkeypatch):
     assert not {"mc_training_dl_png", "mc_training_dl_csv"} & {b.key for b in at.get("download_button")}
     twin_buttons[0].click().run()
     _ok(at)
+    finish_jobs(at)  # the twin waits its turn in the shared queue
     assert "trained vs random weights" in _chart_titles(at)
     assert {"mc_training_dl_png", "mc_training_dl_csv"} <= {b.key for b in at.get("download_button")}
     at.selectbox(key="mc_layer").set_value("stem").run()  # a later run finds the twin's scores in the store
@@ -148,6 +149,7 @@ def test_controls_change_the_view_without_errors(page):
     assert "mc_area_filter" not in page.query_params  # every area: the default, left out of the link
     page.radio(key="mc_subset").set_value("1000").run()
     _ok(page)
+    finish_jobs(page)  # more cells than the default: scored through the shared queue
     assert any("1,000 scored cells" in m.value for m in page.markdown)
     page.radio(key="mc_subset").set_value("250").run()
     page.radio(key="mc_weights").set_value("pretrained").run()
@@ -182,6 +184,8 @@ def test_a_shared_link_restores_every_setting_and_is_written_back():
               "mc_subset": "1000", "mc_shuffles": "50", "mc_layer": "blocks.3", "mc_view_cell": view_cell,
               "mc_area": "VISl"}
     at = open_lesson(PAGE, 300, query=shared)
+    assert {key: _param(at, key) for key in shared} == shared  # kept while the scores wait in the shared queue
+    finish_jobs(at)
     expected = {**shared, "mc_min_rel": 0.5, "mc_depth_min": 200, "mc_depth_max": 500}
     assert {key: at.session_state[key] for key in shared} == expected
     assert {key: _param(at, key) for key in shared} == shared

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lessons.core import chance, registry
-from lessons.cortex.compute import RELIABILITY_STEP, SUBSET_SIZES
+from lessons.cortex.compute import DEFAULT_SUBSET, RELIABILITY_STEP, SUBSET_SIZES
 from ui.models import model_settings
 from ui.state import PageState, choice, integer, number, text
 
@@ -26,7 +26,7 @@ STATE = PageState(
     number("mc_min_rel", float("-inf"), None, 1.0, step=RELIABILITY_STEP),
     choice("mc_cell"),  # one of the filtered cells' ids, as text
     *model_settings("mc_model", NETWORKS, registry.DEFAULT_MODEL, weights_key="mc_weights"),
-    choice("mc_subset", "250", list(SUBSET_SIZES)),
+    choice("mc_subset", DEFAULT_SUBSET, list(SUBSET_SIZES)),
     choice("mc_shuffles", SHUFFLE_CHOICES[0], SHUFFLE_CHOICES),
     choice("mc_layer"),  # the network's brain layers
     choice("mc_view_cell"),  # the scored cells' ids, as text

@@ -351,3 +351,13 @@ def test_an_occlusion_stride_longer_than_the_window_is_capped_and_said_so(digits
     assert attribution.occlusion_note(4, 9) == "4-px window, stride 4 (stride 9 capped at the window: a longer one " \
                                                "would skip pixels)"
     assert attribution.occlusion_note(4, 2) == "4-px window, stride 2"
+
+
+@pytest.mark.parametrize("size", [28, 224])
+def test_the_default_settings_are_light_and_dearer_ones_are_not(size):
+    window = attribution.default_window(size)
+    default = attribution.Settings(layer="any", window=window, stride=window)
+    assert attribution.is_light(default, size)
+    assert attribution.is_light(dataclasses.replace(default, noise_samples=2, ig_steps=8), size)
+    assert not attribution.is_light(dataclasses.replace(default, ig_steps=128), size)
+    assert not attribution.is_light(dataclasses.replace(default, stride=1), size)

@@ -33,7 +33,7 @@ def test_capture_in_fresh_threads_matches_the_main_thread(lite):
 
 
 def test_cpu_batch_size_for_full_size_images_is_the_measured_best(lite):
-    assert capture.batch_size_for(lite, ["pool"]) == 2
+    assert capture.batch_size_for(lite, ["pool"]) == 4
 
 
 def test_smaller_inputs_get_larger_cpu_batches(lite):

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,8 +24,16 @@ def _policy_in_fresh_process(env_policy: str | None, import_torch_first: bool = 
     return done.stdout.split()
 
 
-def test_runtime_loaded_first_makes_openmp_threads_sleep_while_waiting():
-    assert _policy_in_fresh_process(None) == ["PASSIVE", "PASSIVE"]
+def test_scripts_and_notebooks_keep_openmps_default():
+    assert _policy_in_fresh_process(None) == ["default", "unset"]
+
+
+def test_the_server_sets_the_server_wait_policy_before_torch_loads():
+    app = (Path(__file__).parents[3] / "app.py").read_text()
+    assert f'os.environ.setdefault("OMP_WAIT_POLICY", "{runtime.SERVER_WAIT_POLICY}")' in app
+    assert app.index("OMP_WAIT_POLICY") < app.index("import streamlit")
+    makefile = (Path(__file__).parents[3] / "Makefile").read_text()
+    assert f"OMP_WAIT_POLICY ?= {runtime.SERVER_WAIT_POLICY}" in makefile
 
 
 def test_a_wait_policy_set_by_the_launcher_is_kept():

@@ -225,3 +225,15 @@ def test_an_empty_cache_scores_stage_by_stage(tmp_path, monkeypatch):
     fractions = [f for f, _ in seen]
     assert all(b >= a for a, b in itertools.pairwise(fractions)) and fractions[0] == 0.0 and fractions[-1] == 1.0
     assert any(m.startswith("Features of every layer: images 25–31 of 31") for _, m in seen)  # batches of 24
+
+
+def test_grams_on_disk_knows_shipped_cached_and_missing_grams(bundle, tmp_path, monkeypatch):
+    from tests.lessons.cortex.test_data import make_bundle
+
+    monkeypatch.setenv("ZERO_TO_BRAINS_CACHE", str(tmp_path))
+    assert cp.grams_on_disk(bundle, registry.load_model(registry.DEFAULT_MODEL, "pretrained"))  # shipped
+    small = make_bundle(n_images=30, n_cells=8)
+    digits = registry.load_model("digit_cnn", "random")
+    assert not cp.grams_on_disk(small, digits)
+    cp.layer_grams(small, "digit_cnn", "random")
+    assert cp.grams_on_disk(small, digits)  # now in the disk cache
