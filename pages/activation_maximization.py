@@ -96,7 +96,7 @@ def section_optimise(choice: Choice) -> R.Result | None:
         st.info("Choose a unit and the priors, then press **Run** (about a second per 64 steps at 128 px on a "
                 "laptop).")
         return None
-    result = view.queued_run(model, request, "Optimising")
+    result = view.queued_run(model, request, "Optimising", page_button=("Run", bool(st.session_state.get("am_run"))))
     if result is None:
         return None
     left, right = st.columns([1, 2])
@@ -151,12 +151,21 @@ def section_real_images(choice: Choice, result: R.Result) -> None:
     st.markdown(am.real_image_summary(float(result.scores[0]), top[0][2], top[0][0]))
 
 
+COMPARE_LABEL = "Run the comparisons"
+
+
+def compare_button() -> tuple[str, bool]:
+    """The comparisons' button: its label, and whether it was pressed on this run (it also restarts a cancelled
+    comparison)."""
+    return COMPARE_LABEL, bool(st.session_state.get("am_compare"))
+
+
 def comparisons_asked(choice: Choice) -> bool:
     """The button that starts the extra runs; whether they were asked for these very settings."""
     st.subheader("(a) · (c) · (d) More runs")
     st.caption("(a) several random starts, and one batch with a diversity term; (c) the same unit in the network's "
                "twin; (d) each prior on its own. These are extra optimisations, so they wait for the button.")
-    asked = run_button("Run the comparisons", "am_compare", "am_compared",
+    asked = run_button(COMPARE_LABEL, "am_compare", "am_compared",
                        (choice.model, choice.request, choice.diversity))
     runs = view.comparison_runs(choice.model, choice.request, choice.diversity, choice.weights,
                                 choice.loaded.spec.family)
@@ -167,7 +176,8 @@ def comparison_seeds(choice: Choice) -> None:
     """Comparison (a): other random starts, and a batch pushed apart by the diversity term."""
     model, request, loaded = choice.model, choice.request, choice.loaded
     st.subheader("(a) Several random starts")
-    seed_runs = [view.queued_run(model, r, f"Seed {r.settings.seed}", live=False) for r in plan.seed_requests(request)]
+    seed_runs = [view.queued_run(model, r, f"Seed {r.settings.seed}", live=False, page_button=compare_button())
+                 for r in plan.seed_requests(request)]
     if any(run is None for run in seed_runs):
         return
     seed_images = np.concatenate([r.images[:1] for r in seed_runs])
@@ -182,7 +192,8 @@ def comparison_seeds(choice: Choice) -> None:
         st.markdown(f"Similarity of the images' features at `{layer}` (1 = the same): **{similar:.2f}**. "
                     "Set a diversity weight above 0 to see a batch pushed towards different facets.")
         return
-    batch = view.queued_run(model, batch_request, "Batch of four with diversity", live=False)
+    batch = view.queued_run(model, batch_request, "Batch of four with diversity", live=False,
+                            page_button=compare_button())
     if batch is None:
         return
     diverse_scores = view.own_activation(model, batch_request, batch.images)
@@ -200,7 +211,8 @@ def comparison_twin(choice: Choice, result: R.Result) -> None:
     """Comparison (c): the same unit in the network with the other weights."""
     twin_model, twin_name = view.twin_of(choice.model)
     st.subheader(f"(c) The same unit in {twin_name}")
-    twin = view.queued_run(twin_model, plan.twin_request(choice.request), "Twin", live=False)
+    twin = view.queued_run(twin_model, plan.twin_request(choice.request), "Twin", live=False,
+                           page_button=compare_button())
     if twin is None:
         return
     columns = st.columns(2)
@@ -220,7 +232,7 @@ def comparison_twin(choice: Choice, result: R.Result) -> None:
 def comparison_priors(choice: Choice) -> None:
     """Comparison (d): each prior on its own, and none."""
     st.subheader("(d) Each prior on its own")
-    runs = {name: view.queued_run(choice.model, r, name, live=False)
+    runs = {name: view.queued_run(choice.model, r, name, live=False, page_button=compare_button())
             for name, r in plan.prior_requests(choice.request, choice.weights).items()}
     if any(run is None for run in runs.values()):
         return
@@ -235,7 +247,7 @@ def comparison_digits(choice: Choice) -> None:
     """Comparison (e): a digit class in pixel space and through the generator prior, read by a second CNN."""
     st.subheader("(e) Pixels vs a generator prior")
     digit = choice.request.unit.index
-    runs = {title: view.queued_run(choice.model, r, title, live=False)
+    runs = {title: view.queued_run(choice.model, r, title, live=False, page_button=compare_button())
             for title, r in plan.digit_requests(choice.request).items()}
     if any(run is None for run in runs.values()):
         return

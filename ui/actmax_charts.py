@@ -82,9 +82,11 @@ def start_level(model: Model, request: am.Request) -> float:
     return am.start_score(registry.load_model(*model), request)
 
 
-def queued_run(model: Model, request: am.Request, label: str, live: bool = True) -> R.Result | None:
+def queued_run(model: Model, request: am.Request, label: str, live: bool = True,
+               page_button: tuple[str, bool] | None = None) -> R.Result | None:
     """A stored result, or None while the optimisation runs through the shared queue (its panel shows the place in
-    the queue, progress and, when `live`, the image so far)."""
+    the queue, progress and, when `live`, the image so far). `page_button`: the page's button that starts the run
+    (its label, and whether it was pressed on this run), which also starts it again after a cancel."""
     if request.method == "generator" and not is_stored(model, request):
         load_with_progress("digit_vae", "pretrained")  # trained once on the shipped digits, then cached
 
@@ -95,7 +97,8 @@ def queued_run(model: Model, request: am.Request, label: str, live: bool = True)
     def draw(preview: tuple[int, np.ndarray]) -> None:
         st.image(pictures(preview[1]), width=160, caption=f"step {preview[0]}", clamp=True)
 
-    return queued_result(results, (model, request), label, optimise, on_preview=draw if live else None)
+    return queued_result(results, (model, request), label, optimise, on_preview=draw if live else None,
+                         page_button=page_button)
 
 
 def strip(images: list[np.ndarray], side: int = 128) -> np.ndarray:

@@ -49,11 +49,15 @@ def _widget_key(prefix: str, job_key: Hashable) -> str:
 
 
 def queued_result(store: ResultStore, key: Hashable, title: str, compute: Callable[[jobs.Report], T], *,
-                  button: str | None = None, button_key: str | None = None, on_preview: Callable[[Any], None] | None = None) -> T | None:
+                  button: str | None = None, button_key: str | None = None,
+                  on_preview: Callable[[Any], None] | None = None, page_button: tuple[str, bool] | None = None,
+                  ) -> T | None:
     """The stored result for `key`, or None while `compute` runs through the shared pool.
 
-    With `button`, the work starts when the student presses a button of that label (and `button_key`); without, it starts at once —
-    unless this student cancelled it before, when a "Start again" button waits. While it waits or runs, a panel
+    With `button`, the work starts when the student presses a button of that label (and `button_key`); without, it
+    starts at once — unless this student cancelled it before, when a "Start again" button waits. A page that starts
+    the work with a button of its own passes `page_button` (its label, and whether it was pressed on this run): after
+    a cancel, pressing it starts the work again, and no second button is drawn. While it waits or runs, a panel
     shows the place in the queue, progress, the latest preview (drawn by `on_preview`) and Cancel, and refreshes
     itself; the rest of the page stays usable, and the page reruns when the result is ready. `compute` runs in a
     worker thread: no Streamlit calls inside it; it reports to the `Report` it is given (a `Progress`).
@@ -65,8 +69,13 @@ def queued_result(store: ResultStore, key: Hashable, title: str, compute: Callab
     if found is not None:
         waiting.pop(job_key, None)
         return found
+    if page_button is not None and page_button[1]:
+        cancelled.discard(job_key)
     job = waiting.get(job_key)
     if job is None:
+        if job_key in cancelled and page_button is not None:
+            st.info(f"You cancelled: {title[:1].lower()}{title[1:]}. Press **{page_button[0]}** to start it again.")
+            return None
         label = "Start again" if job_key in cancelled else button
         start_key = button_key if label == button and button_key else _widget_key("start", job_key)
         if label is not None and not st.button(label, type="primary", key=start_key):
@@ -107,16 +116,18 @@ def _waiting_panel(job_key: Hashable, on_preview: Callable[[Any], None] | None) 
     if job is None or job.done():
         st.rerun()
     job.touch()
-    if st.button("Cancel", key=_widget_key("cancel", job_key)):
-        job.cancel()
-        waiting.pop(job_key, None)
-        st.session_state.setdefault(_CANCELLED, set()).add(job_key)
-        st.rerun()
-    ahead = job.position()
-    text = queue_text(job, ahead) if job.status == jobs.QUEUED else f"{job.title}: {job.message}"
-    st.progress(job.fraction, text=text)
-    if job.waiters > 1:
-        st.caption(f"{job.waiters - 1} other {'person has' if job.waiters == 2 else 'people have'} asked for exactly "
-                   "this: it runs once and everyone gets the result.")
-    if on_preview is not None and job.preview is not None:
-        on_preview(job.preview)
+    with st.container(border=True):
+        status = st.empty()  # drawn above the Cancel button, filled once a click on it has been handled
+        if st.button("Cancel", key=_widget_key("cancel", job_key)):
+            job.cancel()
+            waiting.pop(job_key, None)
+            st.session_state.setdefault(_CANCELLED, set()).add(job_key)
+            st.rerun()
+        ahead = job.position()
+        text = queue_text(job, ahead) if job.status == jobs.QUEUED else f"{job.title}: {job.message}"
+        status.progress(job.fraction, text=text)
+        if job.waiters > 1:
+            st.caption(f"{job.waiters - 1} other {'person has' if job.waiters == 2 else 'people have'} asked for "
+                       "exactly this: it runs once and everyone gets the result.")
+        if on_preview is not None and job.preview is not None:
+            on_preview(job.preview)

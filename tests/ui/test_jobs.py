@@ -46,3 +46,41 @@ def test_a_waiting_student_sees_the_queue_cancels_and_starts_again(held_pool):
         at.run()
     assert "Sheep counted: 7" in all_texts(at)
     assert not [b for b in at.button if b.label in ("Cancel", "Start again")]
+
+
+def page_with_its_own_button() -> None:
+    """A page that starts the counting with a Count button of its own."""
+    import streamlit as st
+
+    from ui.jobs import queued_result
+    from ui.result_store import shared_store
+
+    pressed = st.button("Count", key="count")
+    if pressed:
+        st.session_state["asked"] = True
+    if st.session_state.get("asked"):
+        store = shared_store("counting_goats_for_tests", 4)
+        value = queued_result(store, "herd", "Counting goats", lambda report: 5, page_button=("Count", pressed))
+        st.markdown(f"Goats counted: {value}")
+
+
+def test_after_a_cancel_the_page_s_own_button_starts_the_work_again(held_pool):
+    pool, release = held_pool
+    at = AppTest.from_function(page_with_its_own_button, default_timeout=30)
+    at.run()
+    at.button(key="count").click().run()
+    assert [job.title for job in pool.snapshot()[1]] == ["Counting goats"]
+    next(b for b in at.button if b.label == "Cancel").click().run()
+    assert not at.exception and pool.snapshot()[1] == []
+    assert "Press **Count** to start it again" in all_texts(at)
+    assert [b.label for b in at.button] == ["Count"]  # no second button doing the same thing
+    at.run()  # another rerun of the page does not start it again by itself
+    assert pool.snapshot()[1] == []
+    release.set()
+    at.button(key="count").click().run()
+    for _ in range(40):
+        if "Goats counted: 5" in all_texts(at):
+            break
+        threading.Event().wait(0.05)
+        at.run()
+    assert "Goats counted: 5" in all_texts(at)
