@@ -21,7 +21,14 @@ from dataclasses import dataclass
 
 from bench import report
 from bench.interactions import CLASSROOM
-from bench.serve import AppServer, chromium_path, exception_texts_async, open_page_async
+from bench.serve import (
+    AppServer,
+    chromium_path,
+    cpu_seconds,
+    exception_texts_async,
+    open_page_async,
+    processes_named,
+)
 
 ROUNDS = (8, 16)
 REPEATS = 2
@@ -46,6 +53,21 @@ class Visit:
 
 
 @dataclass(frozen=True)
+class CpuUse:
+    """Where the machine's CPU went during a round: the server, and the students' browsers on the same machine."""
+
+    wall_s: float
+    server_s: float
+    browsers_s: float
+
+    @property
+    def browser_share(self) -> float:
+        """The browsers' part of the CPU the round used (0 to 1)."""
+        used = self.server_s + self.browsers_s
+        return self.browsers_s / used if used > 0 else math.nan
+
+
+@dataclass(frozen=True)
 class RoundSummary:
     """What a round of students saw, and the server's memory during and after it."""
 
@@ -56,6 +78,7 @@ class RoundSummary:
     median_slowdown: float
     peak_rss_gb: float
     after_rss_gb: float
+    cpu: CpuUse | None = None  # where the CPU went (measured rounds)
 
 
 def assign_lessons(students: int, lessons: Sequence[str]) -> list[str]:
@@ -95,7 +118,7 @@ def lesson_medians(visits: Sequence[Visit], lone: dict[tuple[str, int], float], 
 
 
 def summarise(students: int, visits: Sequence[Visit], lone: dict[tuple[str, int], float], peak_rss_gb: float,
-              after_rss_gb: float) -> RoundSummary:
+              after_rss_gb: float, cpu: CpuUse | None = None) -> RoundSummary:
     """Errors, median and p95 seconds, median slowdown against the anchor, and the memory, of one round."""
     seconds = [v.seconds for v in visits if v.seconds is not None]
     ratios = slowdowns(visits, lone)
@@ -107,6 +130,7 @@ def summarise(students: int, visits: Sequence[Visit], lone: dict[tuple[str, int]
         median_slowdown=statistics.median(ratios) if ratios else math.nan,
         peak_rss_gb=peak_rss_gb,
         after_rss_gb=after_rss_gb,
+        cpu=cpu,
     )
 
 
@@ -174,17 +198,24 @@ async def _sample_peak(server: AppServer, peak: list[int], stop: asyncio.Event) 
             pass
 
 
+def _browsers_cpu_s() -> float:
+    return cpu_seconds(processes_named("chrom"))
+
+
 async def _round(browser, server: AppServer, lessons: Sequence[str], variants: Iterator[int]) -> tuple[
-        list[Visit], float, float]:
-    """Everyone in `lessons` (one student each) at once; their visits, the peak RSS during it and RSS after, GB."""
+        list[Visit], float, float, CpuUse]:
+    """Everyone in `lessons` (one student each) at once; their visits, the peak RSS during it and RSS after (GB),
+    and the CPU the server and the browsers used meanwhile."""
     peak, stop = [server.rss_bytes()], asyncio.Event()
+    start, server_cpu, browsers_cpu = time.monotonic(), server.cpu_seconds(), _browsers_cpu_s()
     sampler = asyncio.create_task(_sample_peak(server, peak, stop))
     results = await asyncio.gather(*(_student(browser, server, lesson, n, variants)
                                      for n, lesson in enumerate(lessons)))
     stop.set()
     await sampler
+    cpu = CpuUse(time.monotonic() - start, server.cpu_seconds() - server_cpu, _browsers_cpu_s() - browsers_cpu)
     await asyncio.sleep(LEAVE_S)
-    return [visit for visits in results for visit in visits], peak[0] / GB, server.rss_bytes() / GB
+    return [visit for visits in results for visit in visits], peak[0] / GB, server.rss_bytes() / GB, cpu
 
 
 async def _classroom(server: AppServer, rounds: Sequence[int], lessons: Sequence[str]) -> tuple[
@@ -199,20 +230,22 @@ async def _classroom(server: AppServer, rounds: Sequence[int], lessons: Sequence
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), headless=True,
                                                    args=CHROMIUM_ARGS)
-        lone_visits, peaks, afters = [], [], []
+        lone_visits, peaks, afters, cpus = [], [], [], []
         print("one lone student per lesson", flush=True)
         for lesson in lessons:  # one at a time: each lesson's anchor has the server to itself
-            visits, peak, after = await _round(browser, server, [lesson], variants)
+            visits, peak, after, cpu = await _round(browser, server, [lesson], variants)
             lone_visits += visits
             peaks.append(peak)
             afters.append(after)
+            cpus.append(cpu)
         lone = lone_times(lone_visits)
-        summaries = [summarise(1, lone_visits, lone, max(peaks), afters[-1])]
+        lone_cpu = CpuUse(*(sum(getattr(c, name) for c in cpus) for name in ("wall_s", "server_s", "browsers_s")))
+        summaries = [summarise(1, lone_visits, lone, max(peaks), afters[-1], lone_cpu)]
         all_visits = [lone_visits]
         for students in rounds:
             print(f"{students} students at once", flush=True)
-            visits, peak, after = await _round(browser, server, assign_lessons(students, lessons), variants)
-            summaries.append(summarise(students, visits, lone, peak, after))
+            visits, peak, after, cpu = await _round(browser, server, assign_lessons(students, lessons), variants)
+            summaries.append(summarise(students, visits, lone, peak, after, cpu))
             all_visits.append(visits)
         await browser.close()
     return all_visits, summaries, lone
@@ -242,6 +275,11 @@ def main(argv: list[str]) -> bool:
                         "rss after GB"],
                        [[s.students, s.errors, s.median_s, s.p95_s, s.median_slowdown, s.peak_rss_gb,
                          s.after_rss_gb] for s in summaries])
+    print()
+    report.print_table(["students", "wall s", "server CPU s", "browsers CPU s", "browsers' share of the CPU"],
+                       [[s.students, s.cpu.wall_s, s.cpu.server_s, s.cpu.browsers_s, s.cpu.browser_share]
+                        for s in summaries if s.cpu is not None])
+    print("(The students' browsers run on this machine too; in a classroom each runs on its own laptop.)")
     for visit in itertools.chain(*visits):
         if visit.error:
             print(f"  error: {visit.lesson} (student {visit.student}, visit {visit.repeat + 1}): {visit.error}")

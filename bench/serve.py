@@ -85,6 +85,30 @@ def _proc_status_kb(pid: int, field: str) -> int:
     return 0
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user + system, including reaped children's) the processes have used so far; gone ones count 0."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def processes_named(name: str) -> list[int]:
+    """Ids of the live processes whose command name starts with `name` (e.g. every Chromium process)."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().startswith(name):
+                found.append(int(comm.parent.name))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
 def _descendants(pid: int) -> list[int]:
     """Return the ids of all live descendants of a process, from the parent ids in /proc/*/stat."""
     parents: dict[int, list[int]] = {}
@@ -153,6 +177,10 @@ class AppServer:
     def _pids(self) -> list[int]:
         """The server and its child processes."""
         return [self.pid, *_descendants(self.pid)]
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the server and its children have used so far."""
+        return cpu_seconds(self._pids())
 
     def rss_bytes(self) -> int:
         """Current resident memory (VmRSS) of the server and its children, in bytes."""

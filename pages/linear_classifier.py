@@ -190,7 +190,7 @@ def live_view(data: ld.PointSet, config: lc.TrainConfig) -> None:
     whole page run instead."""
     widgets.run_whole_page_if_asked()
     trainer: lc.Trainer = st.session_state["lc_trainer"]
-    widgets.advance(trainer)
+    widgets.advance(trainer, FRAME_SECONDS)
     paused = not st.session_state["lc_playing"]
     extent = lc.view_extent(data.points)
     frame = lc.make_frame(trainer, extent)

@@ -8,6 +8,7 @@ underscore-prefixed arrays are left out of the cache key).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,9 @@ def set_edits(text: str) -> None:
     """Replace the hand edits and start the table editor afresh from them."""
     st.session_state[HAND_EDITS] = text
     _bump("lc_editor_gen")
+
+
+_LAST_FRAME = "_lc_last_frame_at"  # session state: when the last frame of a playing run was drawn
 
 
 def change(playing: bool | None = None, step: bool = False, restart: bool = False, **values: str) -> None:
@@ -188,7 +192,8 @@ def training_controls() -> lc.TrainConfig:
                       help="Shrink the learning rate as training goes on.")
     cols[3].selectbox("Max steps", settings.MAX_STEP_CHOICES, key="lc_max_steps")
     cols[4].slider("Steps per frame", 1, 50, key="lc_spf",
-                   help="Optimisation steps between two pictures while playing.")
+                   help="Optimisation steps between two pictures while playing (a busy server that draws fewer "
+                        "pictures takes the steps of the ones it skipped, so a run keeps its pace).")
     value = STATE.value
     return lc.train_config(value("lc_opt"), float(value("lc_lr")), value("lc_anneal"), int(value("lc_max_steps")),
                            value("lc_init"), value("lc_seed"), value("lc_theta"), value("lc_offset"), value("lc_sharp"))
@@ -240,11 +245,16 @@ def training_bar(trainer: lc.Trainer) -> None:
     row.metric(f"Step (of {trainer.config.max_steps})", f"{trainer.step}", width="content")
 
 
-def advance(trainer: lc.Trainer) -> None:
-    """While playing, train one frame's worth of steps; a run that reaches its max step count stops playing."""
+def advance(trainer: lc.Trainer, frame_s: float) -> None:
+    """While playing, train the steps due since the last frame (one frame's worth, more when the server was slow to
+    draw it); a run that reaches its max step count stops playing."""
     if not st.session_state.get("lc_playing"):
+        st.session_state.pop(_LAST_FRAME, None)
         return
-    trainer.run(int(STATE.value("lc_spf")))
+    now = time.monotonic()
+    last = st.session_state.get(_LAST_FRAME)
+    st.session_state[_LAST_FRAME] = now
+    trainer.run(int(STATE.value("lc_spf")) * lc.frames_due(None if last is None else now - last, frame_s))
     if trainer.done:
         st.session_state["lc_playing"] = False
         st.rerun()  # a full run turns the timer off

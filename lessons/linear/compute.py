@@ -291,6 +291,18 @@ class Trainer:
         return taken
 
 
+MOST_FRAMES_AT_ONCE = 8  # a slow moment may catch up this many frames' worth of steps, no more
+
+
+def frames_due(elapsed_s: float | None, frame_s: float, most: int = MOST_FRAMES_AT_ONCE) -> int:
+    """Frames of training due after `elapsed_s` seconds since the last frame drawn (1 for the first): on a busy server
+    a frame takes longer than `frame_s` to draw, and training catches up so the run keeps its pace with fewer
+    pictures."""
+    if elapsed_s is None or elapsed_s <= frame_s:
+        return 1
+    return int(min(most, max(1, round(elapsed_s / frame_s))))
+
+
 def run_key(config: TrainConfig) -> TrainConfig:
     """The part of a config that decides the trajectory: max_steps only matters when a schedule spans it."""
     return config if config.schedule != "none" else dataclasses.replace(config, max_steps=0)

@@ -91,3 +91,22 @@ def test_lesson_medians_keep_to_one_lesson():
     assert lesson_medians(visits, lone, "a") == (30.0, 3.0)
     assert lesson_medians(visits, lone, "b") == (100.0, 100.0)
     assert all(math.isnan(value) for value in lesson_medians(visits, lone, "c"))
+
+
+def test_the_browsers_share_of_the_cpu():
+    from bench.classroom import CpuUse
+
+    assert CpuUse(10.0, 6.0, 2.0).browser_share == pytest.approx(0.25)
+    assert math.isnan(CpuUse(10.0, 0.0, 0.0).browser_share)
+
+
+def test_cpu_seconds_of_this_process_grow_and_gone_processes_count_nothing():
+    import os
+
+    from bench.serve import cpu_seconds, processes_named
+
+    before = cpu_seconds([os.getpid()])
+    sum(i * i for i in range(2_000_000))
+    assert cpu_seconds([os.getpid()]) > before
+    assert cpu_seconds([2**22 + 1]) == 0.0  # no such process
+    assert os.getpid() in processes_named(open(f"/proc/{os.getpid()}/comm").read().strip())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,6 +150,10 @@ def test_training_buttons_step_play_pause_and_reset():
     assert at.session_state["lc_playing"] is True
     assert _step(at) == f"{1 + lc.STEPS_PER_FRAME} / 500"
     assert not at.button(key="lc_pause").proto.disabled and "lc_play" not in _button_keys(at)  # Pause takes its place
+    at.session_state["_lc_last_frame_at"] = time.monotonic() - 2.0  # a busy server drew no picture for 2 s
+    at.run()
+    _ok(at)  # the frames it skipped are trained now (at most MOST_FRAMES_AT_ONCE of them)
+    assert _step(at) == f"{1 + (1 + lc.MOST_FRAMES_AT_ONCE) * lc.STEPS_PER_FRAME} / 500"
     at.button(key="lc_pause").click().run()
     _ok(at)
     assert at.session_state["lc_playing"] is False

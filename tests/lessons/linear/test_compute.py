@@ -410,3 +410,12 @@ def test_the_network_draws_a_straight_boundary_on_separable_points():
 
 def test_the_network_bends_its_boundary_on_xor(xor_view):
     assert xor_view.boundary_bend > 5 * xor_view.cell
+
+
+def test_frames_due_keep_a_playing_run_at_its_pace_on_a_busy_server():
+    assert lc.frames_due(None, 0.25) == 1  # the first frame
+    assert lc.frames_due(0.1, 0.25) == 1  # drawn on time
+    assert lc.frames_due(0.25, 0.25) == 1
+    assert lc.frames_due(0.8, 0.25) == 3  # three frames' worth of time passed: three frames' worth of steps
+    assert lc.frames_due(60.0, 0.25) == lc.MOST_FRAMES_AT_ONCE  # a stalled moment does not jump to the end
+    assert lc.frames_due(60.0, 0.25, most=2) == 2
