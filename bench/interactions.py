@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 MAIN = '[data-testid="stMain"]'
 #: Long enough for the slowest main action on 2 cores with a cold cache (building the default atlas).
 ACTION_TIMEOUT_S = 300.0
+#: Building the offline model zoo from a cold cache (twelve networks' features and readouts) on 2 cores.
+ZOO_TIMEOUT_S = 900.0
 
 
 def click_button(page: Page, label: str, timeout_s: float = ACTION_TIMEOUT_S, *, unless_done: bool = False) -> None:
@@ -73,6 +75,10 @@ def _activation_atlas(page: Page) -> None:
     tick_checkbox(page, "Lay the same activations out with three n_neighbors values")
 
 
+def _model_zoo(page: Page) -> None:
+    click_button(page, "Build the offline zoo", ZOO_TIMEOUT_S, unless_done=True)  # a built zoo shows at once
+
+
 #: lesson url path → its main interaction.
 INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "linear_classifier": _linear_classifier,
@@ -84,6 +90,7 @@ INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "attribution": lambda page: tick_checkbox(page, "Run the sanity checks"),
     "mouse_cortex": lambda page: choose_option(page, "Layer for the close-ups below", 1),
     "activation_atlas": _activation_atlas,
+    "model_zoo": _model_zoo,
 }
 
 

@@ -18,9 +18,18 @@ from ui.result_store import ResultStore
 from ui.state import stop_page
 
 T = TypeVar("T")
-# How often a waiting panel refreshes. Each refresh costs the server a fragment run and the browser a repaint; at a
-# quarter of a second the two starved the job itself on a 2-core machine (a small atlas: 20 s became minutes).
+# How often a waiting panel refreshes. Each refresh costs the server a rerun request on its event loop, a script
+# thread and a repaint; at a quarter of a second the refreshes starved the job itself on a 2-core machine (a small
+# atlas: 20 s became minutes), and a room of waiting students multiplies them. So a panel refreshes once a second
+# while little waits, and less often the longer the queue (a student with jobs ahead of theirs loses nothing).
 POLL_S = 1.0
+POLL_PER_JOB_S = 0.5
+MAX_POLL_S = 4.0
+
+
+def poll_seconds(jobs_in_pool: int) -> float:
+    """How often a waiting panel refreshes when `jobs_in_pool` jobs run or wait in the shared pool."""
+    return min(MAX_POLL_S, POLL_S + POLL_PER_JOB_S * max(0, jobs_in_pool - 1))
 _WAITING = "_heavy_jobs"  # session state: job key → the Job this session waits for
 _CANCELLED = "_heavy_jobs_cancelled"  # session state: job keys this session cancelled
 
@@ -95,7 +104,8 @@ def queued_result(store: ResultStore, key: Hashable, title: str, compute: Callab
     if job.done():
         waiting.pop(job_key, None)
         return None if job.status == jobs.CANCELLED else job.result()  # a failure raises here, in the page
-    _waiting_panel(job_key, on_preview)
+    running, queued = jobs.shared_pool().snapshot()
+    st.fragment(run_every=poll_seconds(len(running) + len(queued)))(_waiting_panel)(job_key, on_preview)
     return None
 
 
@@ -108,7 +118,6 @@ def wait_for(store: ResultStore, key: Hashable, title: str, compute: Callable[[j
     return value
 
 
-@st.fragment(run_every=POLL_S)
 def _waiting_panel(job_key: Hashable, on_preview: Callable[[Any], None] | None) -> None:
     """Place in the queue or progress, the latest preview, and Cancel; reruns the page once the job is over."""
     waiting: dict[Hashable, jobs.Job] = st.session_state.setdefault(_WAITING, {})

@@ -118,6 +118,15 @@ LESSONS: tuple[Lesson, ...] = (
         summary="Predict neurons of six mouse visual areas from every layer of a network: held-out scores against "
         "a shuffled null, trained vs random weights, noise ceilings and representational similarity.",
     ),
+    Lesson(
+        section="Brains",
+        path="pages/model_zoo.py",
+        title="Is a better classifier a better brain model?",
+        nav_title="Model zoo",
+        icon=":material/pets:",
+        summary="Score a zoo of networks against the same cells, one point each: do better ImageNet classifiers, "
+        "deeper networks or more features predict cortex better, what does training buy — and when can't we tell?",
+    ),
 )
 
 HOME_TITLE = "From Zero to CNNs to Brains"

@@ -84,3 +84,11 @@ def test_after_a_cancel_the_page_s_own_button_starts_the_work_again(held_pool):
         threading.Event().wait(0.05)
         at.run()
     assert "Goats counted: 5" in all_texts(at)
+
+
+def test_waiting_panels_refresh_less_often_the_longer_the_queue():
+    from ui.jobs import MAX_POLL_S, POLL_S, poll_seconds
+
+    assert poll_seconds(0) == poll_seconds(1) == POLL_S
+    assert POLL_S < poll_seconds(3) < poll_seconds(5)
+    assert poll_seconds(100) == MAX_POLL_S
