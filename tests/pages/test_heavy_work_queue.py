@@ -21,6 +21,7 @@ HEAVY_WORK = [
     ("pages/mouse_cortex.py", {}, "mc_score_twin", "Scoring random EfficientNet-Lite0"),
     ("pages/attribution.py", {"attr_ig_steps": "128"}, None, "Computing the four attribution maps"),
     ("pages/attribution.py", {"attr_sanity": "True"}, None, "Sanity checks"),
+    ("pages/model_zoo.py", {"zoo_cells": "1000", "zoo_shuffles": "50"}, "zoo_build", "networks against the cells"),
 ]
 
 #: pages whose own button starts their work (and starts it again after a cancel)
