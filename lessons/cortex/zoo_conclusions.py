@@ -279,8 +279,9 @@ PAPER_FINDINGS = (
     "ImageNet accuracy was only **weakly** related to how well its features predicted the neurons, and trained "
     "networks predicted them **better than the same architectures with random weights**. Their later sweep of "
     "human visual cortex (\"What can 1.8 billion regressions tell us about the pressures shaping high-level visual "
-    "representation in brains and machines\") found that differences of architecture mattered little, while what "
-    "a network was trained on mattered more."
+    "representation in brains and machines\", 224 networks against fMRI) found that networks of very different "
+    "architectures and training objectives predicted the cortex about equally well when other factors were held "
+    "constant, while the **training diet** — the images a network learned from — had the largest effect."
 )
 
 
