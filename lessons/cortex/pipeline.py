@@ -31,6 +31,7 @@ import torch
 from lessons.core import cache, capture, chance, preprocess, registry, runtime
 from lessons.core.data import ASSETS_DIR
 from lessons.core.progress import Progress, silent, sub_range
+from lessons.core.stages import representation_layers
 from lessons.cortex import brain_score
 from lessons.cortex.data import AREAS, NeuralBundle
 
@@ -43,24 +44,13 @@ FOLDS = 10
 SEED = 0
 _CACHE_VERSION = 2  # 2: whole stimuli resized to the input square (no centre crop)
 STIMULUS_FIT: preprocess.Fit = "stretch"  # as DeepMouseTrap: the whole scene, resized to the network's input square
-_SKIPPED_KINDS = {"norm", "flatten"}
 SHIPPED_GRAMS_DIR = ASSETS_DIR / "cortex" / "grams"
 
 
 # ---------------------------------------------------------------------------------------------------------- layers
 def brain_layers(loaded: registry.LoadedModel) -> list[str]:
-    """The layers worth scoring, in forward order: no batch-norm or flatten stages, and a convolution that is
-    directly followed by its ReLU is represented by the ReLU's output."""
-    stages = loaded.stages
-    keep = []
-    for i, stage in enumerate(stages):
-        if stage.kind in _SKIPPED_KINDS:
-            continue
-        following = stages[i + 1].kind if i + 1 < len(stages) else ""
-        if stage.kind == "conv" and following == "relu":
-            continue
-        keep.append(stage.name)
-    return keep
+    """The layers worth scoring, in forward order (the registry's rule, `stages.representation_layers`)."""
+    return representation_layers(loaded.stages)
 
 
 def layer_depths(layers: Sequence[str]) -> dict[str, float]:
