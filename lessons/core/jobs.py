@@ -5,8 +5,11 @@ Heavy work (building an atlas, scoring the cortex, optimising an image, attribut
 callback. `JobPool.submit` files it under a key naming everything it depends on; a second request for the same key
 while the first is queued or running joins it instead of running again. A fixed number of worker threads (a
 setting: `$ZERO_TO_BRAINS_WORKERS`, by default one per two cores) take jobs round-robin between owners, so one
-person asking for many things does not hold up everyone else. A job stops at its next progress report once every
-person waiting for it has cancelled.
+person asking for many things does not hold up everyone else. Within a round, the job expected to finish first
+starts first: each job's expected run is learned from the finished jobs of its kind, and a job that arrived earlier
+keeps its lead over later work unless that work is expected to be over sooner than it (so quick work does not wait
+behind a long build, and a long build waits at most about its own length for work that came after it). A job stops
+at its next progress report once every person waiting for it has cancelled.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ FINISHED = (DONE, FAILED, CANCELLED)
 # A job whose watchers have all gone quiet this long is dropped (a closed browser tab). Browsers slow the timers of
 # a hidden tab to about one a minute, so a student reading another tab keeps their place.
 STALE_S = 180.0
+# How long a job of a kind never seen finishing is expected to run, and how much each finished run of a kind moves
+# the expectation of the next (an exponential moving average of seconds per unit of cost).
+UNKNOWN_S = 10.0
+LEARNING_RATE = 0.5
 
 
 class Cancelled(Exception):
@@ -55,7 +62,10 @@ class Job:
     title: str
     work: Callable[[Report], Any] = field(repr=False)
     owner: str = ""
+    kind: str = ""  # jobs of one kind take about the same time per unit of `cost` (by default: the title)
+    cost: float = 1.0
     sequence: int = 0
+    submitted: float = field(default_factory=time.monotonic)
     status: str = QUEUED
     fraction: float = 0.0
     message: str = "Waiting for a free worker…"
@@ -134,15 +144,19 @@ class JobPool:
         self._running: list[Job] = []
         self._threads: list[threading.Thread] = []
         self._numbers = itertools.count()
+        self._seconds_per_cost: dict[str, float] = {}  # kind → learned seconds per unit of cost
 
-    def submit(self, key: Hashable, work: Callable[[Report], Any], title: str, owner: str = "") -> Job:
-        """Queue `work` under `key`, or join the queued or running job with the same key (one more waiter)."""
+    def submit(self, key: Hashable, work: Callable[[Report], Any], title: str, owner: str = "", kind: str = "",
+               cost: float = 1.0) -> Job:
+        """Queue `work` under `key`, or join the queued or running job with the same key (one more waiter). `kind`
+        (by default the title) and `cost` (its size in that kind's units) let the pool expect how long it runs."""
         with self._lock:
             found = self._live.get(key)
             if found is not None and found.waiters > 0 and not found.stale():
                 found.waiters += 1
                 return found
-            job = Job(key, title, work, owner=owner, sequence=next(self._numbers), _pool=self)
+            job = Job(key, title, work, owner=owner, kind=kind or title, cost=max(float(cost), 1e-9),
+                      sequence=next(self._numbers), _pool=self)
             self._queue.append(job)
             self._live[key] = job
             self._start_workers()
@@ -164,22 +178,39 @@ class JobPool:
             order = self._in_turn()
             return len(self._running) + (order.index(job) if job in order else 0)
 
+    def expected_seconds(self, job: Job) -> float:
+        """How long `job` is expected to run: its cost times the seconds per unit learned for its kind."""
+        with self._lock:
+            return self._expected(job)
+
+    def _expected(self, job: Job) -> float:
+        rate = self._seconds_per_cost.get(job.kind)
+        return UNKNOWN_S if rate is None else rate * job.cost
+
+    def _learn(self, job: Job, seconds: float) -> None:
+        """Fold one finished run into its kind's seconds per unit of cost (locked)."""
+        rate = seconds / job.cost
+        known = self._seconds_per_cost.get(job.kind)
+        self._seconds_per_cost[job.kind] = rate if known is None else known + LEARNING_RATE * (rate - known)
+
     def snapshot(self) -> tuple[list[Job], list[Job]]:
         """The running jobs and the queued ones in the order they will start."""
         with self._lock:
             return list(self._running), self._in_turn()
 
     def _in_turn(self) -> list[Job]:
-        """Queued jobs in the order they start: each owner's first job, then each owner's second, … (oldest first)."""
+        """Queued jobs in the order they start: each owner's first job, then each owner's second, …, where first
+        means expected to finish first had it started when it came (then the oldest)."""
         rounds: dict[str, int] = {}
         for running in self._running:
             rounds[running.owner] = rounds.get(running.owner, 0) + 1
         ranked = []
-        for job in sorted(self._queue, key=lambda j: j.sequence):
+        for finish, sequence, job in sorted((job.submitted + self._expected(job), job.sequence, job)
+                                            for job in self._queue):
             turn = rounds.get(job.owner, 0)
             rounds[job.owner] = turn + 1
-            ranked.append((turn, job.sequence, job))
-        return [job for _, _, job in sorted(ranked, key=lambda item: item[:2])]
+            ranked.append((turn, finish, sequence, job))
+        return [item[-1] for item in sorted(ranked, key=lambda item: item[:3])]
 
     def _start_workers(self) -> None:
         while len(self._threads) < self.workers:
@@ -209,6 +240,7 @@ class JobPool:
                 self._queue.remove(job)
                 job.status, job.message = RUNNING, "Starting…"
                 self._running.append(job)
+            started = time.monotonic()
             try:
                 value = job.work(Report(job))
             except Cancelled:
@@ -220,6 +252,8 @@ class JobPool:
             with self._lock:
                 self._running.remove(job)
                 self._forget(job)
+                if outcome[0] == DONE:
+                    self._learn(job, time.monotonic() - started)
             job._finish(*outcome)
 
 

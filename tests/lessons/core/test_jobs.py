@@ -4,6 +4,7 @@ cancelling queued and running jobs, abandoned jobs, failures."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -158,6 +159,65 @@ def test_previews_reach_the_job():
 
     job = pool.submit("p", work, "Preview")
     assert job.wait(WAIT_S) and job.preview == "step 3"
+
+
+def sleeping(seconds: float):
+    """Work that takes `seconds`."""
+    return lambda report: time.sleep(seconds)
+
+
+@pytest.fixture
+def taught_pool():
+    """A one-worker pool that has seen one slow and one quick job finish, then is held by a third job."""
+    pool = jobs.JobPool(1)
+    for key, work, kind in (("s0", sleeping(0.3), "slow"), ("q0", instant("q"), "quick")):
+        assert pool.submit(key, work, kind.title(), kind=kind).wait(WAIT_S)
+    started, release = threading.Event(), threading.Event()
+    holder = pool.submit("holder", holding(started, release), "Holding", owner="someone")
+    assert started.wait(WAIT_S)
+    yield pool, release
+    release.set()
+    holder.wait(WAIT_S)
+
+
+def test_the_pool_learns_how_long_each_kind_runs(taught_pool):
+    pool, _ = taught_pool
+    slow = pool.submit("s", instant(1), "Slow", kind="slow", cost=2.0)
+    quick = pool.submit("q", instant(2), "Quick", kind="quick")
+    unknown = pool.submit("u", instant(3), "Never seen")
+    assert pool.expected_seconds(slow) >= 2 * 0.3 > pool.expected_seconds(quick)
+    assert pool.expected_seconds(unknown) == jobs.UNKNOWN_S
+
+
+def test_quick_work_starts_before_a_long_build_that_came_just_before(taught_pool):
+    pool, release = taught_pool
+    slow = pool.submit("s", instant("s"), "Slow", owner="ann", kind="slow")
+    quick = pool.submit("q", instant("q"), "Quick", owner="bob", kind="quick")
+    _, queued = pool.snapshot()
+    assert queued == [quick, slow] and quick.position() == 1 and slow.position() == 2
+    release.set()
+    assert slow.wait(WAIT_S) and quick.result() == "q"
+
+
+def test_a_long_build_keeps_its_lead_over_work_that_came_after_its_expected_end(taught_pool):
+    pool, release = taught_pool
+    slow = pool.submit("s", instant("s"), "Slow", owner="ann", kind="slow")
+    slow.submitted -= 10 * pool.expected_seconds(slow)  # it has waited ten times its own length already
+    quick = pool.submit("q", instant("q"), "Quick", owner="bob", kind="quick")
+    assert pool.snapshot()[1] == [slow, quick]
+    release.set()
+    assert quick.wait(WAIT_S)
+
+
+def test_turns_between_owners_come_before_expected_lengths(taught_pool):
+    pool, release = taught_pool
+    ann_slow = pool.submit("s", instant("s"), "Slow", owner="ann", kind="slow")
+    ann_quick = pool.submit("q", instant("q"), "Quick", owner="ann", kind="quick")
+    bob_slow = pool.submit("s2", instant("s2"), "Slow", owner="bob", kind="slow")
+    # Ann's quick job starts before her slow one, but Bob's first job goes before Ann's second
+    assert pool.snapshot()[1] == [ann_quick, bob_slow, ann_slow]
+    release.set()
+    assert ann_slow.wait(WAIT_S)
 
 
 @pytest.mark.parametrize(("setting", "cores", "expected"), [("", 2, 1), ("", 8, 4), ("3", 2, 3), ("zero", 6, 3),
