@@ -40,13 +40,24 @@ def session_owner() -> str:
     return ctx.session_id if ctx is not None else ""
 
 
-def queue_text(job: jobs.Job, ahead: int) -> str:
-    """What a student whose job waits is told: how many jobs run or wait before theirs."""
+def wait_words(seconds: float | None) -> str:
+    """An expected wait as a student reads it ("about 40 s", "about 3 min"); "" when there is no estimate."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"about {max(5, round(seconds / 5) * 5)} s"
+    return f"about {round(seconds / 60)} min"
+
+
+def queue_text(job: jobs.Job, ahead: int, wait_s: float | None = None) -> str:
+    """What a student whose job waits is told: how many jobs run or wait before theirs, and for about how long
+    when the pool can tell (`wait_s`)."""
     if ahead <= 0:
         return f"{job.title}: starting…"
     jobs_ahead = "1 job" if ahead == 1 else f"{ahead} jobs"
-    return (f"{job.title}: waiting for the computer — {jobs_ahead} ahead of yours. Heavy work runs a few at a time "
-            "so every page stays quick; yours starts on its own.")
+    estimate = f" ({wait_words(wait_s)})" if wait_s is not None else ""
+    return (f"{job.title}: waiting for the computer — {jobs_ahead} ahead of yours{estimate}. Heavy work runs a few "
+            "at a time so every page stays quick; yours starts on its own.")
 
 
 def _job_key(store: ResultStore, key: Hashable) -> tuple[int, Hashable]:
@@ -133,7 +144,8 @@ def _waiting_panel(job_key: Hashable, on_preview: Callable[[Any], None] | None) 
             st.session_state.setdefault(_CANCELLED, set()).add(job_key)
             st.rerun()
         ahead = job.position()
-        text = queue_text(job, ahead) if job.status == jobs.QUEUED else f"{job.title}: {job.message}"
+        text = (queue_text(job, ahead, jobs.shared_pool().expected_wait(job)) if job.status == jobs.QUEUED
+                else f"{job.title}: {job.message}")
         status.progress(job.fraction, text=text)
         if job.waiters > 1:
             st.caption(f"{job.waiters - 1} other {'person has' if job.waiters == 2 else 'people have'} asked for "

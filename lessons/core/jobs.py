@@ -66,6 +66,7 @@ class Job:
     cost: float = 1.0
     sequence: int = 0
     submitted: float = field(default_factory=time.monotonic)
+    started: float | None = None  # when a worker took it
     status: str = QUEUED
     fraction: float = 0.0
     message: str = "Waiting for a free worker…"
@@ -178,6 +179,21 @@ class JobPool:
             order = self._in_turn()
             return len(self._running) + (order.index(job) if job in order else 0)
 
+    def expected_wait(self, job: Job) -> float | None:
+        """Seconds until `job` is expected to start (what the jobs running and queued ahead of it have left, shared
+        between the workers); None when one of them is of a kind never seen finishing, so no estimate is honest."""
+        with self._lock:
+            if job.status != QUEUED:
+                return 0.0
+            order = self._in_turn()
+            ahead = [*self._running, *order[:order.index(job) if job in order else 0]]
+            if any(other.kind not in self._seconds_per_cost for other in ahead):
+                return None
+            now = time.monotonic()
+            left = [max(0.0, self._expected(other) - (now - other.started)) if other.started is not None
+                    else self._expected(other) for other in ahead]
+            return sum(left) / self.workers
+
     def expected_seconds(self, job: Job) -> float:
         """How long `job` is expected to run: its cost times the seconds per unit learned for its kind."""
         with self._lock:
@@ -238,9 +254,8 @@ class JobPool:
             with self._lock:
                 job = self._next_job()
                 self._queue.remove(job)
-                job.status, job.message = RUNNING, "Starting…"
+                job.status, job.message, job.started = RUNNING, "Starting…", time.monotonic()
                 self._running.append(job)
-            started = time.monotonic()
             try:
                 value = job.work(Report(job))
             except Cancelled:
@@ -253,7 +268,7 @@ class JobPool:
                 self._running.remove(job)
                 self._forget(job)
                 if outcome[0] == DONE:
-                    self._learn(job, time.monotonic() - started)
+                    self._learn(job, time.monotonic() - job.started)
             job._finish(*outcome)
 
 

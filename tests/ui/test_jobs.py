@@ -92,3 +92,21 @@ def test_waiting_panels_refresh_less_often_the_longer_the_queue():
     assert poll_seconds(0) == poll_seconds(1) == POLL_S
     assert POLL_S < poll_seconds(3) < poll_seconds(5)
     assert poll_seconds(100) == MAX_POLL_S
+
+
+def test_an_expected_wait_is_told_in_round_words():
+    from ui.jobs import wait_words
+
+    assert [wait_words(s) for s in (None, 0.4, 12, 59, 61, 200)] == [
+        "", "about 5 s", "about 10 s", "about 60 s", "about 1 min", "about 3 min"]
+
+
+def test_the_queue_text_gives_the_wait_when_the_pool_can_tell():
+    from lessons.core import jobs
+    from ui.jobs import queue_text
+
+    job = jobs.Job("k", "Building the atlas", lambda report: None)
+    assert queue_text(job, 2, 95.0).startswith("Building the atlas: waiting for the computer — 2 jobs ahead of "
+                                               "yours (about 2 min).")
+    assert "yours. Heavy" in queue_text(job, 2, None)
+    assert queue_text(job, 0, 95.0) == "Building the atlas: starting…"

@@ -226,3 +226,20 @@ def test_worker_count_follows_the_setting_or_the_cores(monkeypatch, setting, cor
     monkeypatch.setenv(jobs.WORKERS_ENV, setting)
     monkeypatch.setattr(jobs.runtime, "usable_cores", lambda: cores)
     assert jobs.worker_count() == expected
+
+
+def test_the_expected_wait_adds_up_what_is_ahead_only_when_every_kind_is_known(taught_pool):
+    pool, release = taught_pool
+    quick = pool.submit("q", instant("q"), "Quick", owner="ann", kind="quick")
+    assert pool.expected_wait(quick) is None  # the job holding the worker is of a kind never seen finishing
+    release.set()
+    assert quick.wait(WAIT_S) and pool.expected_wait(quick) == 0.0
+
+    started, release_again = threading.Event(), threading.Event()
+    slow = pool.submit("s", holding(started, release_again), "Slow", owner="bob", kind="slow")
+    assert started.wait(WAIT_S)
+    later = pool.submit("q2", instant("q2"), "Quick", owner="ann", kind="quick")
+    wait = pool.expected_wait(later)
+    assert wait is not None and 0.0 <= wait <= pool.expected_seconds(slow)
+    release_again.set()
+    assert later.wait(WAIT_S)
