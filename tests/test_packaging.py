@@ -47,6 +47,13 @@ def test_upload_limit_matches_the_server_setting():
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_UPLOAD_BYTES
 
 
+def test_the_server_skips_a_full_garbage_collection_after_every_run():
+    """Every frame of an animation and every refresh of a waiting panel is a run; a full collection after each held
+    the interpreter lock for a quarter of a busy server's time."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+
+
 def first_drawing_statement(source: str) -> ast.stmt | None:
     """The first module-level statement that can run page code: not a docstring, import, def, class, or an
     assignment that does not touch `st`."""
