@@ -5,7 +5,8 @@ Heavy work (building an atlas, scoring the cortex, optimising an image, attribut
 callback. `JobPool.submit` files it under a key naming everything it depends on; a second request for the same key
 while the first is queued or running joins it instead of running again. A fixed number of worker threads (a
 setting: `$ZERO_TO_BRAINS_WORKERS`, by default one per two cores) take jobs round-robin between owners, so one
-person asking for many things does not hold up everyone else. Within a round, the job expected to finish first
+person asking for many things does not hold up everyone else; one more worker, the quick lane, takes only jobs
+expected to be over in a few seconds. Within a round, the job expected to finish first
 starts first: each job's expected run is learned from the finished jobs of its kind, and a job that arrived earlier
 keeps its lead over later work unless that work is expected to be over sooner than it (so quick work does not wait
 behind a long build, and a long build waits at most about its own length for work that came after it). A job stops
@@ -34,6 +35,11 @@ STALE_S = 180.0
 # the expectation of the next (an exponential moving average of seconds per unit of cost).
 UNKNOWN_S = 10.0
 LEARNING_RATE = 0.5
+# The quick lane: a worker of its own for jobs of a known kind expected to take at most QUICK_S, so a few seconds of
+# optimisation never waits behind a long build (the server's pool has one; a pool made for a test has none unless
+# asked).
+QUICK_S = 15.0
+QUICK_WORKERS = 1
 
 
 class Cancelled(Exception):
@@ -135,10 +141,12 @@ def worker_count() -> int:
 
 
 class JobPool:
-    """A fixed set of worker threads taking queued jobs round-robin between owners; identical keys run once."""
+    """A fixed set of worker threads taking queued jobs round-robin between owners, plus `quick` workers that take
+    only jobs expected to be quick; identical keys run once."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, quick: int = 0) -> None:
         self.workers = max(1, int(workers))
+        self.quick_workers = max(0, int(quick))
         self._lock = threading.Condition()
         self._queue: list[Job] = []
         self._live: dict[Hashable, Job] = {}  # queued or running jobs by key, for joining
@@ -161,7 +169,7 @@ class JobPool:
             self._queue.append(job)
             self._live[key] = job
             self._start_workers()
-            self._lock.notify()
+            self._lock.notify_all()  # a quick worker may not take it: every idle worker looks
             return job
 
     def release(self, job: Job) -> None:
@@ -192,7 +200,7 @@ class JobPool:
             now = time.monotonic()
             left = [max(0.0, self._expected(other) - (now - other.started)) if other.started is not None
                     else self._expected(other) for other in ahead]
-            return sum(left) / self.workers
+            return sum(left) / (self.workers + self.quick_workers)
 
     def expected_seconds(self, job: Job) -> float:
         """How long `job` is expected to run: its cost times the seconds per unit learned for its kind."""
@@ -229,30 +237,42 @@ class JobPool:
         return [item[-1] for item in sorted(ranked, key=lambda item: item[:3])]
 
     def _start_workers(self) -> None:
-        while len(self._threads) < self.workers:
-            thread = threading.Thread(target=self._work, name=f"heavy-work-{len(self._threads)}", daemon=True)
+        while len(self._threads) < self.workers + self.quick_workers:
+            quick = len(self._threads) >= self.workers
+            name = f"heavy-work-{'quick-' if quick else ''}{len(self._threads)}"
+            thread = threading.Thread(target=self._work, args=(quick,), name=name, daemon=True)
             self._threads.append(thread)
             thread.start()
 
-    def _next_job(self) -> Job:
-        """Wait for a queued job nobody abandoned, drop the abandoned ones, and take the first in turn (locked)."""
+    def is_quick(self, job: Job) -> bool:
+        """Whether `job` is of a kind seen finishing and expected to take at most `QUICK_S` (the quick lane's)."""
+        with self._lock:
+            return self._quick(job)
+
+    def _quick(self, job: Job) -> bool:
+        return job.kind in self._seconds_per_cost and self._expected(job) <= QUICK_S
+
+    def _next_job(self, quick: bool) -> Job:
+        """Wait for a queued job nobody abandoned (a quick one, for the quick lane), drop the abandoned ones, and take
+        the first in turn (locked)."""
         while True:
             for abandoned in [job for job in self._queue if job.stale()]:
                 self._queue.remove(abandoned)
                 self._forget(abandoned)
                 abandoned._finish(CANCELLED)
-            if self._queue:
-                return self._in_turn()[0]
+            for job in self._in_turn():
+                if not quick or self._quick(job):
+                    return job
             self._lock.wait()
 
     def _forget(self, job: Job) -> None:
         if self._live.get(job.key) is job:
             del self._live[job.key]
 
-    def _work(self) -> None:
+    def _work(self, quick: bool) -> None:
         while True:
             with self._lock:
-                job = self._next_job()
+                job = self._next_job(quick)
                 self._queue.remove(job)
                 job.status, job.message, job.started = RUNNING, "Starting…", time.monotonic()
                 self._running.append(job)
@@ -269,6 +289,7 @@ class JobPool:
                 self._forget(job)
                 if outcome[0] == DONE:
                     self._learn(job, time.monotonic() - job.started)
+                self._lock.notify_all()  # what was learned may make a queued job quick
             job._finish(*outcome)
 
 
@@ -281,5 +302,5 @@ def shared_pool() -> JobPool:
     global _SHARED
     with _SHARED_LOCK:
         if _SHARED is None:
-            _SHARED = JobPool(worker_count())
+            _SHARED = JobPool(worker_count(), QUICK_WORKERS)
         return _SHARED

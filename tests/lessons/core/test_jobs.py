@@ -243,3 +243,18 @@ def test_the_expected_wait_adds_up_what_is_ahead_only_when_every_kind_is_known(t
     assert wait is not None and 0.0 <= wait <= pool.expected_seconds(slow)
     release_again.set()
     assert later.wait(WAIT_S)
+
+
+def test_the_quick_lane_takes_quick_work_while_a_long_job_holds_the_main_worker():
+    pool = jobs.JobPool(1, quick=1)
+    assert pool.submit("q0", instant("q"), "Quick", kind="quick").wait(WAIT_S)  # now a known, quick kind
+    started, release = threading.Event(), threading.Event()
+    long_build = pool.submit("long", holding(started, release), "Long build", owner="ann")
+    assert started.wait(WAIT_S)
+    quick = pool.submit("q1", instant("quick result"), "Quick", owner="bob", kind="quick")
+    assert quick.wait(WAIT_S) and quick.result() == "quick result"  # while the long build still runs
+    unknown = pool.submit("u", instant("u"), "Never seen", owner="bob")
+    assert not unknown.wait(0.3) and unknown.status == jobs.QUEUED  # not known to be quick: waits for the main one
+    assert pool.is_quick(quick) and not pool.is_quick(unknown) and long_build.status == jobs.RUNNING
+    release.set()
+    assert unknown.wait(WAIT_S) and unknown.result() == "u"
