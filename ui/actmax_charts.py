@@ -97,8 +97,10 @@ def queued_run(model: Model, request: am.Request, label: str, live: bool = True,
     def draw(preview: tuple[int, np.ndarray]) -> None:
         st.image(pictures(preview[1]), width=160, caption=f"step {preview[0]}", clamp=True)
 
+    settings = request.settings  # every run of a network costs about the same per step, image and pixel
+    cost = settings.steps * settings.batch * (settings.size / 128) ** 2
     return queued_result(results, (model, request), label, optimise, on_preview=draw if live else None,
-                         page_button=page_button)
+                         page_button=page_button, kind=f"activation maximisation: {model[0]}", cost=cost)
 
 
 def strip(images: list[np.ndarray], side: int = 128) -> np.ndarray:

@@ -71,7 +71,7 @@ def _widget_key(prefix: str, job_key: Hashable) -> str:
 def queued_result(store: ResultStore, key: Hashable, title: str, compute: Callable[[jobs.Report], T], *,
                   button: str | None = None, button_key: str | None = None,
                   on_preview: Callable[[Any], None] | None = None, page_button: tuple[str, bool] | None = None,
-                  ) -> T | None:
+                  kind: str = "", cost: float = 1.0) -> T | None:
     """The stored result for `key`, or None while `compute` runs through the shared pool.
 
     With `button`, the work starts when the student presses a button of that label (and `button_key`); without, it
@@ -80,7 +80,8 @@ def queued_result(store: ResultStore, key: Hashable, title: str, compute: Callab
     a cancel, pressing it starts the work again, and no second button is drawn. While it waits or runs, a panel
     shows the place in the queue, progress, the latest preview (drawn by `on_preview`) and Cancel, and refreshes
     itself; the rest of the page stays usable, and the page reruns when the result is ready. `compute` runs in a
-    worker thread: no Streamlit calls inside it; it reports to the `Report` it is given (a `Progress`).
+    worker thread: no Streamlit calls inside it; it reports to the `Report` it is given (a `Progress`). `kind` (by
+    default the title) and `cost` tell the pool which finished jobs to expect its run time from (`JobPool.submit`).
     """
     job_key = _job_key(store, key)
     waiting: dict[Hashable, jobs.Job] = st.session_state.setdefault(_WAITING, {})
@@ -109,7 +110,7 @@ def queued_result(store: ResultStore, key: Hashable, title: str, compute: Callab
             store.put(key, value)
             return value
 
-        job = jobs.shared_pool().submit(job_key, work, title, owner=session_owner())
+        job = jobs.shared_pool().submit(job_key, work, title, owner=session_owner(), kind=kind, cost=cost)
         job.touch()
         waiting[job_key] = job
     if job.done():
