@@ -10,6 +10,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import streamlit as st
 
+from ui.garbage import collected_if_long
 from ui.navigation import HOME_TITLE, LESSONS, SECTIONS, lesson_neighbours, lessons_in
 from ui.routing import mark_routed
 
@@ -99,5 +100,6 @@ def course_footer(url_path: str) -> None:
 mark_routed()
 home_page = st.Page(home, title="Home", icon=":material/home:", default=True)
 current = st.navigation(build_navigation())
-current.run()
-course_footer(current.url_path)
+with collected_if_long():
+    current.run()
+    course_footer(current.url_path)
