@@ -13,7 +13,7 @@ import torch
 
 from lessons.attribution import compute as attribution
 from lessons.attribution import pipeline, ranking
-from lessons.core import preprocess, registry
+from lessons.core import jobs, preprocess, registry
 from lessons.core.progress import Progress
 from ui.images import PickedImage
 from ui.jobs import wait_for
@@ -22,6 +22,7 @@ from ui.progress import progress_bar
 from ui.result_store import shared_store
 
 STORE = shared_store("attribution", 48)
+WAITING = "waiting a moment for other students' maps to finish…"
 Result = TypeVar("Result")
 
 
@@ -51,7 +52,7 @@ def _kept(key: Hashable, title: str, job: Callable[[Progress], Any], light: bool
         return found
     if not light:
         return wait_for(STORE, key, title, lambda report: _released(job, report))
-    with progress_bar(f"{title}…") as report:
+    with progress_bar(f"{title}…") as report, jobs.light_slot(lambda: report(0.0, f"{title}: {WAITING}")):
         found = _released(job, report)
     STORE.put(key, found)
     return found

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lessons.core import cache, chance, preprocess, registry
+from lessons.core import cache, chance, jobs, preprocess, registry
 from lessons.core.exports import file_stem
 from lessons.core.progress import Progress, sub_range
 from lessons.cortex import allen_import, brain_score
@@ -368,7 +368,8 @@ def score_with_progress(bundle: neural_data.NeuralBundle, loaded: registry.Loade
         stop_page()
     ready = [w for w in runs[1:] if stored_scores(bundle, model_key, w, subset, shuffles) is not None]
     with st.status(f"Running the pipeline on {title}…", expanded=True) as status:
-        with progress_bar("Starting…", keep=True) as report:
+        with progress_bar("Starting…", keep=True) as report, \
+                jobs.light_slot(lambda: report(0.0, "Waiting a moment for other students' scoring to finish…")):
             found = _score_runs(bundle, model_key, [runs[0], *ready], subset, shuffles, report)
         grams = {w: g for w, (g, _) in found.items()}
         results = {w: r for w, (_, r) in found.items()}

@@ -22,6 +22,9 @@ from torch import nn
 from lessons.core.progress import Progress
 
 CACHE_ENV = "ZERO_TO_BRAINS_CACHE"
+#: Trained weights that ship with the app (`python -m lessons.shipped_nets` writes them): read when the cache
+#: has no copy, so no first visitor waits for a digit network to train.
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "assets" / "nets"
 
 
 def cache_dir() -> Path:
@@ -75,16 +78,25 @@ def save_folder_atomically(path: Path, write: Callable[[Path], Any]) -> bool:
         return False
 
 
+def shipped_weights(name: str) -> Path | None:
+    """The copy of the weights file called `name` that ships with the app (`SHIPPED_DIR`), or None."""
+    path = SHIPPED_DIR / name
+    return path if path.is_file() else None
+
+
 def load_or_train(path: Path, new_model: Callable[[], nn.Module], train: Callable[[], tuple[nn.Module, dict]],
-                  progress: Progress | None = None) -> tuple[nn.Module, dict]:
-    """Trained weights and their notes (a dict of numbers) from `path`, else from `train()`, saved for next time.
+                  progress: Progress | None = None, shipped: Path | None = None) -> tuple[nn.Module, dict]:
+    """Trained weights and their notes (a dict of numbers) from `path`, else from the `shipped` copy, else from
+    `train()`, saved for next time.
 
     `new_model()` builds the empty architecture the cached state dict is loaded into (strictly)."""
-    cached = _load_weights(path, new_model)
-    if cached is not None:
-        if progress is not None:
-            progress(1.0, "Loaded trained weights from the cache")
-        return cached
+    for source, note in ((path, "Loaded trained weights from the cache"),
+                         (shipped, "Loaded the trained weights that ship with the app")):
+        cached = _load_weights(source, new_model) if source is not None else None
+        if cached is not None:
+            if progress is not None:
+                progress(1.0, note)
+            return cached
     model, meta = train()
     state_dict = OrderedDict((k, v.detach().clone()) for k, v in model.state_dict().items())
     save_atomically(path, lambda handle: torch.save({"state_dict": state_dict, "meta": meta}, handle))

@@ -19,7 +19,8 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -291,6 +292,27 @@ class JobPool:
                     self._learn(job, time.monotonic() - job.started)
                 self._lock.notify_all()  # what was learned may make a queued job quick
             job._finish(*outcome)
+
+
+#: Light work runs in the page's own thread, at once, but no more than this many at a time in the process: each holds
+#: its working memory (the attribution maps a few hundred MB), and a room opening one lesson together would otherwise
+#: hold all of them at the same moment.
+LIGHT_AT_ONCE = 2
+_LIGHT_SLOTS = threading.BoundedSemaphore(LIGHT_AT_ONCE)
+
+
+@contextmanager
+def light_slot(waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold one of the process's `LIGHT_AT_ONCE` slots for light work during the block; when none is free, call
+    `waiting` (to tell the student) and wait for one."""
+    if not _LIGHT_SLOTS.acquire(blocking=False):
+        if waiting is not None:
+            waiting()
+        _LIGHT_SLOTS.acquire()
+    try:
+        yield
+    finally:
+        _LIGHT_SLOTS.release()
 
 
 _SHARED: JobPool | None = None

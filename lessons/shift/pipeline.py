@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lessons.core import registry
-from lessons.core.cache import cache_dir, load_or_train
+from lessons.core.cache import cache_dir, load_or_train, shipped_weights
 from lessons.core.nets import mnist_cnn
 from lessons.core.progress import Progress, sub_range
 from lessons.shift import compute
@@ -38,12 +38,15 @@ def augmented_cache_path(max_degrees: int, epochs: int | None = None, seed: int 
 
 
 def augmented_on_disk(max_degrees: int, seed: int = 0) -> bool:
-    """Whether the augmented CNN of this setting (the lesson's epochs) is already in the disk cache."""
-    return augmented_cache_path(max_degrees, None, seed).is_file()
+    """Whether the augmented CNN of this setting (the lesson's epochs) is in the disk cache or ships with the app."""
+    path = augmented_cache_path(max_degrees, None, seed)
+    return path.is_file() or shipped_weights(path.name) is not None
 
 
-def augmented_cnn(max_degrees: int, progress: Progress | None = None, seed: int = 0) -> AugmentedCNN:
-    """The rotation-augmented digit CNN from the disk cache, else trained now (with progress) and saved."""
+def augmented_cnn(max_degrees: int, progress: Progress | None = None, seed: int = 0,
+                  shipped: bool = True) -> AugmentedCNN:
+    """The rotation-augmented digit CNN from the disk cache, else from the copy that ships with the app (with
+    `shipped`; the lesson's default setting ships), else trained now (with progress) and saved."""
     epochs = compute.AUGMENT_EPOCHS
     training = sub_range(progress, 0.0, 1.0, f"Training on digits rotated up to ±{int(max_degrees)}° · ")
 
@@ -51,7 +54,9 @@ def augmented_cnn(max_degrees: int, progress: Progress | None = None, seed: int 
         result = compute.train_augmented(max_degrees, epochs=epochs, seed=seed, progress=training)
         return result.model, {"seconds": float(result.seconds), "test_accuracy": float(result.test_accuracy)}
 
-    model, meta = load_or_train(augmented_cache_path(max_degrees, epochs, seed), mnist_cnn.DigitCNN, train, progress)
+    path = augmented_cache_path(max_degrees, epochs, seed)
+    copy = shipped_weights(path.name) if shipped else None
+    model, meta = load_or_train(path, mnist_cnn.DigitCNN, train, progress, copy)
     return AugmentedCNN(registry.read_only(model), int(max_degrees), float(meta.get("seconds", 0.0)),
                         augmented_key(max_degrees, epochs, seed))
 

@@ -11,6 +11,7 @@ from torch import nn
 from lessons.core import data
 from lessons.core.cache import cache_dir
 from lessons.core.cache import load_or_train as load_or_train_weights
+from lessons.core.cache import shipped_weights
 from lessons.core.progress import Progress
 
 LATENT = 8
@@ -64,12 +65,15 @@ def cache_path(seed: int = 0, cache: Path | None = None) -> Path:
     return folder / f"digit_vae_seed{seed}_v{_CACHE_VERSION}.pt"
 
 
-def load_or_train(seed: int = 0, progress: Progress | None = None, cache: Path | None = None) -> tuple[DigitVAE, dict]:
-    """The trained VAE and a note of how it was trained: from the disk cache, else trained now (seconds) and cached."""
+def load_or_train(seed: int = 0, progress: Progress | None = None, cache: Path | None = None,
+                  shipped: bool = True) -> tuple[DigitVAE, dict]:
+    """The trained VAE and a note of how it was trained: from the disk cache, else from the copy that ships with the
+    app (for the app's own cache, with `shipped`), else trained now (seconds) and cached."""
 
     def train() -> tuple[DigitVAE, dict]:
         if progress is not None:
             progress(0.0, "Training the digit generator (a small VAE) on 5,000 digits…")
         return train_vae(seed=seed), {"epochs": EPOCHS, "seed": seed}
 
-    return load_or_train_weights(cache_path(seed, cache), DigitVAE, train, progress)
+    copy = shipped_weights(cache_path(seed).name) if shipped and cache is None else None
+    return load_or_train_weights(cache_path(seed, cache), DigitVAE, train, progress, copy)

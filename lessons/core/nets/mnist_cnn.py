@@ -20,6 +20,7 @@ from torch.nn import functional as F
 
 from lessons.core.cache import cache_dir
 from lessons.core.cache import load_or_train as load_or_train_weights
+from lessons.core.cache import shipped_weights
 from lessons.core.data import mnist_split
 from lessons.core.progress import Progress
 
@@ -180,8 +181,10 @@ def load_or_train(
     progress: Progress | None = None,
     cache: Path | None = None,
     epochs: int = DEFAULT_EPOCHS,
+    shipped: bool = True,
 ) -> tuple[DigitCNN, dict]:
-    """Return the trained eval-mode DigitCNN and its meta, from the disk cache when possible, else by training."""
+    """Return the trained eval-mode DigitCNN and its meta, from the disk cache when possible, else from the copy that
+    ships with the app (the app's own cache and epochs, with `shipped`), else by training."""
 
     def train() -> tuple[DigitCNN, dict]:
         result = train_digit_cnn(epochs=epochs, seed=seed, progress=progress)
@@ -189,7 +192,8 @@ def load_or_train(
                               "train_accuracy": float(result.train_accuracy), "epochs": int(epochs),
                               "seed": int(seed), "seconds": float(result.seconds)}
 
-    return load_or_train_weights(cache_path(seed, cache), DigitCNN, train, progress)
+    copy = shipped_weights(cache_path(seed).name) if shipped and cache is None and epochs == DEFAULT_EPOCHS else None
+    return load_or_train_weights(cache_path(seed, cache), DigitCNN, train, progress, copy)
 
 
 def predict_digits(model: nn.Module, images: np.ndarray, batch_size: int = 512) -> np.ndarray:

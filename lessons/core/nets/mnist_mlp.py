@@ -16,6 +16,7 @@ from torch.nn import functional as F
 
 from lessons.core.cache import cache_dir
 from lessons.core.cache import load_or_train as load_or_train_weights
+from lessons.core.cache import shipped_weights
 from lessons.core.data import mnist_split
 from lessons.core.nets.mnist_cnn import CLASS_NAMES, INPUT_SIZE, _accuracy, to_input
 from lessons.core.progress import Progress
@@ -86,7 +87,9 @@ def cache_path(seed: int = 0, cache: Path | None = None) -> Path:
 
 
 def load_or_train(seed: int = 0, progress: Progress | None = None, cache: Path | None = None,
-                  epochs: int = DEFAULT_EPOCHS) -> tuple[DigitMLP, dict]:
-    """Return the trained eval-mode DigitMLP and its meta, from the disk cache when possible, else by training."""
+                  epochs: int = DEFAULT_EPOCHS, shipped: bool = True) -> tuple[DigitMLP, dict]:
+    """Return the trained eval-mode DigitMLP and its meta, from the disk cache when possible, else from the copy that
+    ships with the app (the app's own cache and epochs, with `shipped`), else by training."""
+    copy = shipped_weights(cache_path(seed).name) if shipped and cache is None and epochs == DEFAULT_EPOCHS else None
     return load_or_train_weights(cache_path(seed, cache), DigitMLP,
-                                 lambda: train_digit_mlp(epochs=epochs, seed=seed, progress=progress), progress)
+                                 lambda: train_digit_mlp(epochs=epochs, seed=seed, progress=progress), progress, copy)

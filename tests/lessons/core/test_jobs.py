@@ -258,3 +258,32 @@ def test_the_quick_lane_takes_quick_work_while_a_long_job_holds_the_main_worker(
     assert pool.is_quick(quick) and not pool.is_quick(unknown) and long_build.status == jobs.RUNNING
     release.set()
     assert unknown.wait(WAIT_S) and unknown.result() == "u"
+
+
+def test_light_work_waits_only_when_every_slot_is_taken():
+    holding_slots, release = threading.Barrier(jobs.LIGHT_AT_ONCE + 1), threading.Event()
+
+    def hold() -> None:
+        with jobs.light_slot(lambda: pytest.fail("a free slot made someone wait")):
+            holding_slots.wait(WAIT_S)
+            release.wait(WAIT_S)
+
+    holders = [threading.Thread(target=hold) for _ in range(jobs.LIGHT_AT_ONCE)]
+    for thread in holders:
+        thread.start()
+    holding_slots.wait(WAIT_S)  # every slot is held now
+    told, ran = [], []
+
+    def late() -> None:
+        with jobs.light_slot(lambda: told.append("waiting")):
+            ran.append(True)
+
+    latecomer = threading.Thread(target=late)
+    latecomer.start()
+    latecomer.join(0.3)
+    assert told == ["waiting"] and not ran  # it waits, and was told so
+    release.set()
+    latecomer.join(WAIT_S)
+    assert ran == [True]
+    for thread in holders:
+        thread.join(WAIT_S)
