@@ -12,6 +12,8 @@ import pytest
 
 _CACHE = Path(tempfile.mkdtemp(prefix="zero-to-brains-test-cache-"))
 os.environ.setdefault("ZERO_TO_BRAINS_CACHE", str(_CACHE))
+# Pages under test run as in the server (app.py sets the same before torch loads): OpenMP threads sleep while they wait.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @pytest.fixture
