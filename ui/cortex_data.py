@@ -396,10 +396,9 @@ def score_pending(run: ScoredRun, button: str, button_key: str) -> ScoredRun | N
 
 
 def rdm_pair(run: ScoredRun, rdms: dict[str, np.ndarray]) -> None:
-    """Two RDMs side by side (titled by their keys), each with its PNG and NPY downloads."""
-    names = cortex_compute.condition_labels(run.bundle)[:len(run.bundle.image_conditions)]
+    """Two RDMs side by side (titled by their keys), each drawn as one picture with its PNG and NPY downloads."""
     for number, (column, (title, rdm)) in enumerate(zip(st.columns(len(rdms)), rdms.items())):
-        chart = brain_charts.heatmap(rdm, names, names, title, "1 − r", size=300, labels=False)
+        chart = brain_charts.matrix_picture(rdm, title, "1 − r", size=300)
         column.altair_chart(chart, width="content")
         with column:
             download_row(run.stem(title.split(" ")[0] + "-rdm"), chart=chart, array=rdm, key=f"mc_rdm{number}_dl",
