@@ -81,7 +81,7 @@ def main(argv: list[str]) -> bool:
         start = time.perf_counter()
         results = pipeline.four_maps(loaded, x, target, settings, progress=lambda fraction, message: None)
         seconds = time.perf_counter() - start
-        pipeline.release_freed_memory()  # as the page does after each job
+        runtime.release_freed_memory()  # as the page does after each job
         return seconds, results
 
     views = [in_worker_thread(default_view) for _ in range(args.repeats)]

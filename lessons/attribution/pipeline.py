@@ -3,10 +3,7 @@ maps, their deletion curves, the sanity checks' maps; and the release of the mem
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 import torch
 
@@ -37,21 +34,3 @@ def sanity(engines: Mapping[str, tuple[LoadedModel, torch.Tensor]], target: int,
     return found
 
 
-@lru_cache(maxsize=1)
-def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-def release_freed_memory() -> bool:
-    """Hand memory freed by a finished job back to the system (glibc's malloc_trim); False where unavailable.
-
-    Gradient batches leave large free blocks in the allocator's per-thread heaps; without this the process keeps
-    them (a page's worker thread ends, its heap stays), so the server's memory only grows from job to job.
-    """
-    libc = _libc()
-    return bool(libc is not None and libc.malloc_trim(0) >= 0)

@@ -291,6 +291,7 @@ class JobPool:
                 if outcome[0] == DONE:
                     self._learn(job, time.monotonic() - job.started)
                 self._lock.notify_all()  # what was learned may make a queued job quick
+            runtime.release_freed_memory()  # the job's working set goes back to the system, not to this heap
             job._finish(*outcome)
 
 
@@ -313,6 +314,7 @@ def light_slot(waiting: Callable[[], None] | None = None) -> Iterator[None]:
         yield
     finally:
         _LIGHT_SLOTS.release()
+        runtime.release_freed_memory()  # the working set just freed goes back to the system, not to this heap
 
 
 _SHARED: JobPool | None = None

@@ -108,3 +108,23 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+@lru_cache(maxsize=1)
+def _libc_with_trim() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def release_freed_memory() -> bool:
+    """Hand memory freed by finished work back to the system (glibc's malloc_trim); False where unavailable.
+
+    Gradient batches and feature maps leave large free blocks in the allocator's per-thread heaps; without this the
+    process keeps them (a page's worker thread ends, its heap stays), so a server's memory only grows from job to job.
+    """
+    libc = _libc_with_trim()
+    return bool(libc is not None and libc.malloc_trim(0) >= 0)

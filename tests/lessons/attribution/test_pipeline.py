@@ -50,12 +50,3 @@ def test_deletion_job_ends_with_the_random_reference(digits, digit_input):
     curves = pipeline.deletion(digits, digit_input, 7, maps, "black")
     assert [c.title for c in curves] == [attribution.METHOD_TITLES[m] for m in attribution.METHODS] + [
         attribution.RANDOM_MAP_TITLE]
-
-
-def test_freed_memory_goes_back_where_glibc_allows_it():
-    import platform
-
-    released = pipeline.release_freed_memory()
-    assert isinstance(released, bool)
-    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        assert released

@@ -63,3 +63,12 @@ def test_allocator_is_left_alone_off_glibc(monkeypatch):
 
 def test_configure_threads_uses_every_usable_core_by_default():
     assert runtime.configure_threads() == runtime.usable_cores()
+
+
+def test_freed_memory_goes_back_where_glibc_allows_it():
+    import platform
+
+    released = runtime.release_freed_memory()
+    assert isinstance(released, bool)
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert released
