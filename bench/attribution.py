@@ -16,7 +16,7 @@ import numpy as np
 from bench.report import print_table, verdict
 from lessons.attribution import compute as attribution
 from lessons.attribution import pipeline
-from lessons.core import capture, data, preprocess, registry, runtime
+from lessons.core import capture, data, memory, preprocess, registry, runtime
 from ui.settings.attribution import STATE
 
 GOAL_S = 3.0  # the default view, in a page's worker thread
@@ -81,7 +81,7 @@ def main(argv: list[str]) -> bool:
         start = time.perf_counter()
         results = pipeline.four_maps(loaded, x, target, settings, progress=lambda fraction, message: None)
         seconds = time.perf_counter() - start
-        runtime.release_freed_memory()  # as the page does after each job
+        memory.release_freed_memory()  # as the page does after each job
         return seconds, results
 
     views = [in_worker_thread(default_view) for _ in range(args.repeats)]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,9 +66,40 @@ def test_no_page_imports_another_page(path: Path) -> None:
     assert not pages, f"{path.name} imports {sorted(pages)}"
 
 
+def is_module(name: str) -> bool:
+    """Whether `name` is an importable module (not a function or class imported from one)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, AttributeError):
+        return False
+
+
+def project_modules_imported_by(path: Path) -> list[str]:
+    """The project's own modules (ui, lessons) that a file imports at its top level (not inside functions)."""
+    body = ast.parse(path.read_text(encoding="utf-8")).body
+    names = {alias.name for node in body if isinstance(node, ast.Import) for alias in node.names}
+    names |= {node.module for node in body if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+    return sorted(m for m in names if m.split(".")[0] in {"ui", "lessons"} and is_module(m))
+
+
+def modules_loaded_by_importing(modules: list[str]) -> set[str]:
+    """Every top-level package in `sys.modules` after a fresh interpreter imports `modules`."""
+    code = "import sys; " + "; ".join(f"import {m}" for m in modules) + "; print(' '.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return {name.split(".")[0] for name in done.stdout.split()}
+
+
 def test_the_home_page_and_router_load_no_torch() -> None:
     for name in ("app.py", "ui/navigation.py", "ui/routing.py"):
         assert not {m for m in imported_modules(ROOT / name) if m.split(".")[0] == "torch"}, name
+    # and nothing they import loads it on their behalf (the home page opens before any lesson's libraries load)
+    modules = project_modules_imported_by(ROOT / "app.py")
+    assert modules, "app.py imports none of the project's modules: the check below would check nothing"
+    assert "torch" not in modules_loaded_by_importing(modules), modules
+
+
+def test_the_torch_check_sees_a_module_that_loads_torch() -> None:
+    assert "torch" in modules_loaded_by_importing(["lessons.core.runtime"])
 
 
 def test_the_checks_see_a_violation(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import torch
 
 from lessons.attribution import compute as attribution
 from lessons.attribution import pipeline, ranking
-from lessons.core import jobs, preprocess, registry, runtime
+from lessons.core import jobs, memory, preprocess, registry
 from lessons.core.progress import Progress
 from ui.images import PickedImage
 from ui.jobs import wait_for
@@ -41,7 +41,7 @@ def _released(job: Callable[[Progress], Result], report: Progress) -> Result:
     try:
         return job(report)
     finally:
-        runtime.release_freed_memory()
+        memory.release_freed_memory()
 
 
 def _kept(key: Hashable, title: str, job: Callable[[Progress], Any], light: bool) -> Any:

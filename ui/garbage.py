@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from lessons.core import runtime
+from lessons.core import memory
 
 #: A page run at least this long is followed by a full collection.
 LONG_RUN_S = 1.0
@@ -29,4 +29,4 @@ def collected_if_long(threshold_s: float = LONG_RUN_S) -> Iterator[None]:
     finally:
         if time.monotonic() - started >= threshold_s:
             gc.collect()
-            runtime.release_freed_memory()
+            memory.release_freed_memory()

@@ -20,7 +20,7 @@ def batch_size_for(loaded: LoadedModel, layers: Sequence[str] = (),
     """Batch size for inference: kept activations plus working memory fit `budget_bytes` (1…256).
 
     On a CPU the batch is also kept small enough for the largest intermediate maps to stay in cache and under the
-    32-MB block size glibc is told to keep in its heap (`runtime.tune_allocator`): measured on EfficientNet-Lite0 at
+    32-MB block size glibc is told to keep in its heap (`memory.tune_allocator`): measured on EfficientNet-Lite0 at
     224 px (`python -m bench extract`), 4 images per batch ran 1.1-1.5× faster than 2 and 1.2-1.6× faster than 8,
     on the main thread and in a page's thread alike. `pixels` (H·W of the actual inputs) scales the
     estimate for inputs smaller or larger than the model's standard size: 128-px crops get a ~3× larger batch,

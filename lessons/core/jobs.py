@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from lessons.core import runtime
+from lessons.core import memory, runtime
 
 WORKERS_ENV = "ZERO_TO_BRAINS_WORKERS"
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -291,7 +291,7 @@ class JobPool:
                 if outcome[0] == DONE:
                     self._learn(job, time.monotonic() - job.started)
                 self._lock.notify_all()  # what was learned may make a queued job quick
-            runtime.release_freed_memory()  # the job's working set goes back to the system, not to this heap
+            memory.release_freed_memory()  # the job's working set goes back to the system, not to this heap
             job._finish(*outcome)
 
 
@@ -314,7 +314,7 @@ def light_slot(waiting: Callable[[], None] | None = None) -> Iterator[None]:
         yield
     finally:
         _LIGHT_SLOTS.release()
-        runtime.release_freed_memory()  # the working set just freed goes back to the system, not to this heap
+        memory.release_freed_memory()  # the working set just freed goes back to the system, not to this heap
 
 
 _SHARED: JobPool | None = None

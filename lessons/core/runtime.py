@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
-import platform
 import random
 from functools import lru_cache
 
 import numpy as np
 import torch
+
+from lessons.core import memory
 
 # What the server runs with (`app.py` and `make run` set it before torch loads): OpenMP threads that sleep instead of
 # spinning while they wait. A web server runs one OpenMP team per page thread, and a laptop server shares its cores
@@ -67,40 +66,11 @@ def openmp_wait_policy() -> str:
 
 def configure_threads(n: int | None = None) -> int:
     """Set torch's intra-op threads to n (default: every usable core) and return the value in force."""
-    tune_allocator()
+    memory.tune_allocator()
     wanted = max(1, n or usable_cores())
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
     return torch.get_num_threads()
-
-
-# glibc's mallopt parameters (malloc.h) and the values kept: blocks up to 32 MB (glibc's largest allowed threshold)
-# come from the heap instead of fresh mmap'd pages, and up to 64 MB of free heap is kept instead of being handed back.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD = 32 * 1024**2
-TRIM_THRESHOLD = 64 * 1024**2
-
-
-@lru_cache(maxsize=1)
-def tune_allocator() -> bool:
-    """Keep activation-sized blocks in glibc's heap between batches (no re-faulting); False where not glibc.
-
-    By default glibc maps every block above a sliding threshold with fresh pages and unmaps it on free, so each
-    batch's activations are page-faulted in again (measured on EfficientNet-Lite0, 2 images per batch: ~3,800 page
-    faults per image before, ~100 after). Settings made through MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ are
-    left alone; under a preloaded allocator (jemalloc) the call is harmless, glibc's malloc being unused.
-    """
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return False
-    if any(name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD))
 
 
 def seed_everything(seed: int) -> None:
@@ -109,22 +79,3 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
 
-
-@lru_cache(maxsize=1)
-def _libc_with_trim() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-def release_freed_memory() -> bool:
-    """Hand memory freed by finished work back to the system (glibc's malloc_trim); False where unavailable.
-
-    Gradient batches and feature maps leave large free blocks in the allocator's per-thread heaps; without this the
-    process keeps them (a page's worker thread ends, its heap stays), so a server's memory only grows from job to job.
-    """
-    libc = _libc_with_trim()
-    return bool(libc is not None and libc.malloc_trim(0) >= 0)

@@ -1,14 +1,11 @@
-"""The runtime's start-up settings: OpenMP's wait policy and glibc's allocator thresholds."""
+"""The runtime's start-up settings: OpenMP's wait policy and torch's threads."""
 
 from __future__ import annotations
 
 import os
-import platform
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from lessons.core import runtime
 
@@ -44,31 +41,5 @@ def test_wait_policy_reports_openmps_default_when_torch_came_first():
     assert _policy_in_fresh_process(None, import_torch_first=True) == ["default", "unset"]
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
-def test_allocator_is_tuned_once_on_glibc():
-    assert runtime.tune_allocator() is True
-    assert runtime.tune_allocator() is True  # cached: a second call changes nothing
-    assert runtime.tune_allocator.cache_info().misses == 1
-
-
-def test_allocator_settings_from_the_environment_are_left_alone(monkeypatch):
-    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
-    assert runtime.tune_allocator.__wrapped__() is False
-
-
-def test_allocator_is_left_alone_off_glibc(monkeypatch):
-    monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))
-    assert runtime.tune_allocator.__wrapped__() is False
-
-
 def test_configure_threads_uses_every_usable_core_by_default():
     assert runtime.configure_threads() == runtime.usable_cores()
-
-
-def test_freed_memory_goes_back_where_glibc_allows_it():
-    import platform
-
-    released = runtime.release_freed_memory()
-    assert isinstance(released, bool)
-    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        assert released
