@@ -10,8 +10,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import streamlit as st
 
+from ui.course import course_lessons, course_problem, lesson_done, lesson_minutes, lesson_summary, progress_panel
 from ui.garbage import collected_if_long
-from ui.navigation import HOME_TITLE, LESSONS, SECTIONS, lesson_neighbours, lessons_in
+from ui.navigation import HOME_TITLE, SECTIONS, Lesson
 from ui.routing import mark_routed
 
 st.set_page_config(page_title=HOME_TITLE, page_icon=":material/neurology:", layout="wide")
@@ -27,16 +28,34 @@ def home() -> None:
         "neurons in mouse visual cortex from a network's features. Every lesson runs offline on real models and "
         "real images; anything simulated says so."
     )
-    for section in SECTIONS:
-        lessons = lessons_in(section)
-        if not lessons:
-            continue
+    problem = course_problem()
+    if problem:
+        st.error(problem, icon=":material/error:")
+    for section, lessons in sections_in_course_order():
         st.subheader(section)
         for lesson in lessons:
             with st.container(gap=None):
                 st.page_link(lesson.path, label=f"**{lesson.title}**", icon=lesson.icon)
-                st.markdown(f'<div class="lesson-summary">{lesson.summary}</div>', unsafe_allow_html=True)
+                st.markdown(f'<div class="lesson-summary">{lesson.summary}<br><small>{lesson_facts(lesson)}'
+                            '</small></div>', unsafe_allow_html=True)
     instructors()
+
+
+def sections_in_course_order() -> list[tuple[str, list[Lesson]]]:
+    """The course's lessons grouped by section: sections in course-map order, lessons in the course's order."""
+    lessons = course_lessons()
+    return [(section, [lesson for lesson in lessons if lesson.section == section]) for section in SECTIONS
+            if any(lesson.section == section for lesson in lessons)]
+
+
+def lesson_facts(lesson: Lesson) -> str:
+    """One line under a lesson on the course map: its time and the student's exercises done."""
+    minutes = lesson_minutes(lesson.url_path)
+    done, total = lesson_done(lesson.url_path)
+    parts = [f"about {minutes} min"] if minutes else []
+    if total:
+        parts.append(f"{done} of {total} exercises done" if done else f"{total} exercises")
+    return " · ".join(parts)
 
 
 def instructors() -> None:
@@ -66,24 +85,25 @@ def prepare_for_class() -> None:
 
 
 def build_navigation() -> dict[str, list]:
-    """Return the `st.navigation` mapping of section → pages, home first."""
+    """Return the `st.navigation` mapping of section → pages, home first, lessons in the course's order."""
     pages: dict[str, list] = {"": [home_page]}
-    for section in SECTIONS:
-        lessons = lessons_in(section)
-        if lessons:
-            pages[section] = [
-                st.Page(lesson.path, title=lesson.sidebar_title, icon=lesson.icon, url_path=lesson.url_path)
-                for lesson in lessons
-            ]
+    for section, lessons in sections_in_course_order():
+        pages[section] = [
+            st.Page(lesson.path, title=lesson.sidebar_title, icon=lesson.icon, url_path=lesson.url_path)
+            for lesson in lessons
+        ]
     return pages
 
 
 def course_footer(url_path: str) -> None:
-    """Previous / Next links at the end of a lesson, in course order (the ends lead back to the course map)."""
-    found = [lesson for lesson in LESSONS if lesson.url_path == url_path]
-    if not found:
+    """The lesson's summary, then Previous / Next links in course order (the ends lead back to the course map)."""
+    lessons = course_lessons()
+    index = next((i for i, lesson in enumerate(lessons) if lesson.url_path == url_path), None)
+    if index is None:
         return
-    before, after = lesson_neighbours(found[0])
+    lesson_summary(url_path)
+    before = lessons[index - 1] if index > 0 else None
+    after = lessons[index + 1] if index + 1 < len(lessons) else None
     st.divider()
     back, forward = st.columns(2)
     if before is None:
@@ -100,6 +120,7 @@ def course_footer(url_path: str) -> None:
 mark_routed()
 home_page = st.Page(home, title="Home", icon=":material/home:", default=True)
 current = st.navigation(build_navigation())
+progress_panel()
 with collected_if_long():
     current.run()
     course_footer(current.url_path)

@@ -132,19 +132,6 @@ LESSONS: tuple[Lesson, ...] = (
 HOME_TITLE = "From Zero to CNNs to Brains"
 
 
-def lessons_in(section: str) -> list[Lesson]:
-    """Return the built lessons of one section, in course order."""
-    return [lesson for lesson in LESSONS if lesson.section == section]
-
-
-def lesson_neighbours(lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
-    """The lessons before and after `lesson` in course order (None at either end)."""
-    index = LESSONS.index(lesson)
-    before = LESSONS[index - 1] if index > 0 else None
-    after = LESSONS[index + 1] if index + 1 < len(LESSONS) else None
-    return before, after
-
-
 def lesson_by_path(path: str) -> Lesson:
     """Return the lesson whose page script is `path`."""
     for lesson in LESSONS:

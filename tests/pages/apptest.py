@@ -8,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from lessons.core import jobs
+from ui.exercises import widget_key
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -83,3 +84,45 @@ def keyed_elements(at: AppTest) -> list:
 
     walk(at._tree)
     return found
+
+
+def exercise_record(at: AppTest, exercise_id: str):
+    """The student's record on one exercise after the last run (an empty record before any answer)."""
+    from lessons.core.answers import Record
+
+    return at.session_state["course_answers"].get(exercise_id, Record()) if "course_answers" in at.session_state \
+        else Record()
+
+
+def exercise_feedback(at: AppTest, exercise_id: str) -> tuple[bool, str] | None:
+    """The feedback the last check of an exercise showed: (right, text), or None before any check."""
+    key = f"ex_{widget_key(exercise_id)}_said"
+    return at.session_state[key] if key in at.session_state else None
+
+
+def answer_exercise(at: AppTest, exercise_id: str, response: object = None) -> AppTest:
+    """Answer an exercise as a student would (pick an option, type a number, or nothing for a task) and check it."""
+    key = widget_key(exercise_id)
+    if isinstance(response, str):
+        at.radio(key=f"ex_{key}_pick").set_value(response)
+    elif response is not None:
+        at.number_input(key=f"ex_{key}_number").set_value(response)
+    at.button(key=f"ex_{key}_check").click().run()
+    no_exception(at)
+    return at
+
+
+def show_hint(at: AppTest, exercise_id: str) -> AppTest:
+    """Ask for the exercise's next hint."""
+    at.button(key=f"ex_{widget_key(exercise_id)}_hint").click().run()
+    no_exception(at)
+    return at
+
+
+def commit_prediction(at: AppTest, exercise_id: str, label: str) -> AppTest:
+    """Commit a prediction for a predict-then-run exercise."""
+    key = widget_key(exercise_id)
+    at.radio(key=f"ex_{key}_predict").set_value(label).run()
+    at.button(key=f"ex_{key}_commit").click().run()
+    no_exception(at)
+    return at
