@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.interactions import INTERACTIONS
+from bench.interactions import INTERACTIONS, show_hidden_results
 from bench.report import print_table, verdict
 from bench.serve import (
     AppServer,
@@ -79,6 +79,7 @@ def shoot(server: AppServer, browser, folder: Path) -> list[View]:
                     start = time.monotonic()
                     try:
                         act(page)
+                        show_hidden_results(page)  # the view after the interaction shows its results
                         problems = exception_texts(page)
                     except Exception as error:  # noqa: BLE001  (a failed interaction is a failed view, not a crash)
                         problems = [f"main interaction failed: {error}"]

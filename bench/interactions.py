@@ -79,6 +79,19 @@ def _model_zoo(page: Page) -> None:
     click_button(page, "Build the offline zoo", ZOO_TIMEOUT_S, unless_done=True)  # a built zoo shows at once
 
 
+def show_hidden_results(page: Page, timeout_s: float = ACTION_TIMEOUT_S) -> int:
+    """Skip every open prediction (its "Skip, just show me" button), so the results it hides are shown; returns how
+    many were skipped."""
+    skip = page.locator(f"{MAIN} button", has_text="Skip, just show me")
+    skipped = 0
+    while skip.count() and skipped < 20:
+        skip.first.click()
+        time.sleep(0.3)
+        wait_idle(page, timeout_s)
+        skipped += 1
+    return skipped
+
+
 #: lesson url path → its main interaction.
 INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "linear_classifier": _linear_classifier,

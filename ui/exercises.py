@@ -13,7 +13,7 @@ from dataclasses import replace
 import streamlit as st
 
 from lessons.core.answers import Record
-from lessons.core.exercises import MAX_TRIES, Exercise, Facts, MissingFacts, judge
+from lessons.core.exercises import MAX_TRIES, WAITING, Exercise, Facts, MissingFacts, judge
 from ui.course import active_course, answers
 
 _KIND_LABEL = {"choice": "Question", "predict": "Predict, then run", "numeric": "Question", "task": "Make it happen"}
@@ -51,7 +51,7 @@ def render_exercise(exercise: Exercise, facts: Facts) -> bool:
     with st.container(border=True, key=f"exercise_{widget_key(exercise.id)}"):
         done_mark = " · :green[done]" if record.done else ""
         st.markdown(f"{_KIND_ICON[exercise.kind]} **{_KIND_LABEL[exercise.kind]}**{done_mark}")
-        st.markdown(exercise.prompt)
+        st.markdown(exercise.ask(facts))
         if exercise.kind == "predict":
             revealed = _prediction(exercise, record, facts)
         else:
@@ -97,12 +97,14 @@ def _check(exercise: Exercise, record: Record, response: object, facts: Facts) -
     try:
         verdict = judge(exercise, response, facts)
     except MissingFacts:
-        st.session_state[f"ex_{key}_said"] = (False, "The page has not computed what this needs yet: run the "
-                                                     "section above first.")
+        st.session_state[f"ex_{key}_said"] = (False, exercise.waiting)
         return
     # the attempt is kept before its feedback is shown
-    _keep(exercise.id, record.after("" if response is None else str(response), verdict.correct))
+    after = record.after("" if response is None else str(response), verdict.correct)
+    _keep(exercise.id, after)
     st.session_state[f"ex_{key}_said"] = (verdict.correct, verdict.feedback)
+    if after.done and not record.done:
+        st.rerun(scope="app")  # the progress counts (sidebar, summary) follow at once, also from inside a fragment
 
 
 def _prediction(exercise: Exercise, record: Record, facts: Facts) -> bool:
@@ -111,13 +113,17 @@ def _prediction(exercise: Exercise, record: Record, facts: Facts) -> bool:
         verdict = judge(exercise, record.answer, facts)
         record = record.after(record.answer, verdict.correct, final=True)
         _keep(exercise.id, record)
+        # the verdict on what the page measured when it was judged (a later change of settings does not re-judge)
+        st.session_state[f"ex_{key}_said"] = (verdict.correct, verdict.feedback)
     if record.answer:
         if record.tries:
-            verdict = judge(exercise, record.answer, facts) if exercise.ready(facts) else None
-            if verdict is not None:
-                (st.success if verdict.correct else st.warning)(verdict.feedback)
+            ok, text = st.session_state.get(f"ex_{key}_said") or (record.correct, (
+                f"You predicted **{record.answer}**: " + ("that is what the page measured." if record.correct
+                                                          else "the page measured something else.")))
+            (st.success if ok else st.warning)(text)
         else:
-            st.caption(f"You predicted **{record.answer}**. Run the section to see what happens.")
+            then = "Run the section to see what happens." if exercise.waiting == WAITING else exercise.waiting
+            st.caption(f"You predicted **{record.answer}**. {then}")
         return True
     if record.skipped:
         st.caption("Skipped: the result is shown. Predict next time, it sticks better.")

@@ -26,6 +26,8 @@ KINDS: tuple[str, ...] = ("choice", "predict", "numeric", "task")
 Facts = Mapping[str, Any]
 #: After this many wrong tries the explanation is shown anyway.
 MAX_TRIES = 3
+#: What an exercise says while the page has not computed what it needs (an exercise may say something more exact).
+WAITING = "The page has not computed what this needs yet: run the section above first."
 #: The section every lesson has: its summary at the end (course-file questions without a section appear there).
 SUMMARY = "summary"
 
@@ -57,9 +59,10 @@ class Exercise:
     id: str  # "<lesson package>.<name>", unique in the course
     section: str  # the page section it belongs to (the key the page passes to `ui.exercises.exercises_at`)
     kind: Kind
-    prompt: str
+    prompt: str | Callable[[Facts], str]  # may quote the page (a target computed at run time)
     options: tuple[Option, ...] = ()  # choice and predict
-    correct: str | Callable[[Facts], str] | None = None  # the right option's label, or how to read it from facts
+    # the right option's label, or how to read it from facts (a function may return several labels, for a tie)
+    correct: str | Callable[[Facts], str | tuple[str, ...]] | None = None
     answer: float | Callable[[Facts], float] | None = None  # numeric: the right number, or how to compute it
     tolerance: float = 0.0  # numeric: how far from the answer still counts as right (absolute)
     unit: str = ""  # numeric: shown next to the input
@@ -67,6 +70,7 @@ class Exercise:
     hints: tuple[str, ...] = ()  # shown one at a time, on request
     explanation: str | Callable[[Facts], str] = ""  # after a right answer, or after MAX_TRIES tries
     needs: tuple[str, ...] = ()  # facts the page must supply before the exercise can be judged
+    waiting: str = WAITING  # what to do while the facts it needs are missing
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -98,18 +102,31 @@ class Exercise:
         """Whether the page supplied every fact this exercise needs."""
         return all(facts.get(name) is not None for name in self.needs)
 
-    def right_option(self, facts: Facts) -> str:
-        """The right option's label, computed from the facts when it depends on data."""
+    def right_options(self, facts: Facts) -> tuple[str, ...]:
+        """Every option that counts as right, computed from the facts when it depends on data (a measured tie makes
+        more than one)."""
         self._require(facts)
-        label = self.correct(facts) if callable(self.correct) else self.correct
-        if label not in self.labels:
-            raise ValueError(f"{self.id}: the computed answer {label!r} is not among the options")
-        return str(label)
+        found = self.correct(facts) if callable(self.correct) else self.correct
+        labels = (found,) if isinstance(found, str) else tuple(found)  # type: ignore[arg-type]
+        stray = [label for label in labels if label not in self.labels]
+        if stray or not labels:
+            raise ValueError(f"{self.id}: the computed answer {stray or labels!r} is not among the options")
+        return labels
+
+    def right_option(self, facts: Facts) -> str:
+        """The right option's label (the first, when a measured tie makes several right)."""
+        return self.right_options(facts)[0]
 
     def right_number(self, facts: Facts) -> float:
         """The right number, computed from the facts when it depends on data."""
         self._require(facts)
         return float(self.answer(facts) if callable(self.answer) else self.answer)  # type: ignore[arg-type]
+
+    def ask(self, facts: Facts) -> str:
+        """The prompt, computed from the facts when it quotes them (the waiting note while they are missing)."""
+        if not callable(self.prompt):
+            return self.prompt
+        return self.prompt(facts) if self.ready(facts) else self.waiting
 
     def explain(self, facts: Facts) -> str:
         """The explanation, computed from the facts when it quotes them."""
@@ -126,13 +143,14 @@ def judge(exercise: Exercise, response: Any, facts: Facts) -> Verdict:
     if exercise.kind in ("choice", "predict"):
         if response not in exercise.labels:
             return Verdict(False, "Pick one of the options first.")
-        right = exercise.right_option(facts)
+        right = exercise.right_options(facts)
         said = exercise.option(response).feedback
         if exercise.kind == "predict":
-            if response == right:
-                return Verdict(True, f"Your prediction matches what the page measured: **{right}**. {said}".strip())
-            return Verdict(False, f"The page measured **{right}**, not *{response}*. {said}".strip())
-        return Verdict(response == right, said or ("Right." if response == right else "Not this one."))
+            measured = " and ".join(f"**{label}**" for label in right) + (" (a tie)" if len(right) > 1 else "")
+            if response in right:
+                return Verdict(True, f"Your prediction matches what the page measured: {measured}. {said}".strip())
+            return Verdict(False, f"The page measured {measured}, not *{response}*. {said}".strip())
+        return Verdict(response in right, said or ("Right." if response in right else "Not this one."))
     if exercise.kind == "numeric":
         return judge_number(response, exercise.right_number(facts), exercise.tolerance)
     exercise._require(facts)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lessons.core.course import EXTRA_PREFIX, CourseError, built_in_course, parse_course
 from lessons.core.exercises import SUMMARY, Exercise, LessonExercises, judge
+from lessons.exercises import built_in
 
 A = Exercise(id="a.one", section="first", kind="numeric", prompt="?", answer=1.0)
 B = Exercise(id="a.two", section="second", kind="numeric", prompt="?", answer=2.0)
-BUILT_IN = {
+BUILT_IN = {  # a small course of two lessons
     "alpha": LessonExercises("alpha", (A, B), ("takeaway",), 20, sections=("first", "second")),
     "beta": LessonExercises("beta", (), ("other",), 15, sections=("only",)),
 }
@@ -88,3 +91,11 @@ def test_broken_toml_names_its_line() -> None:
 def test_a_course_without_lessons_says_which_pages_exist() -> None:
     with pytest.raises(CourseError, match="alpha, beta"):
         parse_course('title = "Empty"\n', BUILT_IN)
+
+
+def test_the_example_course_file_in_the_docs_is_a_valid_course() -> None:
+    example = Path(__file__).resolve().parents[3] / "docs" / "example-course.toml"
+    course = parse_course(example.read_text(encoding="utf-8"), built_in(), example.name)
+    assert course.pages == ("linear_classifier", "convolution", "inside_cnn")
+    assert {e.kind for e in course.exercises("linear_classifier") if e.id.startswith(EXTRA_PREFIX)} == {
+        "choice", "numeric"}

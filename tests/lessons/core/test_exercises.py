@@ -92,3 +92,18 @@ def test_a_lesson_refuses_repeated_ids_and_unknown_sections() -> None:
     at_end = Exercise(id="t.b", section=SUMMARY, kind="numeric", prompt="?", answer=1.0)
     lesson = LessonExercises("p", (one, at_end), ("x",), 10, sections=("s",))
     assert lesson.at("s") == (one,) and lesson.at(SUMMARY) == (at_end,) and lesson.by_id("t.b") is at_end
+
+
+def test_a_prompt_may_quote_the_page_and_waits_for_its_facts() -> None:
+    task = Exercise(id="t.q", section="s", kind="task", prompt=lambda f: f"Find a cell read as {f['target']}.",
+                    check=lambda f: Verdict(True, ""), needs=("target",), waiting="Build an atlas first.")
+    assert task.ask({"target": "goldfish"}) == "Find a cell read as goldfish."
+    assert task.ask({}) == "Build an atlas first."
+
+
+def test_a_measured_tie_makes_every_tied_option_right() -> None:
+    tie = Exercise(id="t.tie", section="s", kind="predict", prompt="?", correct=lambda f: f["best"],
+                   options=(Option("a", "A."), Option("b", "B."), Option("c", "C.")))
+    assert judge(tie, "a", {"best": ("a", "b")}).correct and judge(tie, "b", {"best": ("a", "b")}).correct
+    assert "(a tie)" in judge(tie, "c", {"best": ("a", "b")}).feedback
+    assert not judge(tie, "c", {"best": ("a", "b")}).correct and not judge(tie, "b", {"best": "a"}).correct
