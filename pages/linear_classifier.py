@@ -7,10 +7,12 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lessons.linear import compute as lc
+from lessons.linear import conclusions
 from lessons.linear import data as ld
 from lessons.linear import mlp as lm
 from ui import linear_charts as charts
 from ui import linear_widgets as widgets
+from ui.exercises import exercises_at, notice
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
 from ui.settings.linear_classifier import STATE
@@ -47,6 +49,7 @@ def section_points() -> ld.PointSet:
     else:
         st.caption("A shared link (the address bar) carries the data set, noise, seed, your hand edits and every "
                    "setting below, including the step count.")
+    exercises_at(LESSON.url_path, "points")
     return data
 
 
@@ -69,7 +72,9 @@ def section_line() -> tuple[DeltaGenerator, DeltaGenerator]:
         "The score is the **binary cross-entropy**: −log of the probability the model gave the *right* class, "
         "averaged over points. A confident right answer costs almost nothing, a confident wrong one costs a lot."
     )
-    return curve, widgets.start_line_controls()
+    start_note = widgets.start_line_controls()
+    exercises_at(LESSON.url_path, "line", {"start_sharpness": round(widgets.starting_line().sharpness, 2)})
+    return curve, start_note
 
 
 def section_training(data: ld.PointSet, curve: DeltaGenerator, start_note: DeltaGenerator) -> lc.TrainConfig:
@@ -91,6 +96,7 @@ def section_training(data: ld.PointSet, curve: DeltaGenerator, start_note: Delta
     curve.caption("The sigmoid of the signed distance, for the starting line's sharpness and for |w| = 1.")
     st.caption("Play (above the chart) runs until you pause or the max step count is reached. Changing a setting "
                "restarts from the starting line (raising the max steps without annealing carries on).")
+    exercises_at(LESSON.url_path, "training")
     return config
 
 
@@ -118,8 +124,10 @@ def data_view(data: ld.PointSet, trainer: lc.Trainer, frame: lc.Frame, specs: ch
                           "Reset, or raise the max steps to run the whole annealing schedule again."))
 
 
-def section_landscape(frame: lc.Frame, specs: charts.FrameSpecs, data: ld.PointSet, paused: bool) -> None:
-    """Section 4: the loss over (rotation, offset) with the path so far, what many starts find, big steps."""
+def section_landscape(frame: lc.Frame, specs: charts.FrameSpecs, data: ld.PointSet, trainer: lc.Trainer,
+                      paused: bool) -> None:
+    """Section 4: the loss over (rotation, offset) with the path so far, what many starts find, big steps; what the
+    run's loss did, and the exercise that makes it climb."""
     separable, many_starts = widgets.line_facts(data.key, data.points, data.labels)
     st.header("4 · The energy landscape")
     st.vega_lite_chart(specs.landscape, width="stretch")
@@ -154,6 +162,8 @@ def section_landscape(frame: lc.Frame, specs: charts.FrameSpecs, data: ld.PointS
         widgets.big_step_buttons()
         st.caption("Both switch to SGD + momentum at learning rate 10 on the overlapping clouds (the second with "
                    "exponential annealing) and play from step 0.")
+    notice(conclusions.descent_notice(trainer.history.loss))
+    exercises_at(LESSON.url_path, "landscape", widgets.descent_facts(trainer))
 
 
 def section_algebra(frame: lc.Frame) -> None:
@@ -181,6 +191,7 @@ def section_algebra(frame: lc.Frame) -> None:
             f"Check: the point offset × (cos θ, sin θ) = ({x:.3f}, {y:.3f}) lies on the line — its "
             f"logit is {logit:.1e}, so the model is exactly 50 % unsure there."
         )
+    exercises_at(LESSON.url_path, "algebra")
 
 
 def live_view(data: ld.PointSet, config: lc.TrainConfig) -> None:
@@ -196,7 +207,7 @@ def live_view(data: ld.PointSet, config: lc.TrainConfig) -> None:
     frame = lc.make_frame(trainer, extent)
     specs = charts.frame_specs(frame, trainer.history, data.points, data.labels, data.ids, config.max_steps)
     data_view(data, trainer, frame, specs, config, paused)
-    section_landscape(frame, specs, data, paused)
+    section_landscape(frame, specs, data, trainer, paused)
     section_algebra(frame)
     widgets.link_the_run()
     STATE.write_url()
@@ -219,9 +230,18 @@ def section_network(data: ld.PointSet) -> None:
                   on_click=widgets.change, kwargs={"lc_preset": "xor"})
     extent = lc.view_extent(data.points)
     view = widgets.trained_network(data, width, depth, steps, extent)
-    widgets.network_charts(view, data, extent, lm.architecture(width, depth))
-    st.markdown(lm.network_summary(view.boundary_bend, view.cell, view.accuracy, view.hidden_line_accuracy,
-                                   many_starts.line_accuracy, view.weights))
+    facts = widgets.network_facts(data, width, depth, steps, view, many_starts)
+    if facts["narrow_spirals"] is None:
+        st.button("Two spirals, hidden width 2", key="lc_to_narrow_spirals", icon=":material/cyclone:",
+                  on_click=widgets.change, kwargs={"lc_preset": "spiral", "lc_mlp_width": "2"},
+                  help="Switch the data set to the two spirals and the hidden width to 2.")
+    revealed = exercises_at(LESSON.url_path, "network", facts)
+    if revealed or facts["narrow_spirals"] is None:  # only the predicted experiment waits for the prediction
+        widgets.network_status(view, lm.architecture(width, depth), steps)
+        widgets.network_charts(view, data, extent, lm.architecture(width, depth))
+        st.markdown(lm.network_summary(view.boundary_bend, view.cell, view.accuracy, view.hidden_line_accuracy,
+                                       many_starts.line_accuracy, view.weights))
+        notice(conclusions.warp_notice(view.hidden_line_accuracy, many_starts.line_accuracy))
     st.markdown(
         "The straight grid lines on the left are the plane before any warping; on the right they are bent by the "
         "hidden layers. That is why we stack layers: each one can make the next one's job more linear. Does your "

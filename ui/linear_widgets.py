@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lessons.linear import compute as lc
+from lessons.linear import conclusions
 from lessons.linear import data as ld
 from lessons.linear import mlp as lm
 from ui import linear_charts as charts
@@ -194,9 +195,25 @@ def training_controls() -> lc.TrainConfig:
     cols[4].slider("Steps per frame", 1, 50, key="lc_spf",
                    help="Optimisation steps between two pictures while playing (a busy server that draws fewer "
                         "pictures takes the steps of the ones it skipped, so a run keeps its pace).")
+    return config_from_state()
+
+
+def config_from_state() -> lc.TrainConfig:
+    """The training config of the page's declared settings, as they stand in this run."""
     value = STATE.value
     return lc.train_config(value("lc_opt"), float(value("lc_lr")), value("lc_anneal"), int(value("lc_max_steps")),
                            value("lc_init"), value("lc_seed"), value("lc_theta"), value("lc_offset"), value("lc_sharp"))
+
+
+def starting_line() -> lc.LineParams:
+    """The starting line of the page's settings (the seeded draw, or the line set by hand)."""
+    return lc.params_from_weights(*lc.initial_weights(config_from_state()))
+
+
+def descent_facts(trainer: lc.Trainer) -> dict[str, Any]:
+    """What the landscape section's exercises judge: the run's whole loss history and the settings that made it."""
+    return {"losses": tuple(trainer.history.loss), "optimiser": lc.OPTIMISERS[trainer.config.optimiser],
+            "learning_rate": trainer.config.lr, "data_set": ld.PRESET_TITLES[STATE.value("lc_preset")]}
 
 
 def current_trainer(data: ld.PointSet, config: lc.TrainConfig) -> lc.Trainer:
@@ -346,7 +363,7 @@ def network_charts(view: lm.MLPView, data: ld.PointSet, extent: float, architect
 
 
 def trained_network(data: ld.PointSet, width: int, depth: int, steps: int, extent: float) -> lm.MLPView:
-    """The small network trained on these points, in a status box that reports its accuracy.
+    """The small network trained on these points (`network_status` reports its accuracy).
 
     Training takes seconds, so it shows its steps on a bar; the result is kept for every visitor (the shared result
     store), so the same data and network come back at once, from a shared link too."""
@@ -359,6 +376,18 @@ def trained_network(data: ld.PointSet, width: int, depth: int, steps: int, exten
         with progress_bar(f"Training the {architecture} network…") as report:
             view = lm.mlp_view(data.points, data.labels, width, depth, steps, seed, extent, report)
         store.put(key, view)
+    return view
+
+
+def network_status(view: lm.MLPView, architecture: str, steps: int) -> None:
+    """The trained network's size and accuracy, in a closed status box."""
     st.status(f"Network {architecture} ({view.parameters} numbers) trained for {steps} steps: "
               f"{view.accuracy:.1%} of the points right.", state="complete", expanded=False)
-    return view
+
+
+def network_facts(data: ld.PointSet, width: int, depth: int, steps: int, view: lm.MLPView,
+                  many_starts: lc.ManyStarts) -> dict[str, Any]:
+    """What the network section's exercises judge: the data set, the network and the accuracies the page shows."""
+    return conclusions.network_facts(STATE.value("lc_preset"), not data.edits.empty, width, depth, steps,
+                                     view.parameters, view.accuracy, many_starts.line_accuracy,
+                                     view.hidden_line_accuracy)

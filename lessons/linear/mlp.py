@@ -17,6 +17,7 @@ from torch import nn
 from lessons.core.progress import Progress, sub_range
 from lessons.core.progress import steps as progress_steps
 from lessons.linear import compute as lc
+from lessons.linear import conclusions
 
 MLP_LR = 0.02
 
@@ -74,7 +75,7 @@ def _train(points: np.ndarray, labels: np.ndarray, width: int, depth: int, steps
 
 def architecture(width: int, depth: int) -> str:
     """The layer sizes of `make_mlp(width, depth)` as "2 → 16 → 2 → 1"."""
-    return " → ".join(["2"] + [str(width)] * depth + ["2", "1"])
+    return conclusions.architecture(width, depth)
 
 
 def hidden_features(model: nn.Sequential, points: np.ndarray) -> np.ndarray:

@@ -21,8 +21,19 @@ from streamlit.testing.v1 import AppTest
 
 from lessons.core.exports import PNG_SIGNATURE
 from lessons.linear import compute as lc
+from lessons.linear import conclusions as cn
 from lessons.linear import data as ld
-from tests.pages.apptest import keyed_elements, open_lesson
+from lessons.linear import exercises as ex
+from lessons.linear import mlp as lm
+from tests.pages.apptest import (
+    answer_exercise,
+    commit_prediction,
+    exercise_feedback,
+    exercise_record,
+    keyed_elements,
+    open_lesson,
+    show_hint,
+)
 from ui import linear_charts as charts
 from ui.downloads import EXPORT_WIDTH, chart_png, vega_spec
 from ui.settings.linear_classifier import STATE
@@ -398,6 +409,7 @@ def test_the_big_step_buttons_play_their_run_from_step_0_and_play_pause_keep_it(
         assert widget.value == value and widget.proto.set_value, widget.key  # the browser is told the new value
     assert _query(at, "lc_preset") == "overlapping" and _query(at, "lc_lr") == "10"
 
+    at.session_state["_lc_last_frame_at"] = time.monotonic()  # on time: a busy machine would catch up frames
     with live_view_runs(at):
         at.run()  # a tick of the frame timer
     assert _step(at) == f"{2 * frame} / 500" and _run_of(at) == ("overlapping", "momentum", 10.0, "none")
@@ -486,11 +498,78 @@ def test_the_click_class_travels_in_the_link():
 
 
 def test_every_control_is_declared_state(page):
-    """Every widget a student sets is a declared setting (a link restores it); the rest are buttons, downloads, and
-    the points table and chart, whose edits are the `lc_edits` setting."""
-    controls = {node.key for node in keyed_elements(page) if node.type not in ("button", "download_button")}
+    """Every widget a student sets is a declared setting (a link restores it); the rest are buttons, downloads, the
+    exercises' answers, and the points table and chart, whose edits are the `lc_edits` setting."""
+    controls = {node.key for node in keyed_elements(page) if node.type not in ("button", "download_button")
+                and not node.key.startswith(("ex_", "exercise_"))}  # exercises: the student's, kept by the course
     undeclared = {key for key in controls - set(STATE.settings) if not key.startswith(("lc_editor_", "lc_field_"))}
     assert undeclared == set() and all(STATE[key].in_link for key in controls & set(STATE.settings))
     assert {"lc_editor_0", "lc_field_0"} <= controls and STATE["lc_edits"].in_link
 
 
+
+
+# ------------------------------------------------------------------------------------------------------- exercises
+def _info(at: AppTest) -> str:
+    return "\n".join(i.value for i in at.info)
+
+
+def _why(at: AppTest) -> str:
+    return next((m.value for m in at.markdown if m.value.startswith("**Why.**")), "")
+
+
+def test_exercise_a_wrong_number_gets_feedback_and_hints_then_the_right_one_its_explanation():
+    at = open_lesson(PAGE, timeout=120, query=QUICK)
+    exercise = "linear.sigmoid_at_distance"
+    answer_exercise(at, exercise, 0.1)
+    assert exercise_feedback(at, exercise) == (False, "Too low.")
+    assert any(w.value == "Too low." for w in at.warning) and not _why(at)
+    show_hint(at, exercise)
+    hints = [c.value for c in at.caption if c.value.startswith("Hint ")]
+    assert len(hints) == 1 and hints[0].startswith("Hint 1: For any point, w·x + b = |w|")
+    show_hint(at, exercise)
+    assert [c.value[:7] for c in at.caption if c.value.startswith("Hint ")] == ["Hint 1:", "Hint 2:"]
+    sharpness = round(at.session_state["lc_trainer"].line().sharpness, 2)  # the starting line, at step 0
+    answer_exercise(at, exercise, round(cn.sigmoid(sharpness), 3))
+    assert exercise_feedback(at, exercise)[0] and exercise_record(at, exercise).done
+    assert exercise_record(at, exercise).tries == 2 and exercise_record(at, exercise).hints == 2
+    assert f"σ({sharpness:.2f})" in _why(at)
+
+
+def test_exercise_the_climb_is_checked_on_the_run_the_page_shows():
+    at = open_lesson(PAGE, timeout=120, query={**QUICK, "lc_preset": "xor", "lc_opt": "sgd", "lc_lr": "10"})
+    assert "No step taken yet" in _info(at)
+    answer_exercise(at, "linear.diverge")
+    right, text = exercise_feedback(at, "linear.diverge")
+    assert not right and "No step taken yet" in text and not exercise_record(at, "linear.diverge").done
+    at.button(key="lc_step_once").click().run()  # one step of plain SGD at 10 on XOR lands higher than it started
+    answer_exercise(at, "linear.diverge")
+    right, text = exercise_feedback(at, "linear.diverge")
+    assert right and "At step 1 the loss was above its start" in text and "XOR" in text
+    assert exercise_record(at, "linear.diverge").done and "milder than the textbook" in _why(at)
+    assert "climbed **above where it started**" in _info(at)  # the notice reads the same run
+
+
+def test_exercise_the_spiral_prediction_hides_its_result_until_committed():
+    at = open_lesson(PAGE, timeout=120, query=QUICK)
+    assert any("trained for 250 steps" in s.proto.label for s in at.status)  # another experiment: shown
+    at.button(key="lc_to_narrow_spirals").click().run()
+    assert at.selectbox(key="lc_preset").value == "spiral" and at.select_slider(key="lc_mlp_width").value == "2"
+    assert not any("trained for" in s.proto.label for s in at.status)  # the experiment's result waits
+    assert "**Left:**" not in _markdown(at) and "lc_dl_hidden_space_png" not in _download_keys(at)
+    assert any("stays hidden until you commit" in c.value for c in at.caption)
+    commit_prediction(at, "linear.narrow_spirals", ex.BETTER_THAN_A_LINE)
+    status = next(s.proto.label for s in at.status if "trained for" in s.proto.label)
+    assert "2 → 2 → 2 → 1" in status and "**Left:**" in _markdown(at) and "lc_dl_hidden_space_png" in \
+        _download_keys(at)
+    record = exercise_record(at, "linear.narrow_spirals")
+    assert record.done and record.answer == ex.BETTER_THAN_A_LINE  # judged on the run it now shows
+    points, labels = ld.make_dataset("spiral")  # the same measurement, made here: the verdict follows it
+    view = lm.mlp_view(points, labels, 2, 1, 250, 0, lc.view_extent(points))
+    line = lc.descent_from_many_starts(points, labels).line_accuracy
+    measured = ex.narrow_spirals_outcome(cn.network_facts("spiral", False, 2, 1, 250, view.parameters, view.accuracy,
+                                                          line, view.hidden_line_accuracy))
+    assert record.correct == (measured == ex.BETTER_THAN_A_LINE)
+    verdicts = [m.value for m in [*at.success, *at.warning] if "the page measured" in m.value]
+    assert len(verdicts) == 1 and f"**{measured}**" in verdicts[0]
+    assert f"**{view.accuracy:.1%}**" in _why(at) and "In the warped plane (right)" in _info(at)
