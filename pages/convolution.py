@@ -6,12 +6,13 @@ import numpy as np
 import streamlit as st
 
 from lessons.convolution import compute as convolution
-from lessons.convolution import hog, kernels, template_matching
+from lessons.convolution import exercises, hog, kernels, template_matching
 from lessons.convolution.compute import Filtered
 from lessons.convolution.template_matching import TemplateError
 from ui import conv_charts as charts
 from ui import conv_widgets as widgets
 from ui.conv_widgets import FLIP_LABEL
+from ui.exercises import exercises_at, notice
 from ui.images import PickedImage, photo_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
@@ -60,6 +61,7 @@ def section_signal() -> None:
         "or the fast ones? Every weight here is positive and they sum to 1, so the output stays on the scale of the "
         "signal."
     )
+    exercises_at(LESSON.url_path, "signal")
 
 
 def section_kernels() -> tuple[PickedImage, np.ndarray, Filtered | None]:
@@ -93,6 +95,10 @@ def section_kernels() -> tuple[PickedImage, np.ndarray, Filtered | None]:
         "*unsharp mask*, *blur* and simple *noise reduction* (averaging away speckle), *emboss*; even a hue or "
         "colour-balance change is a 1×1 convolution that mixes the red, green and blue values of each pixel."
     )
+    if result is not None:
+        notice(exercises.edge_notice(exercises.edge_response(result.kernels)))
+    exercises_at(LESSON.url_path, "kernels", {"kernel": widgets.hand_made_kernel(result)})
+    widgets.mystery_question(LESSON.url_path, picked.image_id, gray)
     return picked, gray, result
 
 
@@ -111,8 +117,9 @@ def section_pixel(picked: PickedImage, gray: np.ndarray, result: Filtered | None
     col = pixel_cols[1].slider("Column", 0, width - 1, key="conv_col")
     if result is None:
         st.info("Fix the kernel in section 2 to see this breakdown.")
-        return
-    widgets.show_pixel(gray, result, row, col, STATE.value("conv_padding"))
+    else:
+        widgets.show_pixel(gray, result, row, col, STATE.value("conv_padding"))
+    exercises_at(LESSON.url_path, "pixel")
 
 
 def explain_the_flip(result: Filtered | None) -> None:
@@ -148,6 +155,7 @@ def section_sandbox() -> None:
     s = sandbox[3].slider("Stride s", 1, 3, key="conv_sb_s")
     d = sandbox[4].slider("Dilation d", 1, 3, key="conv_sb_d")
     widgets.show_geometry(convolution.conv_geometry(n, k, p, s, d))
+    exercises_at(LESSON.url_path, "sandbox")
 
 
 def section_template(picked: PickedImage, gray: np.ndarray) -> Template | None:
@@ -181,6 +189,7 @@ def section_template(picked: PickedImage, gray: np.ndarray) -> Template | None:
         "windows that happen to have a similar light-and-dark layout. Move the template onto an eye, a letter or a "
         "corner and see what else in the picture resembles it; does a template on a flat area match many places?"
     )
+    exercises_at(LESSON.url_path, "template")
     return row, col, size
 
 
@@ -198,6 +207,8 @@ def section_failure(picked: PickedImage, gray: np.ndarray, template: Template) -
     scale = move_controls[1].slider("Scale the image", 0.6, 1.5, step=0.05, key="conv_scale")
     search = widgets.moved_search(picked.image_id, *template, float(angle), float(scale), gray)
     swept = widgets.sweep(picked.image_id, *template, float(scale), gray)
+    if not exercises_at(LESSON.url_path, "failure", exercises.turn_facts(swept.angles, swept.found, swept.peak)):
+        return
     widgets.show_moved_search(search, swept, template[2], float(angle), angle != 0 or scale != 1, picked.image_id)
     st.markdown(
         template_matching.rotation_summary(swept.angles, swept.found, swept.peak, float(scale))
@@ -256,6 +267,9 @@ def section_tolerance(picked: PickedImage, gray: np.ndarray, template: Template,
     kind = st.radio("Move by", TOLERANCE_KINDS, horizontal=True, key="conv_tol_kind",
                     format_func={"shift": "Shifting right", "rotation": "Rotating"}.get)
     measured = widgets.tolerance_of(picked.image_id, *template, kind, orientations, cell, block, gray)
+    if not exercises_at(LESSON.url_path, "hog", exercises.tolerance_facts(
+            kind, measured.amounts, measured.pixels, measured.edges, measured.hog, hog.PROBE_STEP)):
+        return
     widgets.show_tolerance(measured, kind, hog.tolerance_verdict(measured, kind), picked.image_id)
 
 
@@ -272,6 +286,7 @@ def section_towards_cnns() -> None:
         "A convolutional network takes the last step: it **learns** every kernel, including the ones that compute "
         "the features, stacks many such layers, and lets gradient descent decide what to be tolerant to."
     )
+    exercises_at(LESSON.url_path, "parts")
 
 
 introduction()

@@ -7,12 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from lessons.cnn import compute as inside_cnn
+from lessons.cnn import exercises
 from lessons.core import capture, preprocess, registry
 from lessons.core.tiles import montage
 from ui.charts import stage_strip_html, top_k_bars
 from ui.cnn_charts import colour_bar
 from ui.digits import digit_picker
 from ui.downloads import download_row
+from ui.exercises import exercises_at, notice
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
@@ -85,6 +87,9 @@ def section_preprocessing(loaded: registry.LoadedModel, picked: PickedImage) -> 
     for column, step in zip(st.columns(len(steps)), steps):
         column.image(step.image, caption=f"{step.title}: {step.caption}", width="stretch")
     st.caption(picked.caption)
+    stage, stage_shape = inside_cnn.first_stage(loaded)
+    exercises_at(LESSON.url_path, "preprocessing", {"input_size": loaded.spec.input_size, "first_stage": stage,
+                                                    "first_stage_shape": stage_shape})
     return steps
 
 
@@ -104,6 +109,8 @@ def section_prediction(loaded: registry.LoadedModel, picked: PickedImage) -> Non
     true_label = STATE.value("cnn_digit_class") if loaded.spec.family == "digits" else None
     note = inside_cnn.prediction_note(best, len(names), trained, true_label)
     (right.markdown if trained else right.info)(note)
+    exercises_at(LESSON.url_path, "prediction", {"trained": trained, "top1_name": best[0][0],
+                                                 "top1_prob": best[0][1], "n_classes": len(names)})
 
 
 def section_stages(loaded: registry.LoadedModel) -> None:
@@ -118,6 +125,10 @@ def section_stages(loaded: registry.LoadedModel) -> None:
     layer = STATE.bind("cnn_layer", options=layer_options, default=inside_cnn.default_layer(layer_options))
     spec = loaded.spec
     rows = inside_cnn.layer_table(loaded)
+    (first, first_shape), (last, last_shape) = inside_cnn.feature_map_ends(loaded)
+    if not exercises_at(LESSON.url_path, "stages", {"first_maps": first, "first_maps_shape": first_shape,
+                                                    "last_maps": last, "last_maps_shape": last_shape}):
+        return
     stage_cards = [("input", "input", f"{spec.channels}×{spec.input_size}×{spec.input_size}")] + [
         (row.name, row.kind, inside_cnn.format_shape(row.output_shape)) for row in rows]
     st.html(stage_strip_html(stage_cards, highlight=layer))
@@ -128,6 +139,9 @@ def section_stages(loaded: registry.LoadedModel) -> None:
         ])
         st.dataframe(table, hide_index=True, width="stretch")
         st.caption(f"{sum(r.parameters for r in rows):,} parameters in total.")
+    notice(exercises.shrink_notice(first, first_shape, last, last_shape))
+    top, total = inside_cnn.parameter_split(rows, layer_options)
+    exercises_at(LESSON.url_path, "layers", {"top_parameters": top, "total_parameters": total})
 
 
 def section_filters(loaded: registry.LoadedModel) -> None:
@@ -141,6 +155,7 @@ def section_filters(loaded: registry.LoadedModel) -> None:
     st.image(grid, width=min(900, 50 * filter_columns))
     download_row(f"first-layer-filters-{loaded.spec.key}-{loaded.weights}", picture=grid, array=weight,
                  key="cnn_filters", what="the first-layer filters")
+    exercises_at(LESSON.url_path, "filters")
 
 
 def section_feature_maps(loaded: registry.LoadedModel, picked: PickedImage, seen_image: np.ndarray) -> None:
@@ -176,6 +191,7 @@ def section_feature_maps(loaded: registry.LoadedModel, picked: PickedImage, seen
     section_closer_look(act, order, layer, seen_image, digits=loaded.spec.family == "digits")
     st.markdown(inside_cnn.why_it_works(inside_cnn.classifier_input_size(loaded),
                                         inside_cnn.parameter_count(loaded.module), loaded.weights != "random"))
+    exercises_at(LESSON.url_path, "maps")
 
 
 def section_closer_look(act: np.ndarray, order: np.ndarray, layer: str, seen_image: np.ndarray, digits: bool) -> None:

@@ -17,10 +17,13 @@ from streamlit.delta_generator import DeltaGenerator
 from lessons.convolution import compute as convolution
 from lessons.convolution import conclusions, hog, kernels, template_matching
 from lessons.convolution.compute import ConvGeometry, Filtered, Padding
+from lessons.convolution.exercises import MYSTERY_KERNEL
 from lessons.convolution.kernels import KernelError
 from lessons.convolution.template_matching import SMALLEST_TEMPLATE, TEMPLATE_STEP
 from ui import conv_charts as charts
+from ui.course import active_course
 from ui.downloads import download_row
+from ui.exercises import exercises_at
 from ui.settings.convolution import EDITOR_SIDES, FOLLOW_THE_IMAGE, STATE
 
 SIGNAL_LABELS = {"step": "Step", "noisy_sine": "Noisy sine", "chirp": "Chirp (audio-like: rising pitch)"}
@@ -259,7 +262,30 @@ def filtered(image_id: str, gray: np.ndarray) -> tuple[Filtered | None, kernels.
     return custom_output(image_id, custom, padding, flipped, gray), kernels.display_for(custom)
 
 
+def hand_made_kernel(result: Filtered | None) -> np.ndarray | None:
+    """The hand-made kernel exactly as it is slid (normalised or flipped when asked), or None when not editing or
+    while the editor's numbers cannot be used."""
+    return result.kernels[0] if STATE.value("conv_edit") and result is not None else None
+
+
 # ------------------------------------------------------------------------------------------------------------ displays
+def mystery_question(page: str, image_id: str, gray: np.ndarray) -> None:
+    """The mystery map (a named kernel's output on the photo, its name kept back) with its downloads, and beside it
+    the course's questions about it (nothing at all when the course asks none)."""
+    if not active_course().exercises(page, "mystery"):
+        return
+    st.markdown("**A mystery map.** One of the named kernels above made this picture from the same photo. Which?")
+    left, right = st.columns([2, 3], gap="medium")
+    result = named_output(image_id, MYSTERY_KERNEL, 3, 1.0, "reflect", False, gray)
+    picture, scale_note = charts.render(result.output, kernels.kernel_info(MYSTERY_KERNEL).display)
+    show_picture(left, picture, f"Mystery map — {scale_note}")
+    with left:
+        download_row(_stem(image_id, "mystery-map"), picture=picture, array=result.output, key="conv_dl_mystery",
+                     what="the mystery map")
+    with right:
+        exercises_at(page, "mystery")
+
+
 def _stem(image_id: str, *what: object) -> str:
     """A download's file name: the lesson, the image (photo or upload) and what the figure shows."""
     return "-".join(["convolution", image_id, *(str(w) for w in what)])

@@ -322,6 +322,25 @@ def layer_table(loaded: LoadedModel) -> list[LayerRow]:
     return rows
 
 
+def first_stage(loaded: LoadedModel) -> tuple[str, tuple[int, ...]]:
+    """The network's first stage, with its output shape."""
+    name = loaded.layer_names[0]
+    return name, loaded.output_shapes[name]
+
+
+def feature_map_ends(loaded: LoadedModel) -> tuple[tuple[str, tuple[int, ...]], tuple[str, tuple[int, ...]]]:
+    """The first and the last stage that output feature maps (C×H×W), each with its output shape."""
+    first, last = loaded.spatial_layers[0], loaded.spatial_layers[-1]
+    return (first, loaded.output_shapes[first]), (last, loaded.output_shapes[last])
+
+
+def parameter_split(rows: Sequence[LayerRow], spatial_layers: Sequence[str]) -> tuple[int, int]:
+    """(parameters of the stages after the feature maps — those that read a vector —, all parameters) of a network's
+    layer table."""
+    maps = set(spatial_layers)
+    return sum(r.parameters for r in rows if r.name not in maps), sum(r.parameters for r in rows)
+
+
 def format_shape(shape: tuple[int, ...]) -> str:
     """C×H×W or a vector length, as people write it."""
     return "×".join(str(s) for s in shape)

@@ -13,16 +13,24 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from lessons.convolution import compute as convolution
-from lessons.convolution import hog, kernels, template_matching
+from lessons.convolution import exercises, hog, kernels, template_matching
 from lessons.core import data
+from lessons.core.answers import Record
 from lessons.core.exports import PNG_SIGNATURE
 from tests.pages.apptest import (
+    APP,
+    all_texts,
+    answer_exercise,
+    commit_prediction,
+    exercise_feedback,
+    exercise_record,
     image_captions,
     keyed_elements,
     no_exception,
-    open_lesson,
+    show_hint,
 )
 from ui import conv_charts as charts
+from ui.course import ANSWERS_KEY
 from ui.downloads import EXPORT_WIDTH, chart_png, vega_spec
 
 PAGE = "pages/convolution.py"
@@ -33,8 +41,20 @@ HEADERS = [
 ]
 
 
-def _open(query: dict[str, str] | None = None) -> AppTest:
-    return open_lesson(PAGE, timeout=120, query=query)
+PREDICTIONS = [e.id for e in exercises.EXERCISES.exercises if e.kind == "predict"]
+
+
+def _open(query: dict[str, str] | None = None, predictions_open: bool = False) -> AppTest:
+    """The lesson opened with the URL's `query`; its predictions skipped (every result shown) unless
+    `predictions_open`."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query or {})
+    at.run()
+    if not predictions_open:
+        at.session_state[ANSWERS_KEY] = {exercise_id: Record(skipped=True) for exercise_id in PREDICTIONS}
+    at.switch_page(PAGE).run()
+    no_exception(at)
+    return at
 
 
 @pytest.fixture()
@@ -578,7 +598,8 @@ def test_the_pages_pictures_outline_what_they_say():
 
 # ----------------------------------------------------------------------------------------- downloads, links, state
 DOWNLOADS = {"conv_dl_signal": ("png", "csv"), "conv_dl_output": ("png", "npy"), "conv_dl_ncc": ("png", "npy"),
-             "conv_dl_sweep": ("png", "csv"), "conv_dl_hog": ("png", "npy"), "conv_dl_tolerance": ("png", "csv")}
+             "conv_dl_sweep": ("png", "csv"), "conv_dl_hog": ("png", "npy"), "conv_dl_tolerance": ("png", "csv"),
+             "conv_dl_mystery": ("png", "npy")}
 
 
 def _download_keys(at: AppTest) -> set[str]:
@@ -641,16 +662,63 @@ def test_a_link_kernel_of_another_size_or_garbled_is_ignored():
 
 def test_every_widget_is_declared_state_or_says_why_not(page):
     """Every control a student sets is a declared setting (so a link restores it); the rest are actions,
-    downloads, the kernel editor (its numbers are the `conv_kernel_numbers` setting) and the upload, which a
-    link cannot carry and the page says so beside it."""
+    downloads, the kernel editor (its numbers are the `conv_kernel_numbers` setting), the exercises (answers are
+    the student's, never in a link) and the upload, which a link cannot carry and the page says so beside it."""
     from ui.settings.convolution import STATE
 
     page.toggle(key="conv_edit").set_value(True).run()
     keys = {getattr(node, "key", None) for node in keyed_elements(page)} - {None}
     undeclared = {key for key in keys - set(STATE.settings)
-                  if not key.startswith(("conv_dl_", "conv_editor_"))}  # downloads; the editor's table and reset
+                  if not key.startswith(("conv_dl_", "conv_editor_", "ex_", "exercise_"))}
     assert undeclared == {"conv_photo_upload"}
     assert any("not an uploaded image" in c.value for c in page.caption)
     assert STATE["conv_kernel_numbers"].in_link and STATE["conv_padding"].in_link and STATE["conv_flip"].in_link
 
 
+
+
+# ------------------------------------------------------------------------------------------------------ exercises
+EDGES = "convolution.horizontal_edges"
+
+
+def _kernel_edits(kernel: np.ndarray) -> dict[int, dict[str, float]]:
+    return {r: dict(zip(("−1", "0", "+1"), map(float, row))) for r, row in enumerate(kernel)}
+
+
+def test_the_kernel_task_gives_feedback_and_hints_then_explains():
+    at = _open()
+    answer_exercise(at, EDGES)  # not editing yet: nothing to judge, and no try is counted
+    assert not exercise_feedback(at, EDGES)[0] and exercise_record(at, EDGES).tries == 0
+    at.toggle(key="conv_edit").set_value(True).run()
+    _set_edits(at, _kernel_edits(kernels.SOBEL_X))
+    assert any("vertical edges only" in i.value for i in at.info)  # what to notice, about the kernel shown
+    answer_exercise(at, EDGES)
+    right, text = exercise_feedback(at, EDGES)
+    assert not right and "**4** on a vertical edge" in text and "Turn it by 90°" in text
+    assert any(text in w.value for w in at.warning) and not exercise_record(at, EDGES).done
+    show_hint(at, EDGES)
+    assert "Hint 1:" in all_texts(at) and "Hint 2:" not in all_texts(at)
+    show_hint(at, EDGES)
+    assert "Hint 2:" in all_texts(at) and exercise_record(at, EDGES).hints == 2
+    assert not any(m.value.startswith("**Why.**") for m in at.markdown)
+    _set_edits(at, _kernel_edits(kernels.SOBEL_Y))
+    assert any("horizontal edges only" in i.value for i in at.info)
+    answer_exercise(at, EDGES)
+    record = exercise_record(at, EDGES)
+    assert exercise_feedback(at, EDGES)[0] and record.done and record.correct and record.tries == 2
+    assert any(m.value.startswith("**Why.**") and "column sums are (0, 0, 0)" in m.value for m in at.markdown)
+
+
+def test_the_template_prediction_hides_the_result_until_committed():
+    at = _open(predictions_open=True)
+    assert not at.metric and len(_charts(at)) == 5  # no moved search, no sweep, no tolerance curves yet
+    assert sum("stays hidden until you commit" in c.value for c in at.caption) == 2
+    commit_prediction(at, "convolution.template_turn", exercises.LOST)
+    assert [m.label for m in at.metric] == ["Best score", "Best match"] and len(_charts(at)) == 6
+    record = exercise_record(at, "convolution.template_turn")
+    assert record.done and record.correct  # the camera's template is lost at 30°, as the sweep shows
+    assert not _dataset(_charts(at)[4], "sweep").set_index("angle").loc[30, "best match"] == "at the true place"
+    assert any("matches what the page measured: **No, somewhere else**" in s.value for s in at.success)
+    assert any(m.value.startswith("**Why.**") and "as the textbook expects" in m.value for m in at.markdown)
+    answer_exercise(at, "convolution.which_kernel", "Sobel x (vertical edges)")
+    assert exercise_record(at, "convolution.which_kernel").first_try

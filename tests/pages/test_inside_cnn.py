@@ -10,18 +10,40 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from lessons.cnn import exercises
 from lessons.core import registry
-from tests.pages.apptest import APP, image_captions, no_exception, open_lesson
+from lessons.core.answers import Record
+from tests.pages.apptest import (
+    APP,
+    all_texts,
+    answer_exercise,
+    commit_prediction,
+    exercise_feedback,
+    exercise_record,
+    image_captions,
+    no_exception,
+    open_lesson,
+    show_hint,
+)
+from ui.course import ANSWERS_KEY
 
 PAGE = "pages/inside_cnn.py"
 
 
-@pytest.fixture()
-def page() -> AppTest:
+def _open(predictions_open: bool = False) -> AppTest:
+    """The lesson at its defaults; its predictions skipped (every result shown) unless `predictions_open`."""
     at = AppTest.from_file(APP, default_timeout=120).run()
+    if not predictions_open:
+        at.session_state[ANSWERS_KEY] = {e.id: Record(skipped=True) for e in exercises.EXERCISES.exercises
+                                         if e.kind == "predict"}
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture()
+def page() -> AppTest:
+    return _open()
 
 
 def test_default_view_shows_every_section(page):
@@ -212,3 +234,35 @@ def test_odd_but_usable_upload_is_explained():
     no_exception(at)
     assert not at.error and at.info
     assert at.markdown[-1].value.startswith("using upload:")
+
+
+# ------------------------------------------------------------------------------------------------------ exercises
+def test_a_question_coaches_and_explains_and_the_stages_stay_hidden_until_the_prediction():
+    at = _open(predictions_open=True)
+    strip = "blocks.15"
+    assert not any(strip in h.proto.body for h in at.get("html")) and "Layer table" not in [e.label for e in
+                                                                                          at.expander]
+    assert any("stays hidden until you commit" in c.value for c in at.caption)
+
+    stem = "cnn.stem_output"  # in section 1: answerable before any prediction
+    answer_exercise(at, stem, 111)
+    assert exercise_feedback(at, stem) == (False, "Too low.") and not exercise_record(at, stem).done
+    show_hint(at, stem)
+    assert "Hint 1:" in all_texts(at) and "Hint 2:" not in all_texts(at)
+    show_hint(at, stem)
+    assert "Hint 2:" in all_texts(at)
+    answer_exercise(at, stem, 112)
+    assert exercise_feedback(at, stem)[0] and exercise_record(at, stem).done
+    assert any(m.value.startswith("**Why.**") and "**stem**, turns its 224×224 input into 32×112×112 maps: halved"
+               in m.value for m in at.markdown)
+    assert not any(strip in h.proto.body for h in at.get("html"))  # still waiting for the prediction
+
+    commit_prediction(at, "cnn.maps_shrink", exercises.SMALLER_MORE)
+    assert any(strip in h.proto.body for h in at.get("html"))
+    record = exercise_record(at, "cnn.maps_shrink")
+    assert record.done and record.correct  # stem 32×112×112 → head 1280×7×7
+    assert any("maps **shrink** from 112×112 to 7×7 — 256× fewer positions" in i.value for i in at.info)
+    assert any("That is the textbook picture." in m.value for m in at.markdown)
+    answer_exercise(at, "cnn.unsure")  # the default photo, an espresso, is no puzzle for the network
+    right, text = exercise_feedback(at, "cnn.unsure")
+    assert not right and "**espresso**" in text
