@@ -8,10 +8,11 @@ import streamlit as st
 from lessons.core import data, registry
 from lessons.shift import compute as data_shift
 from lessons.shift import data as shift_data
-from lessons.shift import pipeline
+from lessons.shift import pipeline, reading
 from ui import shift_widgets as widgets
 from ui.brain_charts import heatmap
 from ui.downloads import download_row
+from ui.exercises import exercises_at, notice
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress
 from ui.navigation import lesson_by_path
@@ -55,6 +56,7 @@ def section_transforms() -> PickedImage:
         column.image(step.image, caption=f"{step.title}: {step.caption}", width="stretch")
     st.code(shift_data.transform_code(registry.spec_for(registry.DEFAULT_MODEL)), language="python")
     st.caption(picked.caption)
+    exercises_at(LESSON.url_path, "transforms")
     return picked
 
 
@@ -80,6 +82,7 @@ def section_datasets() -> None:
         widgets.describe_set(dataset, labelled)
     if dataset in ("mnist", "sklearn", "fashion"):
         loader_batch()
+    exercises_at(LESSON.url_path, "datasets")
 
 
 def section_accuracy() -> np.ndarray:
@@ -110,11 +113,14 @@ def section_accuracy() -> np.ndarray:
     with right:
         download_row("accuracy-per-class-digit-cnn", chart=per_class, key="shift_per_class",
                      table=class_table(DIGITS, report.per_class, "accuracy"), what="the accuracy per class")
+    notice(reading.accuracy_notice(report.top1, report.matrix, DIGITS))
+    exercises_at(LESSON.url_path, "accuracy", {"n_classes": len(DIGITS), "top1": report.top1, "top5": report.top5})
     return report.matrix
 
 
-def section_shift() -> tuple[data_shift.SweepResult, pipeline.AugmentedCNN | None]:
-    """Section 4: accuracy against the amount of one change, for the standard and (optionally) augmented CNN."""
+def section_shift() -> tuple[data_shift.SweepResult, pipeline.AugmentedCNN | None, bool]:
+    """Section 4: accuracy against the amount of one change, for the standard and (optionally) augmented CNN;
+    the curves appear once the section's prediction is committed (the last value says whether they did)."""
     st.header("4 · The controlled shift experiment")
     st.markdown(
         "Now keep the test digits and the network fixed and change **one thing** by a measured amount. Nothing "
@@ -129,6 +135,11 @@ def section_shift() -> tuple[data_shift.SweepResult, pipeline.AugmentedCNN | Non
     requests = [(kind, network) for network in networks] + ([] if kind == "rotation" else [("rotation", None)])
     sweeps = widgets.shift_sweeps(requests, f"Sweeping {shift.title.lower()} over {len(y_test):,} held-out digits…")
     standard = sweeps[0]
+    rotation = standard if kind == "rotation" else sweeps[-1]  # the standard CNN's rotation sweep, always computed
+    facts = {"rotation_amounts": tuple(rotation.amounts), "rotation_top1": tuple(rotation.top1),
+             "rotation_top5": tuple(rotation.top5), "n_test": len(y_test), "n_classes": len(DIGITS)}
+    if not exercises_at(LESSON.url_path, "shift", facts):
+        return standard, augmented, False
     curves = {widgets.network_title(n): (r.amounts, r.top1, r.top5) for n, r in zip(networks, sweeps)}
     chart = accuracy_curves(curves, shift.unit, f"{shift.title}: held-out accuracy",
                             marked=shift.amounts[step])
@@ -138,13 +149,26 @@ def section_shift() -> tuple[data_shift.SweepResult, pipeline.AugmentedCNN | Non
     st.caption(f"Clean top-1 {standard.top1[0]:.1%}; at {shift.amounts[step]:g} {shift.unit} "
                f"{standard.top1[step]:.1%} (top-5 {standard.top5[step]:.1%}). Solid lines are top-1, dashed lines "
                "top-5. At amount 0 the sweep is exactly the clean test set.")
-    rotation = None if kind == "rotation" else sweeps[-1]
     st.markdown("**Standard CNN.** " + data_shift.curve_summary(
         shift.title, shift.unit, standard.amounts, standard.top1, len(y_test),
-        None if rotation is None else (rotation.amounts, rotation.top1)))
+        None if kind == "rotation" else (rotation.amounts, rotation.top1)))
+    notice(reading.rotation_notice(rotation.amounts, rotation.top1, rotation.top5, len(y_test), len(DIGITS)))
     st.subheader("What it got wrong")
     widgets.show_broken(standard, kind, step)
-    return standard, augmented
+    return standard, augmented, True
+
+
+def section_turn() -> None:
+    """Turn one held-out digit by hand and watch the standard CNN's answer."""
+    st.subheader("Turn one digit yourself")
+    st.markdown("Pick one held-out digit and turn it. The standard CNN answers for the digit as it is and turned.")
+    picked, angle = widgets.turn_controls()
+    turned = widgets.turned_digit(picked.image_id, angle, picked.array)
+    widgets.show_turned_digit(picked, turned)
+    exercises_at(LESSON.url_path, "turn", {
+        "digit_label": STATE.value("shift_digit_class"), "digit_angle": angle,
+        "upright_prediction": turned.upright_prediction, "turned_prediction": turned.prediction,
+        "turned_probability": float(turned.turned.max())})
 
 
 def section_photo(picked: PickedImage) -> None:
@@ -164,12 +188,20 @@ def section_photo(picked: PickedImage) -> None:
                "square that stays inside it, then preprocessed exactly as in section 1.")
     st.markdown(data_shift.photo_summary(names[run.top1[0]], run.angles, [names[g] for g in run.top1],
                                          run.upright_rank, run.upright_probability))
+    exercises_at(LESSON.url_path, "photo")
 
 
 def section_augmentation(standard: data_shift.SweepResult, augmented: pipeline.AugmentedCNN | None,
                          matrix: np.ndarray) -> None:
     """Section 5: which gaps the rotation-augmented CNN closes, and what it costs on clean digits."""
     st.header("5 · Which part of the gap does augmentation close?")
+    _, _, _, y_test = data.mnist_split()
+    n = len(y_test)
+    rotated = None if augmented is None else widgets.shift_sweep("rotation", augmented)
+    facts = {} if rotated is None else {"standard_clean": float(standard.top1[0]),
+                                        "augmented_clean": float(rotated.top1[0]),
+                                        "augmented_degrees": augmented.max_degrees, "n_test": n}
+    revealed = exercises_at(LESSON.url_path, "augmentation", facts)
     if augmented is None and st.session_state.get("shift_augment"):
         st.markdown("The augmented CNN is on its way (its bar is in section 4): this section fills in when it is "
                     "ready.")
@@ -178,14 +210,14 @@ def section_augmentation(standard: data_shift.SweepResult, augmented: pipeline.A
         st.markdown("Tick **Also train a CNN with rotation augmentation** above: it is trained once for each rotation "
                     "setting (a progress bar shows how far it is), then every sweep shows both networks.")
         return
-    _, _, _, y_test = data.mnist_split()
-    n = len(y_test)
+    if not revealed:
+        st.caption("The comparison appears once you commit (or skip) the prediction above.")
+        return
     rows = widgets.gap_rows(augmented)
     st.dataframe(pipeline.gap_table(rows, n), hide_index=True, width="stretch")
     st.caption("The last column is top-1 on the changed digits, augmented minus standard, in percentage points; the "
                "*gap* is what the standard CNN lost between clean and changed digits. Differences under two standard "
                f"errors on {n:,} digits are called not measurable; chance is {data_shift.CHANCE:.0%}.")
-    rotated = widgets.shift_sweep("rotation", augmented)
     st.markdown(
         f"The augmented network was trained in {augmented.seconds:.1f} s. "
         + data_shift.augmentation_summary({row.key: pipeline.gap_numbers(row) for row in rows}, "rotation",
@@ -202,7 +234,9 @@ intro()
 photo = section_transforms()
 section_datasets()
 confusion = section_accuracy()
-standard_sweep, augmented_cnn = section_shift()
+standard_sweep, augmented_cnn, curves_shown = section_shift()
+if curves_shown:
+    section_turn()
 section_photo(photo)
 section_augmentation(standard_sweep, augmented_cnn, confusion)
 STATE.write_url()

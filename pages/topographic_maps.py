@@ -15,6 +15,7 @@ from lessons.topomap import pipeline as topomap_pipeline
 from ui import topomap_charts as charts
 from ui import topomap_results as results
 from ui.downloads import download_row
+from ui.exercises import exercises_at, notice
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
@@ -95,8 +96,9 @@ def activations(picked: results.Choices) -> topomap_sources.UnitActivations:
 
 
 def section_maps(picked: results.Choices, source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps,
-                 names: tuple[str, ...], class_profiles: np.ndarray) -> None:
-    """One map per class on the shared colour scale, with what the colours mean and the maps to download."""
+                 names: tuple[str, ...], class_profiles: np.ndarray, smoothness: topomap_pipeline.Smoothness) -> None:
+    """One map per class on the shared colour scale, with what the colours mean, the maps to download and how smooth
+    they are beside PCA's and a random placement's."""
     st.header("1 · The brain scan: one map per class")
     limit = topomap.layer_limit(result.maps)  # one symmetric colour scale for every class map
     for start in range(0, len(result.order), 5):  # in dendrogram order, five a row
@@ -125,6 +127,15 @@ def section_maps(picked: results.Choices, source: topomap_sources.UnitActivation
     st.caption(f"PNG: the maps as shown. CSV: every unit's place on the sheet and its centred class means. NPY: the "
                f"maps as drawn, {len(names)} × {topomap.GRID} × {topomap.GRID}, NaN outside the hull "
                "(`np.load` opens it).")
+    refined = " + refinement" if picked.refined else ""
+    layout, score = topomap_layouts.LAYOUTS[picked.method] + refined, topomap_pipeline.score_text
+    st.markdown(f"**How smooth?** Blur error (lower = smoother; measured before the smoothing, see section 4): these "
+                f"maps **{score(smoothness.layout)}** · PCA{refined} on the same units {score(smoothness.pca)} · the "
+                f"same units placed at random (chance) {score(smoothness.chance)}.")
+    notice(topomap_pipeline.smoothness_notice(layout, smoothness))
+    exercises_at(LESSON.url_path, "maps", {
+        "layout_key": picked.method, "layout": layout, "refined": picked.refined, "blur_error": smoothness.layout,
+        "pca_blur_error": smoothness.pca, "chance_blur_error": smoothness.chance})
 
 
 def section_units(source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps,
@@ -163,6 +174,7 @@ def section_units(source: topomap_sources.UnitActivations, result: topomap_pipel
     with right:
         download_row(f"unit-{unit}-class-means", table=table, key="topo_unit_download",
                      what=f"unit {unit}'s centred class means")
+    exercises_at(LESSON.url_path, "units")
     return colour_class
 
 
@@ -170,6 +182,13 @@ def section_errors(source: topomap_sources.UnitActivations, result: topomap_pipe
                    names: tuple[str, ...], seed: int) -> None:
     """The correct and the misclassified images of one digit, on the same layout and colour scale."""
     st.header("3 · Errors: what the layer does when the network is wrong")
+    error_view(source, result, names, seed)
+    exercises_at(LESSON.url_path, "errors")
+
+
+def error_view(source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps, names: tuple[str, ...],
+               seed: int) -> None:
+    """The two maps of one digit's correct and wrong images, their gap against random splits, and examples."""
     if not source.has_truth:
         st.info("The photo crops have no true labels, so there are no errors to look at. Pick a digit network above.")
         return
@@ -213,7 +232,9 @@ def section_quality(picked: results.Choices, profiles: np.ndarray, class_profile
         "into blobs (look at its thumbnail). The last row places the units at random (shuffled among the PCA "
         "positions): that is chance."
     )
-    if results.stored_comparison(picked) is None and not results.compare_button(
+    stored = results.stored_comparison(picked)
+    revealed = exercises_at(LESSON.url_path, "quality", {} if stored is None else {"layout_scores": stored.scores()})
+    if stored is None and not results.compare_button(
             picked, "Compare all six layouts", type="primary",
             help="Lays out the same units with every method and scores each map set; UMAP compiles code the first "
                  "time it runs in a server (about 15 s). A comparison made once is kept for these settings."):
@@ -221,6 +242,11 @@ def section_quality(picked: results.Choices, profiles: np.ndarray, class_profile
         return
     comparison = results.comparison(picked, profiles, class_profiles)
     if comparison is None:
+        return
+    if stored is None:  # it arrived during this run: run again, so that a committed prediction is judged first
+        st.rerun()
+    if not revealed:
+        st.caption("The comparison is ready: commit (or skip) your prediction above to see it.")
         return
     table = pd.DataFrame(comparison.rows).set_index("layout")
     st.markdown(f"**{names[colour_class]}** (the class colouring the units above) under each layout, each layout "
@@ -256,6 +282,7 @@ def section_limits() -> None:
                        icon=":material/visibility:")
     links[1].page_link("pages/attribution.py", label="Which pixels made the network decide?",
                        icon=":material/highlight:")
+    exercises_at(LESSON.url_path, "limits")
 
 
 introduction()
@@ -264,7 +291,8 @@ SOURCE = activations(PICKED)
 NAMES = topomap_sources.display_names(SOURCE)
 CLASS_PROFILES, PROFILES = results.profiles(PICKED, SOURCE)
 RESULT = results.topomaps(PICKED, PROFILES, CLASS_PROFILES)
-section_maps(PICKED, SOURCE, RESULT, NAMES, CLASS_PROFILES)
+SMOOTHNESS = results.smoothness(PICKED, PROFILES, CLASS_PROFILES, RESULT)
+section_maps(PICKED, SOURCE, RESULT, NAMES, CLASS_PROFILES, SMOOTHNESS)
 COLOUR_CLASS = section_units(SOURCE, RESULT, CLASS_PROFILES, NAMES, PICKED.source_key)
 section_errors(SOURCE, RESULT, NAMES, PICKED.seed)
 section_quality(PICKED, PROFILES, CLASS_PROFILES, NAMES, COLOUR_CLASS)

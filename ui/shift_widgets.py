@@ -23,7 +23,9 @@ from lessons.core.progress import Progress, sub_range
 from lessons.shift import compute as data_shift
 from lessons.shift import data as shift_data
 from lessons.shift import pipeline
+from ui.digits import digit_picker
 from ui.downloads import download_row
+from ui.images import PickedImage
 from ui.jobs import queued_result
 from ui.progress import progress_bar
 from ui.result_store import shared_store
@@ -120,6 +122,13 @@ def photo_sweep(image_id: str, image: np.ndarray) -> data_shift.PhotoSweep:
     return found
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def turned_digit(image_id: str, angle: int, _image: np.ndarray) -> data_shift.TurnedDigit:
+    """One held-out digit turned by `angle` degrees and the standard CNN's answers before and after (cached)."""
+    loaded = registry.load_model("digit_cnn", "pretrained")
+    return data_shift.turned_digit(loaded.module, _image, angle, loaded.device)
+
+
 def online_set(name: str, progress: Progress) -> tuple[np.ndarray, np.ndarray]:
     """A torchvision test set fetched on request and filed in the shared store (raises DatasetUnavailable offline)."""
     fetched = data_shift.request_torchvision_set(name, cache.cache_dir() / "torchvision", progress=progress,
@@ -166,6 +175,14 @@ def shift_controls() -> tuple[str, int]:
     step = controls[1].select_slider("Amount for the examples", options=list(range(len(amounts))), key="shift_step",
                                      format_func=lambda i: f"{amounts[i]:g}")
     return kind, int(step)
+
+
+def turn_controls() -> tuple[PickedImage, int]:
+    """Which held-out digit to turn, and by how much; returns the digit and the angle in degrees."""
+    picked = digit_picker("shift_digit", STATE)
+    angle = st.slider("Angle (anticlockwise; negative turns clockwise)", -180, 180, step=5, format="%d°",
+                      key="shift_digit_angle")
+    return picked, int(angle)
 
 
 def augmented_network() -> pipeline.AugmentedCNN | None:
@@ -279,3 +296,13 @@ def show_rotated_photos(image: np.ndarray, run: data_shift.PhotoSweep, names: Se
              caption=[f"{angle:g}°: {names[guess]} · upright answer {p_up:.0%} (rank {rank + 1})"
                       for angle, guess, p_up, rank in zip(run.angles, run.top1, run.upright_probability,
                                                           run.upright_rank)])
+
+
+def show_turned_digit(picked: PickedImage, turned: data_shift.TurnedDigit) -> None:
+    """The digit as it is and turned, each with the standard CNN's answer and how sure it is."""
+    before, after, _ = st.columns([1, 1, 2])
+    before.image(data_shift.gray_tiles(picked.array[None], 112)[0], width=112,
+                 caption=f"As it is: read as {turned.upright_prediction} ({turned.upright.max():.0%})")
+    after.image(data_shift.gray_tiles(turned.image[None], 112)[0], width=112,
+                caption=f"Turned {turned.angle:g}°: read as {turned.prediction} ({turned.turned.max():.0%})")
+    st.caption(picked.caption)

@@ -7,7 +7,7 @@ once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -102,6 +102,19 @@ def topomaps(picked: Choices, layout_profiles: np.ndarray, class_profiles: np.nd
             found = topomap_pipeline.build(layout_profiles, picked.method, picked.metric, picked.seed, picked.refined,
                                            class_profiles, progress=report)
         MAPS.put(picked.maps_key, found)
+    return found
+
+
+def smoothness(picked: Choices, layout_profiles: np.ndarray, class_profiles: np.ndarray,
+               shown: topomap_pipeline.TopoMaps) -> topomap_pipeline.Smoothness:
+    """The blur error of the maps shown, of PCA's maps with the same settings and of a random placement (stored)."""
+    key = ("smoothness", *picked.maps_key)
+    found = MAPS.get(key)
+    if found is None:
+        pca = shown if picked.method == "pca" else topomaps(replace(picked, method="pca"), layout_profiles,
+                                                             class_profiles)
+        found = topomap_pipeline.smoothness(shown, pca, layout_profiles, class_profiles, picked.seed)
+        MAPS.put(key, found)
     return found
 
 

@@ -26,6 +26,8 @@ from lessons.core import capture, data, preprocess, registry, runtime
 from lessons.core.compat import import_torchvision
 from lessons.core.nets import mnist_cnn
 from lessons.core.progress import Progress, silent
+from lessons.shift.reading import CHANCE, accuracy_margin, at_chance, percent, points
+from lessons.shift.reading import compare as _compare
 
 
 # ------------------------------------------------------------------------------------------------ data sets
@@ -438,6 +440,38 @@ def shifted_examples(images: np.ndarray, kind: str, amount: float, seed: int = 0
     return (out[:, 0].clamp(0, 1) * 255).round().to(torch.uint8).numpy()
 
 
+@dataclass(frozen=True)
+class TurnedDigit:
+    """One digit turned by one angle, and the network's class probabilities before and after the turn."""
+
+    angle: float
+    image: np.ndarray  # uint8 (H, W): the turned digit, as the network is given it
+    upright: np.ndarray  # (classes,) probabilities for the digit as it is
+    turned: np.ndarray  # (classes,) probabilities for the turned digit
+
+    @property
+    def upright_prediction(self) -> int:
+        """The class the network names for the digit as it is."""
+        return int(np.argmax(self.upright))
+
+    @property
+    def prediction(self) -> int:
+        """The class the network names for the turned digit."""
+        return int(np.argmax(self.turned))
+
+
+def turned_digit(model: nn.Module, image: np.ndarray, angle: float,
+                 dev: torch.device | str | None = None) -> TurnedDigit:
+    """Turn one uint8 (H, W) digit anticlockwise by `angle` degrees (the sweep's rotation) and classify it before and
+    after with `model` (already on `dev`, eval mode)."""
+    with torch.inference_mode():
+        x = unit_images(np.asarray(image)[None], dev)
+        both = torch.cat([x, apply_shift(x, "rotation", float(angle))])
+        probabilities = torch.softmax(model(normalized(both)), dim=1).cpu().numpy()
+        picture = (both[1, 0].clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
+    return TurnedDigit(float(angle), picture, probabilities[0], probabilities[1])
+
+
 def failures(result: SweepResult, labels: np.ndarray, step: int, limit: int = 12) -> np.ndarray:
     """Images right on the clean set but wrong at sweep step `step`: at most `limit`, cycling through the classes."""
     labels = np.asarray(labels)
@@ -535,40 +569,6 @@ def photo_rotation_sweep(loaded: registry.LoadedModel, image: np.ndarray,
 
 
 # ------------------------------------------------------------------------------------------------ reading the results
-#: Chance top-1 on ten digit classes.
-CHANCE = 0.1
-
-
-def percent(value: float) -> str:
-    """An accuracy as on screen: one decimal, e.g. 97.2% (none for a whole number, e.g. 10%)."""
-    return f"{value:.1%}".replace(".0%", "%")
-
-
-def points(difference: float, signed: bool = True) -> str:
-    """A difference of two accuracies in percentage points, e.g. +55 points."""
-    number = f"{difference * 100:{'+' if signed else ''}.0f}".replace("-", "−")
-    return f"{number} {'point' if number.lstrip('+−') == '1' else 'points'}"
-
-
-def accuracy_margin(first: float, second: float, n: int) -> float:
-    """Two standard errors of the difference of two accuracies measured on n images each: smaller is not measurable."""
-    variance = (first * (1 - first) + second * (1 - second)) / max(n, 1)
-    return 2 * math.sqrt(variance)
-
-
-def at_chance(accuracy: float, n: int, chance: float = CHANCE) -> bool:
-    """Whether an accuracy on n images is within two standard errors of chance."""
-    return abs(accuracy - chance) <= 2 * math.sqrt(chance * (1 - chance) / max(n, 1))
-
-
-def _compare(first: float, second: float, n: int) -> int:
-    """+1 when `first` is measurably above `second`, −1 when measurably below, 0 when within the margin."""
-    difference = first - second
-    if abs(difference) <= accuracy_margin(first, second, n):
-        return 0
-    return 1 if difference > 0 else -1
-
-
 def curve_summary(title: str, unit: str, amounts: Sequence[float], top1: Sequence[float], n: int,
                   rotation: tuple[Sequence[float], Sequence[float]] | None = None, chance: float = CHANCE) -> str:
     """What one accuracy curve shows: how far top-1 falls, where it is lowest, chance, and how it compares with

@@ -72,6 +72,10 @@ class Comparison:
     rows: list[dict[str, float | str]]  # layout name, the paper's quality numbers, seconds; chance last
     maps: dict[str, np.ndarray]  # layout name → its class maps as drawn (classes, grid, grid), smoothed
 
+    def scores(self, number: str = "blur_auc") -> dict[str, float]:
+        """One quality number of every row, by layout name (chance included)."""
+        return {str(row["layout"]): float(row[number]) for row in self.rows}
+
 
 def compare(profiles: np.ndarray, methods: tuple[str, ...] = tuple(topomap_layouts.LAYOUTS),
             metric: str = "cosine", seed: int = 0, refined: bool = False, values: np.ndarray | None = None,
@@ -129,3 +133,43 @@ def ranking_summary(scores: dict[str, dict[str, float]], chance: str = CHANCE) -
         else:
             text += f" Every layout is smoother than the random placement by blur error ({baseline:.4f})."
     return text + " Does the ranking stay the same for another layer, distance or seed? Try it."
+
+
+@dataclass(frozen=True)
+class Smoothness:
+    """How smooth one layout's class maps are (blur error, lower = smoother), beside PCA's maps and a random placement
+    of the same units (chance), each measured like the comparison measures it: on the maps before smoothing."""
+
+    layout: float
+    pca: float
+    chance: float
+
+
+def blur_error(interpolated: np.ndarray) -> float:
+    """The comparison's blur error of a set of class maps (area under the blur error curve; lower = smoother)."""
+    return topomap.auc(topomap.blur_errors(interpolated))
+
+
+def smoothness(shown: TopoMaps, pca: TopoMaps, profiles: np.ndarray, values: np.ndarray | None = None,
+               seed: int = 0) -> Smoothness:
+    """The blur error of the layout shown, of PCA's layout of the same units with the same settings, and of a random
+    placement of them (`chance_maps`): the numbers the comparison's table gives for the same settings."""
+    return Smoothness(blur_error(shown.interpolated), blur_error(pca.interpolated),
+                      blur_error(chance_maps(profiles, values, seed)))
+
+
+def score_text(value: float) -> str:
+    """A smoothness error as the page shows it: three significant digits, e.g. 0.0186."""
+    return f"{value:.3g}"
+
+
+def smoothness_notice(layout: str, scores: Smoothness) -> str:
+    """The "what to notice" of the maps: is the layout shown smoother than the same units placed at random?"""
+    numbers = (f"Laid out by {layout}, the maps have a blur error of **{score_text(scores.layout)}**; the same units "
+               f"placed at random give **{score_text(scores.chance)}** (chance)")
+    if float(score_text(scores.layout)) < float(score_text(scores.chance)):
+        share = 1 - scores.layout / scores.chance
+        return (f"{numbers}. Putting units that respond alike side by side made the maps {share:.0%} smoother than "
+                "chance. Is that a lot? Try another layout, and see how far the methods spread in section 4.")
+    return (f"{numbers}: this layout is no smoother than chance here. Are the blobs in the pictures then made by the "
+            "smoothing alone? Compare with the random placement's thumbnail in section 4.")

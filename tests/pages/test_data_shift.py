@@ -1,4 +1,5 @@
-"""AppTest runs of the data-and-shift page: render, change the main controls, offline fetch, augmentation."""
+"""AppTest runs of the data-and-shift page: render, change the main controls, offline fetch, augmentation, and the
+lesson's exercises (a wrong answer and its hints, a prediction that hides the curves, a task checked on the page)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,23 @@ import pytest
 import vl_convert
 from streamlit.testing.v1 import AppTest
 
+from lessons.core import data, registry
 from lessons.shift import compute as data_shift
-from tests.pages.apptest import APP, finish_jobs, no_exception, open_lesson
+from lessons.shift import exercises as shift_exercises
+from tests.pages.apptest import (
+    APP,
+    answer_exercise,
+    commit_prediction,
+    exercise_feedback,
+    exercise_record,
+    finish_jobs,
+    no_exception,
+    open_lesson,
+    show_hint,
+    skip_predictions,
+)
 from tests.pages.test_linear_classifier import widgets_outside_their_declaration
+from ui import shift_widgets as widgets
 from ui.settings.data_shift import STATE
 from ui.shift_charts import accuracy_curves, class_bars
 from ui.state import bound_key
@@ -24,6 +39,11 @@ PAGE = "pages/data_shift.py"
 @pytest.fixture()
 def page() -> AppTest:
     return open_lesson(PAGE, timeout=180)
+
+
+def section_five_text(at: AppTest) -> str:
+    """The paragraph under the augmentation table (section 5)."""
+    return next(m.value for m in at.markdown if m.value.startswith("The augmented network was trained"))
 
 
 def test_default_view_and_main_controls(page, monkeypatch):
@@ -37,6 +57,7 @@ def test_default_view_and_main_controls(page, monkeypatch):
     for dataset in ("sklearn", "photos", "mnist"):
         page.radio(key="shift_dataset").set_value(dataset).run()
         no_exception(page)
+    skip_predictions(page)
     for kind in ("background", "viewpoint", "rotation"):
         page.selectbox(key="shift_shift").set_value(kind).run()
         no_exception(page)
@@ -47,9 +68,9 @@ def test_default_view_and_main_controls(page, monkeypatch):
     assert any(c.startswith("180°:") for img in page.get("image") for c in [i.caption for i in img.proto.imgs])
 
     monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
-    finish_jobs(page.checkbox(key="shift_augment").check().run())
-    assert page.dataframe and "augmented" in page.markdown[-1].value
-    assert "Augmentation" in page.markdown[-1].value and "textbook" in page.markdown[-1].value
+    skip_predictions(finish_jobs(page.checkbox(key="shift_augment").check().run()))
+    assert page.dataframe and "augmented" in section_five_text(page)
+    assert "Augmentation" in section_five_text(page) and "textbook" in section_five_text(page)
     gap_column = page.dataframe[0].value["augmented vs standard on changed digits"]
     assert all(cell.split(" point")[0][0] in "+−" for cell in gap_column)  # points, never a negative "gap closed"
     assert not any("closes −" in cell for cell in gap_column)
@@ -113,6 +134,7 @@ def _download_keys(at: AppTest) -> set[str]:
 
 
 def test_every_figure_offers_its_downloads_and_no_install_notes(page):
+    skip_predictions(page)
     assert {"shift_samples_png", "shift_counts_png", "shift_counts_csv", "shift_confusion_png", "shift_confusion_csv",
             "shift_per_class_png", "shift_per_class_csv", "shift_curves_png", "shift_curves_csv"} <= _download_keys(page)
     shown = [c.value for c in page.caption] + list(page.radio(key="shift_dataset").options)
@@ -129,7 +151,7 @@ def _augmented_status(at: AppTest):
 
 def test_the_augmented_cnn_status_ends_complete_when_it_comes_from_the_cache(page, monkeypatch):
     monkeypatch.setattr(data_shift, "AUGMENT_EPOCHS", 1)
-    finish_jobs(page.checkbox(key="shift_augment").check().run())
+    skip_predictions(finish_jobs(page.checkbox(key="shift_augment").check().run()))
     first = _augmented_status(page)
     assert first.state == "complete" and first.label.startswith("Augmented CNN"), first.label
     page.run()  # the same network again: now from the cache, never "Training…" with a spinner
@@ -146,7 +168,9 @@ def test_a_link_with_augmentation_shows_the_stored_result_without_a_click(monkey
                                                            "shift_shift": "blur"}))
     assert at.checkbox(key="shift_augment").value is True
     assert _augmented_status(at).state == "complete"
-    assert at.dataframe and "augmented" in at.markdown[-1].value  # section 5 is filled in, nothing was clicked
+    skip_predictions(at)  # the only clicks: past the predictions, which hide the results until answered
+    assert not any(b.label == "Cancel" for b in at.button)  # the stored network and sweeps: nothing runs again
+    assert at.dataframe and "augmented" in section_five_text(at)  # section 5 is filled in
     assert at.query_params["shift_augment"] in ("True", ["True"])
 
 
@@ -169,3 +193,60 @@ def test_accuracy_axes_end_at_100_percent_and_the_legend_draws_lines_with_points
     assert "A" in legend["symbolType"] and "L" in legend["symbolType"]  # a line through a point marker
     assert line["encoding"]["color"]["scale"]["domain"] == [
         "standard CNN, top-1", "standard CNN, top-5", "augmented (±180°), top-1", "augmented (±180°), top-5"]
+
+
+def rotation_chart_shown(at: AppTest) -> bool:
+    """Whether the rotation accuracy curves (section 4's result) are on the page."""
+    return any("Rotation: held-out accuracy" in c.proto.spec for c in
+               [*at.get("arrow_vega_lite_chart"), *at.get("vega_lite_chart")])
+
+
+def first_turn_that_breaks(example: int = 1) -> int:
+    """The smallest angle on the slider's grid (either way) at which the standard CNN misreads the chosen 7."""
+    loaded = registry.load_model("digit_cnn", "pretrained")
+    _, _, x_test, y_test = data.mnist_split()
+    seven = x_test[np.flatnonzero(y_test == 7)[example - 1]]
+    for angle in sorted(range(-180, 181, 5), key=abs):
+        if data_shift.turned_digit(loaded.module, seven, angle, loaded.device).prediction != 7:
+            return angle
+    raise AssertionError("this 7 survives every angle")
+
+
+def test_exercises_hints_a_prediction_that_hides_the_curves_and_a_task_checked_on_the_page(page):
+    # a wrong number: feedback, then the hint ladder one rung at a time
+    answer_exercise(page, "shift.top5_chance", 10)
+    assert exercise_feedback(page, "shift.top5_chance") == (False, "Too low.")
+    record = exercise_record(page, "shift.top5_chance")
+    assert (record.tries, record.done) == (1, False)
+    show_hint(page, "shift.top5_chance")
+    hints = [c.value for c in page.caption if c.value.startswith("Hint ")]
+    assert len(hints) == 1 and hints[0].startswith("Hint 1:")
+    show_hint(page, "shift.top5_chance")
+    assert [c.value[:7] for c in page.caption if c.value.startswith("Hint ")] == ["Hint 1:", "Hint 2:"]
+    # then the right one (computed from the number of classes): the explanation names both chance levels
+    answer_exercise(page, "shift.top5_chance", 50)
+    assert exercise_feedback(page, "shift.top5_chance")[0] and exercise_record(page, "shift.top5_chance").done
+    assert any(m.value.startswith("**Why.**") and "50%" in m.value for m in page.markdown)
+
+    # predict, then run: the curves and the examples stay hidden until the prediction is committed
+    assert not rotation_chart_shown(page) and "What it got wrong" not in [s.value for s in page.subheader]
+    sweep = widgets.SWEEPS.get(("digit_cnn", "rotation"))  # what the page measured (computed before the reveal)
+    measured = shift_exercises.above_half_at_quarter_turn(
+        {"rotation_amounts": sweep.amounts, "rotation_top1": sweep.top1})
+    commit_prediction(page, "shift.quarter_turn", shift_exercises.NOT_ABOVE_HALF)
+    assert rotation_chart_shown(page) and "What it got wrong" in [s.value for s in page.subheader]
+    record = exercise_record(page, "shift.quarter_turn")
+    assert record.done and record.correct == (measured == shift_exercises.NOT_ABOVE_HALF)
+    assert any(i.value.startswith("**What to notice.** Turned by 90°") for i in page.info)
+
+    # make it happen: a 7 at 0° is refused, the same 7 turned far enough is accepted
+    assert page.selectbox(key="shift_digit_class").value == "7"
+    answer_exercise(page, "shift.break_a_seven")
+    assert not exercise_feedback(page, "shift.break_a_seven")[0]
+    assert not exercise_record(page, "shift.break_a_seven").done
+    page.slider(key="shift_digit_angle").set_value(first_turn_that_breaks()).run()
+    answer_exercise(page, "shift.break_a_seven")
+    right, text = exercise_feedback(page, "shift.break_a_seven")
+    assert right and "Done: turned by" in text and exercise_record(page, "shift.break_a_seven").done
+    assert any(m.value.startswith("**Why.** Nothing was added or removed") for m in page.markdown)
+    assert page.query_params["shift_digit_angle"] in (str(first_turn_that_breaks()), [str(first_turn_that_breaks())])

@@ -1,10 +1,12 @@
 """AppTest runs of the topographic-maps page: render, every layout, refinement, raw profiles, comparison, networks,
-downloads, shared links."""
+downloads, shared links, and the lesson's exercises (hints, a task checked on the page's scores, a prediction that
+hides the comparison)."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,9 +15,21 @@ from lessons.core import data, registry
 from lessons.core.exports import NPY_SIGNATURE, PNG_SIGNATURE, array_npy, picture_png
 from lessons.topomap import data as topomap_sources
 from lessons.topomap import errors as topomap_errors
+from lessons.topomap import exercises as topomap_exercises
 from lessons.topomap import layouts as topomap_layouts
 from lessons.topomap import pipeline as topomap_pipeline
-from tests.pages.apptest import finish_jobs, image_captions, no_exception, open_lesson
+from tests.pages.apptest import (
+    answer_exercise,
+    commit_prediction,
+    exercise_feedback,
+    exercise_record,
+    finish_jobs,
+    image_captions,
+    no_exception,
+    open_lesson,
+    show_hint,
+    skip_predictions,
+)
 from ui import topomap_charts as charts
 from ui import topomap_results as results
 from ui.downloads import chart_png
@@ -49,6 +63,8 @@ def test_digit_mlp_maps_every_layout_and_the_comparison(page):
     assert "The 8 images that drive unit 17 hardest" in image_captions(page)
     assert not any(" · blur " in c for c in image_captions(page))  # no comparison before the button
     finish_jobs(page.button(key="topo_compare").click().run())
+    assert not any(" · blur " in c for c in image_captions(page))  # ready, but hidden until the prediction
+    skip_predictions(page)
     thumbnails = [c for c in image_captions(page) if " · blur " in c]  # one map thumbnail per layout, with numbers
     assert [c.split(" · ")[0] for c in thumbnails] == [*topomap_layouts.LAYOUTS.values(), topomap_pipeline.CHANCE]
     assert {"topo_compare_download_png", "topo_compare_download_csv"} <= download_keys(page)
@@ -68,6 +84,7 @@ def test_digit_mlp_maps_every_layout_and_the_comparison(page):
     page.number_input(key="topo_unit").set_value(18).run()
     assert sum(" · blur " in c for c in image_captions(page)) == 7
     visitor = open_lesson(PAGE, query={k: v[0] if isinstance(v, list) else v for k, v in page.query_params.items()})
+    assert not any(b.key == "topo_compare" for b in skip_predictions(visitor).button)  # nothing to press
     assert sum(" · blur " in c for c in image_captions(visitor)) == 7
 
 
@@ -151,6 +168,53 @@ def test_the_error_view_starts_at_the_digit_with_most_errors_and_follows_the_net
     page.selectbox(key="topo_network").set_value("digit_cnn").run()
     no_exception(page)
     assert page.selectbox(key="topo_error_class").value == cnn_first  # another network: back to its worst digit
+
+
+def fake_comparison(best: str) -> topomap_pipeline.Comparison:
+    """A comparison of every layout in which `best` has the lowest blur error (blank maps: only the numbers count)."""
+    names = [*topomap_layouts.LAYOUTS.values(), topomap_pipeline.CHANCE]
+    rows = [{"layout": name, "resample_auc": 0.003, "blur_auc": 0.01 if name == best else 0.02, "components": 5.0,
+             "component_px": 100.0, "seconds": 0.1} for name in names]
+    return topomap_pipeline.Comparison(rows, {name: np.zeros((10, 100, 100), np.float32) for name in names})
+
+
+def test_exercises_hints_a_task_on_the_page_scores_and_a_prediction_that_hides_the_comparison(page):
+    # a wrong choice: its feedback, then the hint ladder one rung at a time, then the right one and the explanation
+    answer_exercise(page, "topomap.layout_is_ours", "The network's accuracy")
+    right, text = exercise_feedback(page, "topomap.layout_is_ours")
+    assert not right and "never sees the sheet" in text and not exercise_record(page, "topomap.layout_is_ours").done
+    show_hint(page, "topomap.layout_is_ours")
+    assert [c.value[:7] for c in page.caption if c.value.startswith("Hint ")] == ["Hint 1:"]
+    show_hint(page, "topomap.layout_is_ours")
+    assert [c.value[:7] for c in page.caption if c.value.startswith("Hint ")] == ["Hint 1:", "Hint 2:"]
+    answer_exercise(page, "topomap.layout_is_ours", "Nothing: only where we draw its units")
+    assert exercise_record(page, "topomap.layout_is_ours").done
+    assert any(m.value.startswith("**Why.** A topographic map of a network") for m in page.markdown)
+
+    # make it happen, judged on the scores the page shows: PCA itself is refused, a smoother layout is accepted
+    assert any(i.value.startswith("**What to notice.** Laid out by PCA") for i in page.info)
+    answer_exercise(page, "topomap.beat_pca")
+    assert "This *is* PCA" in exercise_feedback(page, "topomap.beat_pca")[1]
+    for method in ("graph", "tsne", "som", "force"):  # UMAP left out: its first fit compiles for a while
+        page.selectbox(key="topo_layout").set_value(method).run()
+        answer_exercise(page, "topomap.beat_pca")
+        if exercise_feedback(page, "topomap.beat_pca")[0]:
+            break
+    assert exercise_record(page, "topomap.beat_pca").done, exercise_feedback(page, "topomap.beat_pca")
+    assert f"**{topomap_layouts.LAYOUTS[method]}**" in exercise_feedback(page, "topomap.beat_pca")[1]
+
+    # predict, then run: a comparison that is ready stays hidden until the prediction is committed
+    results.COMPARISONS.put(page_choices(page).comparison_key, fake_comparison("Graph (Fruchterman–Reingold)"))
+    page.run()
+    assert not any(" · blur " in c for c in image_captions(page))
+    assert "The comparison is ready: commit (or skip) your prediction above to see it." in [c.value for c in
+                                                                                          page.caption]
+    commit_prediction(page, "topomap.smoothest", "Graph (Fruchterman–Reingold)")
+    assert sum(" · blur " in c for c in image_captions(page)) == 7
+    record = exercise_record(page, "topomap.smoothest")
+    assert record.done and record.correct and record.answer == "Graph (Fruchterman–Reingold)"
+    assert any(m.value.startswith("**Why.** Lowest blur error here: **Graph") for m in page.markdown)
+    assert topomap_exercises.smoothest_layout({"layout_scores": fake_comparison("UMAP").scores()}) == "UMAP"
 
 
 def digit_source_like_the_page(network: str) -> topomap_sources.UnitActivations:
