@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lessons.atlas import compute as atlas
+from lessons.atlas import exercises as atlas_exercises
 from lessons.atlas import pipeline as atlas_pipeline
 from lessons.core import registry, runtime
 from lessons.core.tiles import montage
@@ -14,6 +15,7 @@ from lessons.warm import ATLAS_RECORDS
 from ui import atlas_views
 from ui.atlas_charts import atlas_picture, evidence_table, icon_strip, layout_scatter
 from ui.downloads import download_row
+from ui.exercises import exercises_at, notice
 from ui.jobs import queued_result
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
@@ -136,6 +138,8 @@ def section_atlas(result: atlas_pipeline.Atlas, digits: bool) -> None:
     right.caption(f"Each dot is one image's activation at a random position, coloured by the "
                   f"{'digit' if digits else 'photo'} it came from; the grid lines are the atlas's cells. "
                   f"Time: {atlas_pipeline.timing_summary(result.seconds)}.")
+    notice(atlas.spread_notice(cells.counts, len(cells.kept), result.settings.min_count))
+    exercises_at(LESSON.url_path, "atlas", {"grid": grid, "kept": len(cells.kept)})
 
 
 def section_inspect(result: atlas_pipeline.Atlas, names: list[str], digits: bool) -> None:
@@ -166,6 +170,16 @@ def section_inspect(result: atlas_pipeline.Atlas, names: list[str], digits: bool
     cols[2].markdown("Compare the icon with the real images: the icon shows what the cell's *average* activation "
                      "looks like to the network. Do the real images share a texture or a part that you can see in "
                      "the icon?")
+    readings, confidences = atlas_views.icon_readings(result.settings, result.icons.images)
+    facts = atlas_pipeline.inspect_facts(result, chosen, readings, confidences, names)
+    cols[0].caption(f"Shown on its own, the network reads this icon as **{facts['cell_name']}** "
+                    f"({facts['cell_probability']:.0%}).")
+    notice(atlas.icon_notice(names, facts["cell_class"], facts["cell_probability"],
+                             int(result.attribution[chosen].argmax()), atlas_pipeline.agreeing_icons(result, readings),
+                             len(cells.kept)))
+    if atlas_views.shows_exercise(LESSON.url_path, "inspect", atlas_exercises.FIND_CELL.id):
+        st.markdown(f"**Your target class** for the task below: **{facts['target_name']}**.")
+    exercises_at(LESSON.url_path, "inspect", facts)
 
 
 def class_picker(column: DeltaGenerator, label: str, key: str, ranked: list[str],
@@ -182,12 +196,14 @@ def section_classes(result: atlas_pipeline.Atlas, names: list[str]) -> None:
     ranked = [str(c) for c in atlas_pipeline.ranked_classes(result)]
     focus = class_picker(st.container(), "Highlight a class", "atlas_class", ranked, ranked[0], names,
                          "Sorted by how much evidence the atlas holds for each class; type to search.")
-    left, right = st.columns([3, 2])
-    left.image(atlas_picture(result, highlight_class=focus), width="stretch",
-               caption=f"Cells faded by how strongly they speak for {names[focus]}.")
     regions = atlas.class_regions(result.attribution[:, focus], cells.kept, grid)
-    right.markdown(f"Bright cells push the network towards **{names[focus]}**. "
-                   + atlas.class_region_summary(names[focus], regions))
+    revealed = exercises_at(LESSON.url_path, "classes", {"class_name": names[focus], "regions": regions})
+    if revealed:
+        left, right = st.columns([3, 2])
+        left.image(atlas_picture(result, highlight_class=focus), width="stretch",
+                   caption=f"Cells faded by how strongly they speak for {names[focus]}.")
+        right.markdown(f"Bright cells push the network towards **{names[focus]}**. "
+                       + atlas.class_region_summary(names[focus], regions))
 
     st.subheader("Two classes side by side")
     st.markdown("Carter et al. used this view to find a failure: the cells for *great white shark* sat next to "
@@ -196,6 +212,9 @@ def section_classes(result: atlas_pipeline.Atlas, names: list[str]) -> None:
     pair = st.columns(2)
     first = class_picker(pair[0], "First class", "atlas_first", ranked, ranked[0], names)
     second = class_picker(pair[1], "Second class", "atlas_second", ranked, ranked[1], names)
+    if not revealed:
+        st.caption("The maps of this section appear once you commit your prediction above (or skip it).")
+        return
     for column, c in zip(pair, (first, second)):
         column.image(atlas_picture(result, highlight_class=c), width="stretch", caption=names[c])
     favour_first, favour_second = atlas_pipeline.compare_classes(result, first, second)
@@ -232,6 +251,7 @@ def section_weaknesses(result: atlas_pipeline.Atlas) -> None:
     st.markdown("The atlas is a good map for **exploring** a layer and a poor one for **proving** anything: check "
                 "what you find with attribution on real images, or with a controlled experiment like the "
                 "baseball patch.")
+    exercises_at(LESSON.url_path, "weaknesses")
 
 
 def before_building() -> None:
@@ -241,6 +261,7 @@ def before_building() -> None:
     st.markdown("An atlas averages single positions of many images, so it loses how parts compose; it costs one "
                 "optimisation per cell; and its layout depends on UMAP's hyper-parameters. Build one and the page "
                 "lets you test each of these.")
+    exercises_at(LESSON.url_path, "weaknesses")
 
 
 def explore(loaded: registry.LoadedModel, settings: atlas_pipeline.AtlasSettings, result: atlas_pipeline.Atlas) -> None:

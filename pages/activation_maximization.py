@@ -15,6 +15,7 @@ from lessons.optvis import render as R
 from ui import actmax_charts as view
 from ui.actmax_widgets import priors_panel, run_button, unit_picker
 from ui.downloads import download_row
+from ui.exercises import exercises_at, notice
 from ui.images import UPLOAD_TYPES, decode_or_explain
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
@@ -90,15 +91,24 @@ def choices() -> Choice | None:
 def section_optimise(choice: Choice) -> R.Result | None:
     """Section 1: run the optimisation on request and show the result, its snapshots and its objective curve."""
     st.header("1 · Optimise an image")
-    model, request, loaded = choice.model, choice.request, choice.loaded
+    model, request = choice.model, choice.request
     asked = run_button("Run", "am_run", "am_last", (model, request), type="primary")
-    if not asked and not view.is_stored(model, request):
+    result = None
+    if asked or view.is_stored(model, request):
+        result = view.queued_run(model, request, "Optimising",
+                                 page_button=("Run", bool(st.session_state.get("am_run"))))
+    else:
         st.info("Choose a unit and the priors, then press **Run** (about a second per 64 steps at 128 px on a "
                 "laptop).")
-        return None
-    result = view.queued_run(model, request, "Optimising", page_button=("Run", bool(st.session_state.get("am_run"))))
-    if result is None:
-        return None
+    if result is not None:
+        show_result(choice, result)
+    exercises_at(LESSON.url_path, "optimise", {"history": None if result is None else result.history})
+    return result
+
+
+def show_result(choice: Choice, result: R.Result) -> None:
+    """The optimised image, its snapshots, its objective curve and what the network makes of it."""
+    request, loaded = choice.request, choice.loaded
     left, right = st.columns([1, 2])
     left.image(view.pictures(result.images[:1]), width=256, clamp=True,
                caption=f"Result after {result.steps_done} steps: activation {float(result.scores[0]):.3g}")
@@ -113,6 +123,7 @@ def section_optimise(choice: Choice) -> R.Result | None:
     with right:
         download_row(named(choice, "objective"), chart=curve, table=view.objective_table(result.history),
                      key="am_dl_objective", what="the objective over the steps")
+    notice(am.curve_notice(result.history))
     unit, names = request.unit, registry.class_names(loaded.spec)
     if unit.kind == "class":
         prob = float(am.class_probabilities(loaded, result.images[:1])[0, unit.index])
@@ -124,7 +135,6 @@ def section_optimise(choice: Choice) -> R.Result | None:
                    "them, and nothing keeps its images natural. With no gradient, does it climb faster or slower "
                    "than gradient ascent? Run the same unit with a gradient method and compare the two objective "
                    "curves.")
-    return result
 
 
 def section_real_images(choice: Choice, result: R.Result) -> None:
@@ -149,6 +159,10 @@ def section_real_images(choice: Choice, result: R.Result) -> None:
     download_row(named(choice, "optimised-vs-real-images"), picture=side_by_side, key="am_dl_real",
                  what="the optimised image (first) next to the real images that drive the unit most")
     st.markdown(am.real_image_summary(float(result.scores[0]), top[0][2], top[0][0]))
+    request = choice.request
+    exercises_at(LESSON.url_path, "real_images",
+                 {"method": request.method, "weights": choice.model[1], "unit_kind": request.unit.kind,
+                  "optimised": float(result.scores[0]), "best_real": top[0][2], "best_name": top[0][0]})
 
 
 COMPARE_LABEL = "Run the comparisons"
@@ -234,13 +248,16 @@ def comparison_priors(choice: Choice) -> None:
     st.subheader("(d) Each prior on its own")
     runs = {name: view.queued_run(choice.model, r, name, live=False, page_button=compare_button())
             for name, r in plan.prior_requests(choice.request, choice.weights).items()}
-    if any(run is None for run in runs.values()):
-        return
+    done = all(run is not None for run in runs.values())
+    scores = {name: float(r.scores[0]) for name, r in runs.items()} if done else None
+    if not exercises_at(LESSON.url_path, "priors", {"prior_scores": scores}) or not done:
+        return  # the result waits for the runs, and for the student's prediction
     shown = view.pictures(np.stack([r.images[0] for r in runs.values()]))
     st.image(shown, width=128, clamp=True, caption=[f"{name}: {float(r.scores[0]):.3g}" for name, r in runs.items()])
     download_row(named(choice, "each-prior"), picture=view.strip(shown), key="am_dl_priors",
                  what=f"the images with each prior on its own ({', '.join(runs)})")
-    st.markdown(am.prior_summary({name: float(r.scores[0]) for name, r in runs.items()}))
+    st.markdown(am.prior_summary(scores))
+    notice(am.prior_range_notice(scores))
 
 
 def comparison_digits(choice: Choice) -> None:
@@ -274,6 +291,7 @@ def lesson() -> None:
     """The page, section by section; it ends early until the student presses Run (and Run the comparisons)."""
     intro()
     choice = choices()
+    exercises_at(LESSON.url_path, "setup")
     if choice is None:
         return
     result = section_optimise(choice)
@@ -283,11 +301,14 @@ def lesson() -> None:
     if not comparisons_asked(choice):
         return
     comparison_seeds(choice)
+    exercises_at(LESSON.url_path, "seeds")
     comparison_twin(choice, result)
+    exercises_at(LESSON.url_path, "twin")
     if plan.uses_gradients(choice.request.method):
-        comparison_priors(choice)
+        comparison_priors(choice)  # its exercises sit between the runs and their pictures
     if choice.loaded.spec.family == "digits" and choice.request.unit.kind == "class":
         comparison_digits(choice)
+        exercises_at(LESSON.url_path, "digits")
 
 
 route_through_app()

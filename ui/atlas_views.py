@@ -1,15 +1,19 @@
 """Views of a built activation atlas that need more than a chart: the n_neighbors comparison (computed once behind a
-staged progress bar, then shared), the downloads' file names, and the uploader with what a link cannot carry."""
+staged progress bar, then shared), the downloads' file names, the uploader with what a link cannot carry, and what the
+network reads each icon as (for the "find a cell" exercise)."""
 
 from __future__ import annotations
 
 import numpy as np
 import streamlit as st
 
+from lessons.atlas import compute as atlas
 from lessons.atlas import data as atlas_sources
 from lessons.atlas import pipeline as atlas_pipeline
+from lessons.core import registry
 from lessons.core.exports import file_stem
 from ui.atlas_charts import layout_comparison, layout_scatter
+from ui.course import active_course
 from ui.downloads import download_row
 from ui.images import UPLOAD_TYPES
 from ui.jobs import queued_result
@@ -72,3 +76,15 @@ def show_layout_comparison(result: atlas_pipeline.Atlas, layouts: Layouts) -> No
     download_row(download_stem(result.settings, "n-neighbors-comparison"), key="atlas_compare_dl",
                  chart=layout_comparison(layouts, sources, grid),
                  table=atlas_pipeline.comparison_table(result, layouts), what="the n_neighbors comparison")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def icon_readings(settings: atlas_pipeline.AtlasSettings, _icons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the whole network reads each icon of the atlas built with `settings` as: top class and its probability
+    (cached per atlas: one quick pass over the icons)."""
+    return atlas.icon_readings(registry.load_model(settings.model_key, settings.weights), _icons)
+
+
+def shows_exercise(page: str, section: str, exercise_id: str) -> bool:
+    """Whether the running course shows this exercise at this section of the page (an instructor may leave it out)."""
+    return any(e.id == exercise_id for e in active_course().exercises(page, section))

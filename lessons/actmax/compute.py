@@ -364,3 +364,45 @@ def generator_summary(digit: int, pixel: DigitRun, generated: DigitRun) -> str:
              f"{generated.distance:.1f} vs {pixel.distance:.1f}). Its decoder, a small VAE trained here on the 5,000 "
              "MNIST digits, can only draw digit-like images — a learned p(x) (Nguyen et al. 2016).")
     return text
+
+
+# ------------------------------------------------------------------------------------------ "What to notice"
+#: A run "climbed early" when the first half of its steps made at least this share of its whole rise.
+EARLY_SHARE = 0.8
+
+
+def curve_notice(history: Sequence[float]) -> str:
+    """What to notice on the objective curve: whether the climb came early (levelled off) or was still going."""
+    values = [float(v) for v in history]
+    if len(values) < 2:
+        return "A single step is not a curve yet: run more steps to see how the objective climbs."
+    first, last, middle = values[0], values[-1], len(values) // 2
+    ends = f"from {first:.3g} at step 1 to {last:.3g} at step {len(values)}"
+    if last <= first:
+        return (f"The objective did not climb: {ends}. Would another method, more steps or weaker priors help?")
+    share = (values[middle - 1] - first) / (last - first)
+    if share >= 1:
+        return (f"The objective went {ends}, and by step {middle} (half the steps) it had already reached that "
+                "level: the second half added nothing. Would more steps change the picture, or only the time it "
+                "took?")
+    if share >= EARLY_SHARE:
+        return (f"Most of the climb came early: the objective went {ends}, and the first half of the steps (to step "
+                f"{middle}) made {share:.0%} of that rise; the second half added only {1 - share:.0%}.")
+    return (f"The objective was still climbing: it went {ends}, and the first half of the steps (to step {middle}) "
+            f"made only {max(share, 0.0):.0%} of that rise. Would more steps raise it further?")
+
+
+def prior_range_notice(scores: dict[str, float], baseline: str = "no prior") -> str:
+    """What to notice in comparison (d): how far apart the runs landed, and what the costliest prior kept."""
+    low = min(scores, key=scores.get)
+    high = max(scores, key=scores.get)
+    text = (f"Same unit, same steps, only p(x) changed: the {len(scores)} runs range from **{scores[low]:.3g}** "
+            f"({low}) to **{scores[high]:.3g}** ({high}). ")
+    base = scores[baseline]
+    if low == baseline:
+        text += "No prior scored lowest of all: every prior helped the optimiser here. "
+    elif base > 0:
+        text += f"The costliest prior, {low}, kept {scores[low] / base:.0%} of no prior's activation. "
+    else:
+        text += f"The costliest prior was {low}. "
+    return text + "Which of the pictures would you show as \"what this unit wants to see\"?"

@@ -19,6 +19,7 @@ from lessons.atlas.layout import whitening_matrix
 from lessons.core import capture
 from lessons.core.progress import Progress, sub_range
 from lessons.core.registry import LoadedModel
+from lessons.core.stages import run_stages
 from lessons.optvis import render as R
 from lessons.optvis.objectives import Objective
 
@@ -254,3 +255,52 @@ def shared_cells_summary(first_label: str, second_label: str, shared: np.ndarray
     row, col = np.asarray(kept)[shared[0]]
     return (f"**{len(shared)} of {len(kept)} cells** raise both **{first_label}** and **{second_label}**; the "
             f"strongest shared cell is row {row + 1}, column {col + 1}. Is that where the two could be confused?")
+
+
+# ------------------------------------------------------------------------------------------ what the network reads
+def icon_readings(loaded: LoadedModel, icons: np.ndarray, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """What the whole network calls each icon (K, H, W, C in [0, 1]), read at the size it was grown at: the top
+    class of each (K,) and its softmax probability (K,)."""
+    classes, probabilities = [np.zeros(0, np.int64)], [np.zeros(0, np.float32)]
+    for start in range(0, len(icons), batch):
+        x = torch.as_tensor(np.asarray(icons[start:start + batch], np.float32)).permute(0, 3, 1, 2).to(loaded.device)
+        with torch.inference_mode():
+            logits, _ = run_stages(loaded.stages, R.model_input(loaded, x))
+        p = torch.softmax(logits.float(), dim=1).cpu().numpy()
+        classes.append(p.argmax(axis=1).astype(np.int64))
+        probabilities.append(p.max(axis=1).astype(np.float32))
+    return np.concatenate(classes), np.concatenate(probabilities)
+
+
+# ------------------------------------------------------------------------------------------ "What to notice"
+#: The layout "gathers points into clumps" when its fullest cell holds at least this many times an even share.
+CLUMP_FACTOR = 2.0
+
+
+def spread_notice(counts: np.ndarray, kept: int, min_count: int) -> str:
+    """What to notice on the atlas: how unevenly the layout spreads the points over the grid's cells."""
+    counts = np.asarray(counts)
+    cells, points = counts.size, int(counts.sum())
+    even, fullest = points / cells, int(counts.max())
+    empty = int((counts == 0).sum())
+    text = (f"The fullest cell holds **{fullest}** points, {fullest / even:.1f}× the {even:.1f} an even spread would "
+            f"give each of the {cells} cells; {cells - kept} cells hold fewer than {min_count} points and get no "
+            f"icon ({empty} of them hold none at all). ")
+    if fullest >= CLUMP_FACTOR * even:
+        return text + ("The layout gathers similar activations into clumps with gaps between them: the empty cells "
+                       "are places where no real image's activation landed.")
+    return text + ("The points are spread fairly evenly over the grid: no cell holds even "
+                   f"{CLUMP_FACTOR:g}× its share.")
+
+
+def icon_notice(names: list[str] | tuple[str, ...], icon_class: int, probability: float, evidence_class: int,
+                agreeing: int, total: int) -> str:
+    """What to notice about one cell: does the network read its icon as the class its evidence speaks for most?"""
+    text = (f"Shown on its own, this cell's icon is read by the network as **{names[icon_class]}** "
+            f"({probability:.0%}); the cell's points speak most for **{names[evidence_class]}**. ")
+    if icon_class == evidence_class:
+        text += "Here the two agree. "
+    else:
+        text += ("They differ: the icon is one image grown to produce the cell's average activation at this layer, "
+                 "the evidence averages what the cell's real points do to the logits. ")
+    return text + f"Across the atlas, {agreeing} of {total} icons are read as their cell's strongest class."

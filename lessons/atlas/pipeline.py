@@ -279,3 +279,32 @@ def neighbours_summary(trust: dict[int, float]) -> str:
         return f"All {len(shown)} layouts keep neighbourhoods equally well to three decimals ({shown[best]:.3f})."
     return (f"n_neighbors = {best} keeps neighbourhoods best here ({shown[best]:.3f}), n_neighbors = {worst} worst "
             f"({shown[worst]:.3f}). Do the regions move, merge or split between the three?")
+
+
+def icon_target(readings: np.ndarray, probabilities: np.ndarray) -> int:
+    """The class to look for in the "find a cell" task: the one the network reads most icons as (on a tie, the one
+    it reads more confidently on average, then the lower class index)."""
+    readings, probabilities = np.asarray(readings), np.asarray(probabilities, np.float64)
+    if len(readings) == 0:
+        raise ValueError("an atlas without icons has nothing to find")
+    classes, counts = np.unique(readings, return_counts=True)
+    confidence = np.array([probabilities[readings == c].mean() for c in classes])
+    best = max(range(len(classes)), key=lambda i: (counts[i], confidence[i], -classes[i]))
+    return int(classes[best])
+
+
+def agreeing_icons(result: Atlas, readings: np.ndarray) -> int:
+    """How many icons the network reads as their cell's strongest class (by the atlas's attribution)."""
+    if len(readings) == 0:
+        return 0
+    return int((np.asarray(readings) == result.attribution.argmax(axis=1)).sum())
+
+
+def inspect_facts(result: Atlas, chosen: int, readings: np.ndarray, probabilities: np.ndarray,
+                  names: Sequence[str]) -> dict[str, object]:
+    """What section 2 hands its exercises: the chosen cell's icon reading, and the "find a cell" target with how
+    many icons the network reads as it."""
+    reading, target = int(readings[chosen]), icon_target(readings, probabilities)
+    return {"cell_class": reading, "cell_name": names[reading], "cell_probability": float(probabilities[chosen]),
+            "target_class": target, "target_name": names[target], "target_count": int((readings == target).sum()),
+            "kept": len(result.cells.kept)}

@@ -8,12 +8,19 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lessons.atlas import exercises as ex
 from tests.pages.apptest import (
     APP,
+    answer_exercise,
+    commit_prediction,
+    exercise_feedback,
+    exercise_record,
     finish_jobs,
+    image_captions,
     keyed_elements,
     no_exception,
     open_lesson,
+    show_hint,
 )
 from ui.settings.activation_atlas import STATE
 
@@ -27,7 +34,7 @@ LINK = {"atlas_network": "digit_cnn", "atlas_layer": "relu1", "atlas_images": "3
 
 
 @pytest.fixture(scope="module")
-def prepared() -> None:
+def prepared():
     """LINK's atlas built ahead, where the page's shared store finds it (as `python -m lessons.warm` leaves one)."""
     from lessons.atlas import pipeline as atlas_pipeline
     from lessons.core import records, registry
@@ -36,9 +43,12 @@ def prepared() -> None:
     settings = atlas_pipeline.AtlasSettings(model_key="digit_cnn", layer="relu1", n_images=300, grid=8, min_count=3,
                                             method="umap", n_neighbors=30, min_dist=0.1, steps=8, seed=4,
                                             recipe="app", weights="pretrained")
-    if records.load_record(ATLAS_RECORDS, settings) is None:
+    result = records.load_record(ATLAS_RECORDS, settings)
+    if result is None:
         loaded = registry.load_model("digit_cnn", "pretrained")
-        assert records.save_record(ATLAS_RECORDS, settings, atlas_pipeline.build(loaded, settings))
+        result = atlas_pipeline.build(loaded, settings)
+        assert records.save_record(ATLAS_RECORDS, settings, result)
+    return result
 
 
 def _specs(at: AppTest) -> list[dict]:
@@ -74,6 +84,9 @@ def test_build_a_small_atlas_then_explore_it(no_stored_atlases, page):
     assert [h.value for h in page.header] == BUILT
     assert page.query_params["atlas_grid"] in ("8", ["8"])
     assert page.query_params["atlas_recipe"] in ("carter", ["carter"])
+    assert not any("Cells faded by how strongly" in c for c in image_captions(page))  # waits for a prediction
+    commit_prediction(page, ex.CLASS_REGIONS.id, ex.SEVERAL_REGIONS)
+    assert any("Cells faded by how strongly" in c for c in image_captions(page))
     text = " ".join(m.value for m in page.markdown)
     assert "activation × gradient" in text and "longest stage was" in text
     assert "separate regions" in text or "one connected region" in text or "no positive evidence" in text
@@ -162,6 +175,54 @@ def test_a_link_to_a_prepared_atlas_shows_it_readably_with_every_download(prepar
     assert len(compared) == 3
     assert all(c["height"] == 280 and c["encoding"]["color"]["legend"] is None for c in compared)
     assert len([c for c in at.caption if "trustworthiness" in c.value]) == 3
-    controls = {node.key for node in keyed_elements(at) if node.type not in ("button", "download_button")}
+    controls = {node.key for node in keyed_elements(at) if node.type not in ("button", "download_button")
+                and not node.key.startswith(("ex_", "exercise_"))}  # exercises: progress, not page settings
     assert controls <= set(STATE.settings) and all(STATE[key].in_link for key in controls)  # all in the link
     assert {"atlas_cell", "atlas_class", "atlas_first", "atlas_second", "atlas_sensitivity"} <= controls
+
+
+def test_the_exercises_on_a_prepared_atlas(prepared):
+    from lessons.atlas import compute as atlas
+    from lessons.atlas import pipeline as atlas_pipeline
+    from lessons.core import registry
+
+    at = open_lesson(PAGE, timeout=300, query=LINK)
+    # Predict, then run: section 3's maps wait for the prediction, then show and judge it on the class highlighted
+    assert not any("Cells faded by how strongly" in c for c in image_captions(at))
+    assert not any(m.value.startswith("Bright cells push") for m in at.markdown)
+    commit_prediction(at, ex.CLASS_REGIONS.id, ex.ONE_REGION)
+    assert any("Cells faded by how strongly" in c for c in image_captions(at))
+    summary = next(m.value for m in at.markdown if m.value.startswith("Bright cells push"))
+    measured = ex.ONE_REGION if "one connected region" in summary else (
+        ex.SEVERAL_REGIONS if "separate regions" in summary else ex.NOWHERE)
+    record = exercise_record(at, ex.CLASS_REGIONS.id)
+    assert record.done and record.tries == 1 and record.correct == (measured == ex.ONE_REGION)
+    assert any(m.value.startswith("**Why.**") and "digit 7" in m.value for m in at.markdown)
+
+    # A choice: wrong (its feedback), the hint ladder one step at a time, then right (the explanation)
+    wrong = "Which classes the cell speaks for"
+    answer_exercise(at, ex.WHAT_IT_HIDES.id, wrong)
+    assert exercise_feedback(at, ex.WHAT_IT_HIDES.id) == (False, ex.WHAT_IT_HIDES.option(wrong).feedback)
+    show_hint(at, ex.WHAT_IT_HIDES.id)
+    assert [c.value for c in at.caption if c.value.startswith("Hint ")] == [f"Hint 1: {ex.WHAT_IT_HIDES.hints[0]}"]
+    show_hint(at, ex.WHAT_IT_HIDES.id)
+    assert [c.value for c in at.caption if c.value.startswith("Hint ")] == [
+        f"Hint 1: {ex.WHAT_IT_HIDES.hints[0]}", f"Hint 2: {ex.WHAT_IT_HIDES.hints[1]}"]
+    answer_exercise(at, ex.WHAT_IT_HIDES.id, ex.COMPOSITION)
+    assert exercise_feedback(at, ex.WHAT_IT_HIDES.id)[0] and exercise_record(at, ex.WHAT_IT_HIDES.id).done
+    assert any(m.value == f"**Why.** {ex.WHAT_IT_HIDES.explanation}" for m in at.markdown)
+
+    # Make it happen: the target named on the page, found by picking a cell whose icon the network reads as it
+    readings, confidences = atlas.icon_readings(registry.load_model("digit_cnn", "pretrained"), prepared.icons.images)
+    target = atlas_pipeline.icon_target(readings, confidences)
+    assert f"**Your target class** for the task below: **digit {target}**." in [m.value for m in at.markdown]
+    miss = int(np.flatnonzero(readings != target)[0]) if (readings != target).any() else None
+    if miss is not None:
+        at.selectbox(key="atlas_cell").set_value(miss).run()
+        answer_exercise(at, ex.FIND_CELL.id)
+        assert not exercise_feedback(at, ex.FIND_CELL.id)[0]
+    at.selectbox(key="atlas_cell").set_value(int(np.flatnonzero(readings == target)[0])).run()
+    assert any(f"reads this icon as **digit {target}**" in c.value for c in at.caption)
+    answer_exercise(at, ex.FIND_CELL.id)
+    assert exercise_feedback(at, ex.FIND_CELL.id)[0] and exercise_record(at, ex.FIND_CELL.id).done
+    assert any(i.value.startswith("**What to notice.** Shown on its own") for i in at.info)

@@ -8,11 +8,17 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from lessons.actmax import exercises as ex
 from tests.pages.apptest import (
+    answer_exercise,
+    commit_prediction,
+    exercise_feedback,
+    exercise_record,
     finish_jobs,
     image_captions,
     no_exception,
     open_lesson,
+    show_hint,
     shown_in_browser,
 )
 
@@ -58,6 +64,10 @@ def test_run_then_every_comparison_on_the_pretrained_model():
     assert at.query_params["am_steps"] in (["4"], "4") and at.query_params["am_tv"] in (["True"], "True")
     finish_jobs(at.button(key="am_compare").click().run())
     _ok(at)
+    # (d) is a predict-then-run exercise: its runs are in, but their pictures wait for the student's prediction
+    assert not any(c.startswith("total variation:") for c in _captions(at))
+    assert "Highest activation" not in _text(at)
+    commit_prediction(at, ex.PRIOR_HIGHEST.id, ex.GROUP_NONE)
     subheaders = [s.value for s in at.subheader]
     for prefix in ("(a)", "(b)", "(c)", "(d)"):
         assert any(s.startswith(prefix) for s in subheaders), subheaders
@@ -74,6 +84,12 @@ def test_run_then_every_comparison_on_the_pretrained_model():
     best = max(shown.values())
     if list(shown.values()).count(best) == 1:
         assert f"Highest activation: **{max(shown, key=shown.get)}**" in _text(at)
+    # the prediction was judged on the runs shown (the group of the highest caption), once, and explained
+    record = exercise_record(at, ex.PRIOR_HIGHEST.id)
+    measured = ex.prior_group(max(shown, key=shown.get))
+    assert record.done and record.tries == 1 and record.correct == (measured == ex.GROUP_NONE)
+    assert any(m.value.startswith("**Why.** Highest activation:") for m in at.markdown)
+    assert any(i.value.startswith("**What to notice.** Same unit, same steps") for i in at.info)
 
 
 def check_real_image_sentence_matches_the_numbers_shown(at: AppTest) -> None:
@@ -129,6 +145,10 @@ def test_evolution_on_a_class_explains_fooling_images():
     finish_jobs(at.button(key="am_run").click().run())
     _ok(at)
     assert any("fooling images" in i.value for i in at.info)
+    # the task below (b) is judged on the page's own run: evolution, but of a class score, not a channel
+    answer_exercise(at, ex.BEAT_REAL_IMAGES.id)
+    right, text = exercise_feedback(at, ex.BEAT_REAL_IMAGES.id)
+    assert not right and "a channel" in text and exercise_record(at, ex.BEAT_REAL_IMAGES.id).tries == 1
     # The generator prior is offered only for the digit CNN: switching network falls back to gradient ascent.
     at.selectbox(key="am_model").set_value("efficientnet_lite0").run()
     _ok(at)
@@ -191,3 +211,24 @@ def test_a_link_to_a_finished_run_shows_it_at_once_and_an_unfinished_one_waits_f
 def offered_downloads(at: AppTest) -> set[str]:
     """What the page's download buttons offer, from their help texts ("the optimised image as PNG")."""
     return {b.proto.help.removeprefix("Download ") for b in at.get("download_button")}
+
+
+def test_the_jitter_and_blur_question_answers_wrong_then_hints_then_right_without_running_anything():
+    at = open_lesson(PAGE)
+    exercise = ex.JITTER_AND_BLUR
+    answer_exercise(at, exercise.id, "They make it brighter and more colourful")
+    right, text = exercise_feedback(at, exercise.id)
+    assert not right and text == exercise.option("They make it brighter and more colourful").feedback
+    assert not exercise_record(at, exercise.id).done and "**Why.**" not in _text(at)
+    show_hint(at, exercise.id)
+    hints = [c.value for c in at.caption if c.value.startswith("Hint ")]
+    assert hints == [f"Hint 1: {exercise.hints[0]}"]
+    show_hint(at, exercise.id)
+    hints = [c.value for c in at.caption if c.value.startswith("Hint ")]
+    assert hints == [f"Hint 1: {exercise.hints[0]}", f"Hint 2: {exercise.hints[1]}"]
+    answer_exercise(at, exercise.id, exercise.correct)
+    assert exercise_feedback(at, exercise.id)[0]
+    record = exercise_record(at, exercise.id)
+    assert record.done and record.correct and record.tries == 2 and record.hints == 2
+    assert f"**Why.** {exercise.explanation}" in _text(at)
+    assert any("press **Run**" in i.value for i in at.info)  # nothing was run
