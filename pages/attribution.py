@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from lessons.attribution import compute as attribution
-from lessons.attribution import ranking
+from lessons.attribution import conclusions, ranking
 from lessons.cnn import compute as inside_cnn
 from lessons.core import capture, preprocess, registry, runtime
 from lessons.core.exports import file_stem
@@ -22,6 +22,7 @@ from ui.attribution_charts import (
 from ui.charts import top_k_bars
 from ui.digits import digit_picker
 from ui.downloads import download_row
+from ui.exercises import exercises_at, notice
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
@@ -61,7 +62,7 @@ def show_maps(results: list[attribution.Attribution], image: np.ndarray, row: st
         shown.append(picture)
         title = attribution.METHOD_TITLES[result.method]
         column.image(picture, width="stretch", caption=f"{title} · {result.seconds:.2f} s")
-        column.caption(attribution.empty_map_note(result.method, result.heatmap) or result.note)
+        column.caption(" ".join(filter(None, (attribution.empty_map_note(result.method, result.heatmap), result.note))))
         with column:
             download_row(f"{result.method}-{stem}-{row}", picture=picture, array=result.heatmap,
                          key=f"attr_dl_{file_stem(row)}_{result.method}", what=f"the {title} map ({row})")
@@ -83,7 +84,8 @@ def intro() -> None:
         "on it on average, add them up and keep the positive part. Coarse (the layer's resolution) but "
         "class-specific.\n"
         "- **Integrated gradients** — accumulate gradients along a straight path from a *baseline* image (meaning "
-        "\"nothing here\") to the real one. The attributions add up to the score difference between the two.\n"
+        "\"nothing here\") to the real one. The attributions add up to the score difference between the two, "
+        "f(x) − f(baseline) (the score is the class's logit, the number before softmax).\n"
         "- **Occlusion** — cover one patch at a time with the baseline and measure how much the score drops. No "
         "gradients at all; slow, but simple to interpret."
     )
@@ -129,6 +131,7 @@ def section_prediction(model_key: str, weights: str, picked: PickedImage, loaded
         right.info(f"Random weights: nothing was learned. The top guess gets {probs[top[0]]:.1%}; guessing "
                    f"uniformly among {len(names)} classes (chance) gives {1 / len(names):.1%}. Keep it in mind for "
                    "the sanity checks below.")
+    exercises_at(LESSON.url_path, "prediction", {"top_class": names[top[0]], "top_probability": float(probs[top[0]])})
     return target
 
 
@@ -174,6 +177,7 @@ def section_methods(model_key: str, weights: str, picked: PickedImage, loaded: r
         "another class? Compare integrated gradients from a black and from a blurred baseline: do the two maps agree "
         "on what matters, given that each means something different by \"absent\"?"
     )
+    exercises_at(LESSON.url_path, "methods", conclusions.methods_facts(results))
     return settings, results, seen
 
 
@@ -189,6 +193,10 @@ def section_deletion(model_key: str, weights: str, picked: PickedImage, target: 
     )
     curves = runs.deletion(model_key, weights, picked, target, settings, results)
     ranked = ranking.areas_ranked(curves)
+    constant_maps = [attribution.METHOD_TITLES[r.method] for r in results if attribution.is_constant(r.heatmap)]
+    facts = conclusions.deletion_facts(ranked, constant_maps, settings.layer, settings.baseline)
+    if not exercises_at(LESSON.url_path, "deletion", facts):
+        return
     graph, table = st.columns([3, 2])
     chart = deletion_chart(curves, class_name)
     graph.altair_chart(chart, width="stretch")
@@ -197,10 +205,11 @@ def section_deletion(model_key: str, weights: str, picked: PickedImage, target: 
                      key="attr_dl_deletion", what="the deletion curves")
     table.dataframe(areas_table(ranked), hide_index=True, width="stretch",
                     column_config={AREA_COLUMN: st.column_config.NumberColumn(format="%.3f")})
-    constant_maps = [attribution.METHOD_TITLES[r.method] for r in results if attribution.is_constant(r.heatmap)]
     st.markdown(attribution.deletion_summary(dict(ranked), attribution.RANDOM_MAP_TITLE, constant_maps))
     st.caption("Deletion with a baseline creates images the network never saw, so treat this as one number among "
                "several, not the truth.")
+    notice(conclusions.deletion_notice(dict(ranked), attribution.RANDOM_MAP_TITLE, constant_maps))
+    exercises_at(LESSON.url_path, "beat_random", facts)
 
 
 def section_sanity(model_key: str, weights: str, picked: PickedImage, target: int, settings: attribution.Settings,
@@ -218,14 +227,15 @@ def section_sanity(model_key: str, weights: str, picked: PickedImage, target: in
         "Below, the same four methods on two damaged versions of this network. The number under each map is "
         "Spearman's rank correlation ρ with the trained network's map: 1 = same pixel ordering, 0 = unrelated."
     )
-    if not st.toggle("Run the sanity checks", key="attr_sanity", help="Computes the four maps twice more."):
+    running = st.toggle("Run the sanity checks", key="attr_sanity", help="Computes the four maps twice more.")
+    if not running:
         st.caption("Switch on to compare with the classifier layer re-drawn at random and with the random-weights "
                    "twin (about as long again as the maps above, twice).")
+    twin_maps = runs.sanity(model_key, weights, picked, target, settings) if running else None
+    correlations = ranking.sanity_correlations(results, twin_maps) if twin_maps is not None else None
+    if not exercises_at(LESSON.url_path, "sanity", conclusions.sanity_facts(correlations, weights)) \
+            or correlations is None:
         return
-    twin_maps = runs.sanity(model_key, weights, picked, target, settings)
-    if twin_maps is None:
-        return
-    correlations = ranking.sanity_correlations(results, twin_maps)
     stem = file_name(model_key, picked, target)
     figure = [[inside_cnn.overlay_map(seen, r.heatmap, cmap="inferno") for r in results]]
     for twin, title in TWINS.items():
@@ -238,6 +248,8 @@ def section_sanity(model_key: str, weights: str, picked: PickedImage, target: in
             if np.isnan(rho):
                 column.caption(attribution.undefined_reason(original.heatmap, mine.heatmap))
     st.markdown(attribution.sanity_summary(correlations, TWINS))
+    if weights != "random":
+        notice(conclusions.sanity_notice(correlations, "random", "the random-weights twin"))
     st.caption("The whole check as one figure: rows are the maps of section 2, the classifier layer re-drawn, the "
                "random-weights twin; columns are the four methods. The table holds every rank correlation.")
     download_row(f"sanity-check-{stem}", picture=sanity_figure(figure),

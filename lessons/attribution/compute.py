@@ -50,6 +50,29 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Completeness:
+    """Integrated gradients' completeness check: the class score (logit) on the image and on the baseline, what the
+    map actually adds up to, and the gap Σ map − (f(x) − f(baseline)) left by integrating in finitely many steps."""
+
+    score: float  # f(x): the class's logit on the image
+    baseline_score: float  # f(baseline): the class's logit on the baseline
+    total: float  # the sum of every attribution (all pixels and colour channels)
+    gap: float  # total − (score − baseline_score); zero for exact integration
+    steps: int
+    baseline: str
+
+    @property
+    def difference(self) -> float:
+        """f(x) − f(baseline): what the attributions add up to in theory."""
+        return self.score - self.baseline_score
+
+    def note(self) -> str:
+        """The caption under the map: steps and baseline, both scores, the sum and the gap."""
+        return (f"{self.steps} steps from a {self.baseline} baseline; f(x) = {self.score:.2f}, f(baseline) = "
+                f"{self.baseline_score:.2f}; sum {self.total:+.2f}, completeness gap {self.gap:+.3f}")
+
+
+@dataclass(frozen=True)
 class Attribution:
     """One method's result: an H×W importance map (higher = more evidence for the class) and its run time."""
 
@@ -57,6 +80,7 @@ class Attribution:
     heatmap: np.ndarray
     seconds: float
     note: str = ""
+    completeness: Completeness | None = None  # integrated gradients only: the scores its map must add up to
 
 
 class StagedNet(nn.Module):
@@ -295,7 +319,7 @@ def attribute_all(loaded: LoadedModel, x: torch.Tensor, target: int, settings: S
     """All four methods on one image and class, each timed, in METHODS order; `progress` hears each method's steps
     ("Integrated gradients: step 12 of 32"), each method taking a share of the bar that follows its cost."""
     net = staged_net(loaded, randomise_classifier=randomise_classifier)
-    jobs: dict[str, Callable[[Progress], tuple[np.ndarray, str]]] = {
+    jobs: dict[str, Callable[[Progress], tuple]] = {  # each gives (map, note) or, for IG, (map, note, completeness)
         "saliency": lambda report: (saliency(loaded, x, target, settings.noise_samples, settings.noise_level,
                                              net=net, progress=report), f"{settings.noise_samples} noisy copies"),
         "gradcam": lambda report: (gradcam(loaded, x, target, settings.layer, randomise_classifier, progress=report),
@@ -311,8 +335,8 @@ def attribute_all(loaded: LoadedModel, x: torch.Tensor, target: int, settings: S
     for name, job in jobs.items():
         report = sub_range(progress, done / total, (done + costs[name]) / total) if progress else None
         start = time.perf_counter()
-        heatmap, note = job(report)
-        results.append(Attribution(name, heatmap, time.perf_counter() - start, note))
+        heatmap, note, *checked = job(report)
+        results.append(Attribution(name, heatmap, time.perf_counter() - start, note, *checked))
         done += costs[name]
     if progress:
         progress(1.0, "Attribution maps done")
@@ -353,12 +377,23 @@ def sanity_maps(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Set
 
 
 def _ig_map(loaded: LoadedModel, x: torch.Tensor, target: int, settings: Settings, net: nn.Module,
-            progress: Progress | None) -> tuple[np.ndarray, str]:
+            progress: Progress | None) -> tuple[np.ndarray, str, Completeness]:
     attr, gap = integrated_gradients(loaded, x, target, settings.ig_steps, settings.baseline, net=net,
                                      progress=progress)
-    total = float(attr.sum())
-    return _to_map(attr, absolute=False), (f"{settings.ig_steps} steps from a {settings.baseline} baseline; "
-                                           f"sum {total:+.2f}, completeness gap {gap:+.3f}")
+    check = completeness_check(loaded, x, target, attr, gap, settings.ig_steps, settings.baseline, net=net)
+    return _to_map(attr, absolute=False), check.note(), check
+
+
+def completeness_check(loaded: LoadedModel, x: torch.Tensor, target: int, attributions: torch.Tensor, gap: float,
+                       steps: int, baseline: Baseline, net: nn.Module | None = None) -> Completeness:
+    """The numbers of integrated gradients' completeness check: f(x) and f(baseline) for the class (one forward pass
+    of both), the attributions' sum and the gap Captum measured."""
+    x = _as_input(loaded, x)
+    base = baseline_input(x, baseline, loaded.spec.mean, loaded.spec.std)
+    with torch.inference_mode():
+        scores = (net or staged_net(loaded))(torch.cat([x, base]))[:, target].float().cpu()
+    return Completeness(float(scores[0]), float(scores[1]), float(attributions.sum()), float(gap), int(steps),
+                        str(baseline))
 
 
 # ------------------------------------------------------------------------------------------------ comparing methods
