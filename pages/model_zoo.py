@@ -8,12 +8,14 @@ import streamlit as st
 
 from lessons.core import registry
 from lessons.core.exports import file_stem
+from lessons.cortex import facts as zoo_facts
 from lessons.cortex import zoo
 from lessons.cortex import zoo_conclusions as conclusions
 from lessons.cortex.data import NeuralBundle
 from ui import cortex_data
 from ui import zoo_charts as charts
 from ui.downloads import download_row
+from ui.exercises import exercises_at, notice
 from ui.jobs import queued_result
 from ui.models import offer_download
 from ui.navigation import lesson_by_path
@@ -71,7 +73,8 @@ def facts_table(keys: list[str]) -> pd.DataFrame:
         here = "ship with the app" if spec.offline else ("downloaded" if registry.availability(key).ok else
                                                           "online, on request")
         rows.append({"model": key, "title": facts.title, "task": facts.task, "trained_on": facts.trained_on,
-                     "top1": float("nan") if facts.top1 is None else facts.top1, "depth": facts.depth, "params": facts.params, "weights_here": here})
+                     "top1": float("nan") if facts.top1 is None else facts.top1, "depth": facts.depth,
+                     "params": facts.params, "weights_here": here})
     return pd.DataFrame(rows)
 
 
@@ -147,20 +150,25 @@ def trend_with_family(trained: pd.DataFrame, field: str, label: str, more: str, 
                         conclusions.trend(imagenet[field], imagenet["score"]), label, cortex, more))
 
 
-def section_trends(summary: pd.DataFrame, cortex: str, tag: str) -> None:
-    """3–5 · Score against ImageNet top-1, depth and features at the best layer, each with its verdict."""
+def section_trends(summary: pd.DataFrame, cortex: str, tag: str, facts: dict) -> None:
+    """3–5 · Score against ImageNet top-1, depth and features at the best layer, each with its verdict (the first
+    shown once the student has predicted it)."""
     trained = conclusions.trained_only(summary)
     st.header("3 · Does a better classifier predict the cortex better?")
     st.markdown("One point per trained network with a published ImageNet accuracy; the grey tick under each point "
                 "is its chance level (shuffled images at its best layer). Hover a point for its name.")
-    if (summary["chance"] < 0).all():
-        st.caption("Every chance level is below zero: with shuffled images a held-out readout predicts a little "
-                   "*against* the truth (the mouse-cortex lesson's notes on signed r² explain why).")
     imagenet = trained.dropna(subset=["top1"])
-    plot(charts.score_scatter(imagenet, "top1", "ImageNet top-1 (%)", f"Best-layer score vs ImageNet top-1{tag}",
-                              x_format=".1f"), "top1", imagenet, "score vs ImageNet top-1")
-    st.markdown(conclusions.trend_sentence(conclusions.trend(imagenet["top1"], imagenet["score"]),
-                                           "ImageNet top-1", cortex))
+    top1 = conclusions.trend(imagenet["top1"], imagenet["score"])
+    facts = {**facts, **zoo_facts.trend_facts("top1", top1)}
+    if exercises_at(LESSON.url_path, "top1", facts):
+        if (summary["chance"] < 0).all():
+            st.caption("Every chance level is below zero: with shuffled images a held-out readout predicts a little "
+                       "*against* the truth (the mouse-cortex lesson's notes on signed r² explain why).")
+        plot(charts.score_scatter(imagenet, "top1", "ImageNet top-1 (%)", f"Best-layer score vs ImageNet top-1{tag}",
+                                  x_format=".1f"), "top1", imagenet, "score vs ImageNet top-1")
+        st.markdown(conclusions.trend_sentence(top1, "ImageNet top-1", cortex))
+        notice(conclusions.trend_power_notice(top1))
+        exercises_at(LESSON.url_path, "ranking", facts)
     st.header("4 · Do deeper networks predict it better?")
     plot(charts.score_scatter(trained, "depth", "depth (brain layers)", f"Best-layer score vs depth{tag}"),
          "depth", trained, "score vs depth")
@@ -173,14 +181,17 @@ def section_trends(summary: pd.DataFrame, cortex: str, tag: str) -> None:
     trend_with_family(trained, "features", "number of features", "more features at their best layer", cortex)
 
 
-def section_training(summary: pd.DataFrame, cortex: str, tag: str) -> None:
+def section_training(summary: pd.DataFrame, cortex: str, tag: str, cells: int) -> None:
     """6 · Trained against random weights, pair by pair."""
     st.header("6 · What did training buy?")
     st.markdown("Each line joins one architecture's random weights (left) to its trained weights (right).")
     plot(charts.trained_vs_random(summary, f"Trained vs random weights{tag}"), "trained-vs-random", summary,
          "trained and random scores")
     pairs = conclusions.pair_table(summary)
-    st.markdown(conclusions.pairs_sentence(conclusions.paired_verdict(pairs["trained"], pairs["random"]), cortex))
+    verdict = conclusions.paired_verdict(pairs["trained"], pairs["random"])
+    st.markdown(conclusions.pairs_sentence(verdict, cortex))
+    notice(conclusions.pairs_notice(verdict, cells))
+    exercises_at(LESSON.url_path, "training", zoo_facts.pairs_facts(verdict))
 
 
 def section_task(summary: pd.DataFrame, cortex: str, tag: str) -> None:
@@ -191,6 +202,7 @@ def section_task(summary: pd.DataFrame, cortex: str, tag: str) -> None:
          "scores by training task")
     st.caption("Points: trained networks; black bar: the task's mean; grey ticks: chance.")
     st.markdown(conclusions.task_sentence(conclusions.task_comparison(trained["task"], trained["score"]), cortex))
+    exercises_at(LESSON.url_path, "task")
 
 
 def section_numbers(table: pd.DataFrame, summary: pd.DataFrame) -> None:
@@ -222,8 +234,9 @@ if zoo_table is not None:
     zoo_summary = zoo.summary(zoo_table)
     cortex_name = "the simulated cortex" if neural_bundle.simulated else "these cells"
     title_tag = " (simulated)" if neural_bundle.simulated else ""
-    section_trends(zoo_summary, cortex_name, title_tag)
-    section_training(zoo_summary, cortex_name, title_tag)
+    scored_cells = zoo_table["cell"].nunique()
+    section_trends(zoo_summary, cortex_name, title_tag, {"simulated": neural_bundle.simulated, "cells": scored_cells})
+    section_training(zoo_summary, cortex_name, title_tag, scored_cells)
     section_task(zoo_summary, cortex_name, title_tag)
     section_numbers(zoo_table, zoo_summary)
 STATE.write_url()

@@ -8,12 +8,14 @@ from lessons.core import chance, registry
 from lessons.cortex import brain_score
 from lessons.cortex import compute as cortex_compute
 from lessons.cortex import conclusions as cortex_conclusions
+from lessons.cortex import facts as cortex_facts
 from lessons.cortex import pipeline as cortex_pipeline
 from lessons.cortex.data import NeuralBundle
 from ui import brain_charts as charts
 from ui import cortex_data
 from ui.cortex_data import ScoredRun
 from ui.downloads import download_row
+from ui.exercises import exercises_at, notice
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
 from ui.routing import route_through_app
@@ -136,6 +138,9 @@ def section_results(run: ScoredRun) -> None:
     cell_table = result.cell_table()
     best_layer, best_value = result.model_score()
     verdict = result.model_verdict()
+    facts = cortex_facts.results_facts(result, title, sim)
+    if not exercises_at(LESSON.url_path, "results", facts):
+        return
     m = st.columns(4)
     m[0].metric("Model score", f"{best_value:.3f}",
                 help=f"{run.loaded.spec.title}{tag}: mean held-out signed r² over cells at its best layer.")
@@ -149,6 +154,7 @@ def section_results(run: ScoredRun) -> None:
                      f"false-discovery rate held at {result.fdr:.0%} (Benjamini–Hochberg).")
     say = st.success if verdict.above_chance else st.warning
     say(cortex_conclusions.model_verdict_sentence(title, verdict, best_layer, result.shuffles, sim))
+    notice(cortex_conclusions.chance_notice(best_value, verdict, sim))
     st.markdown(cortex_conclusions.cells_sentence(cortex_compute.above_chance_count(cell_table), len(cell_table),
                                                   result.fdr))
     curves = result.area_layer_table()
@@ -164,6 +170,7 @@ def section_results(run: ScoredRun) -> None:
                                             cortex_compute.above_chance_by_area(cell_table), verdict.above_chance,
                                             sim)
     )
+    exercises_at(LESSON.url_path, "chance", facts)
     with st.expander("How the score and chance are computed — and two traps they avoid"):
         plain_r2, loo_r = cortex_data.loo_trap(*run.cache_key(), best_layer, run.grams[run.loaded.weights], run.bundle)
         st.markdown(cortex_conclusions.method_notes(run.bundle.n_conditions, len(run.layers), result.shuffles,
@@ -174,6 +181,7 @@ def section_training(run: ScoredRun) -> ScoredRun:
     """4 · What did training buy? Trained against random weights, the twin scored on request (the run, with the
     twin's scores once they exist)."""
     st.header("4 · What did training buy?")
+    prediction = st.container()  # the prediction comes first; it is judged below, once the twin's scores are in
     if run.pending:
         twin = cortex_data.weights_name(run.pending[0])
         st.markdown(f"The same network with **{twin} weights** goes through the same pipeline — same layers, same "
@@ -181,19 +189,24 @@ def section_training(run: ScoredRun) -> ScoredRun:
                     "cell by cell. It is scored on request, so that the page above is ready sooner.")
         scored = cortex_data.score_pending(run, f"Score the {twin} weights too", "mc_score_twin")
         if scored is None:
+            with prediction:
+                exercises_at(LESSON.url_path, "training")
             return run
         run = scored
     if len(run.results) != 2:
         st.info("Only the random twin can be scored until the trained weights are downloaded.")
         return run
+    pre, rnd = run.results["pretrained"], run.results["random"]
+    difference = cortex_conclusions.paired_difference(pre.score[pre.model_layer_index()],
+                                                      rnd.score[rnd.model_layer_index()])
+    with prediction:
+        if not exercises_at(LESSON.url_path, "training", cortex_facts.training_facts(pre, rnd, difference)):
+            return run
     tables = {w: run.results[w].area_layer_table() for w in ("pretrained", "random")}
     chart = charts.trained_vs_random(tables, run.layers, f"{run.loaded.spec.title}: trained vs random weights{run.tag}")
     st.altair_chart(chart, width="stretch")
     download_row(run.stem("trained-vs-random"), chart=chart, table=cortex_compute.weights_table(tables),
                  key="mc_training_dl", what="trained vs random scores")
-    pre, rnd = run.results["pretrained"], run.results["random"]
-    difference = cortex_conclusions.paired_difference(pre.score[pre.model_layer_index()],
-                                                      rnd.score[rnd.model_layer_index()])
     st.markdown(cortex_conclusions.training_sentence(pre.model_score()[1], rnd.model_score()[1],
                                                      pre.model_verdict(), rnd.model_verdict(), difference))
     return run
@@ -217,7 +230,8 @@ def section_ceiling(run: ScoredRun) -> None:
                  what="scores and ceilings")
     st.markdown(cortex_conclusions.ceiling_sentence(cell_table["reliability"].to_numpy(),
                                                     cell_table["above_chance"].to_numpy()))
-    st.dataframe(charts.area_summary_table(result.area_summary(), best_layer, run.tag), width="stretch")
+    area_summary = result.area_summary()
+    st.dataframe(charts.area_summary_table(area_summary, best_layer, run.tag), width="stretch")
     st.caption(
         f"Score at {best_layer}: every cell read out from the model's best layer — averaged over all "
         f"{len(cell_table):,} cells it is the headline model score ({best_value:.3f}). Score at own best layer: each "
@@ -226,6 +240,8 @@ def section_ceiling(run: ScoredRun) -> None:
         "on average after the same pick. Normalised: median of score ÷ ceiling over cells with a "
         "ceiling of at least 0.1. Constant readout: share of cells whose best readout is nearly constant (largest "
         "penalty won).")
+    notice(cortex_conclusions.ceiling_notice(cell_table["normalised_score"].to_numpy(), run.bundle.simulated))
+    exercises_at(LESSON.url_path, "ceiling", cortex_facts.ceiling_facts(area_summary, run.bundle.simulated))
 
 
 def section_one_neuron(run: ScoredRun) -> None:
@@ -254,6 +270,8 @@ def section_one_neuron(run: ScoredRun) -> None:
                f"{chance.format_p(row_info['p_value'])}: {cell_words} after the false-discovery control; noise "
                f"ceiling {row_info['reliability']:.2f}). Every predicted point comes from a readout that never saw "
                "that image.")
+    exercises_at(LESSON.url_path, "neuron", cortex_facts.neuron_facts(result, cell_table, view_cell, run.layer,
+                                                                         run.bundle.simulated))
 
 
 def section_similarity(run: ScoredRun) -> None:

@@ -200,3 +200,34 @@ def method_notes(n_conditions: int, n_layers: int, shuffles: int, fdr: float, lo
         "table) effectively predict a constant.\n"
         "* **One scale per layer.** Ridge penalties depend on the size of the features, so each layer's projected "
         "features are rescaled by one number (average variance 1) before the same alpha grid is applied.")
+
+
+def chance_notice(score: float, verdict: chance.Verdict, simulated: bool = False) -> str:
+    """The "What to notice" of the results: a score counts from the shuffled chance level, not from zero."""
+    cells = "these simulated cells" if simulated else "these cells"
+    if verdict.above_chance:
+        return (f"Read the score from the dashed chance line, not from zero. Shuffled images score "
+                f"{verdict.chance_level:+.3f} on average, so of the model's {score:.3f} on {cells}, "
+                f"{score - verdict.chance_level:.3f} is what the readout found beyond the method's own bias.")
+    return (f"The model's {score:.3f} on {cells} is within what shuffled images reach ({verdict.chance_level:+.3f} "
+            f"on average, {verdict.chance_95:+.3f} at the 95th percentile): every curve above shows noise, however "
+            "far from zero it is.")
+
+
+def ceiling_notice(normalised: np.ndarray, simulated: bool = False) -> str:
+    """The "What to notice" of the noise ceiling: how much of the explainable variance the cells' best layers reach
+    (median of score ÷ ceiling over cells with a usable ceiling)."""
+    values = np.asarray(normalised, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    cells = "simulated cells" if simulated else "cells"
+    if values.size == 0:
+        return f"No {cells} here have a ceiling high enough to compare a score with: what could a model reach?"
+    median = float(np.median(values))
+    text = (f"Even at their own best layers, half of the {values.size:,} {cells} with a usable ceiling reach at most "
+            f"{median:.0%} of it (median score ÷ ceiling). ")
+    if median >= 0.8:
+        return text + "The readout is close to the ceiling: what is left is mostly trial-to-trial noise."
+    if median >= 0.5:
+        return text + "More than half of what repeats is explained; the rest is room for a better model."
+    return text + ("Most of what repeats in these responses is not explained yet: the gap to the ceiling is room for "
+                   "a better model, not noise.")

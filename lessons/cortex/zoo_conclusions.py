@@ -310,3 +310,31 @@ def pair_table(summary: pd.DataFrame) -> pd.DataFrame:
                          "trained": [float(trained.loc[m, "score"]) for m in both],
                          "random": [float(random.loc[m, "score"]) for m in both]})
 
+
+
+# ------------------------------------------------------------------------------------------- what to notice
+def trend_power_notice(result: Trend, x_label: str = "ImageNet top-1") -> str:
+    """The "What to notice" of a trend plot: how strong a trend these few networks could show at all."""
+    if result.n < MIN_NETWORKS:
+        return (f"Only {_networks(result.n)} with a known {x_label}: no ranking can be tested. What would a trend "
+                "need?")
+    if result.smallest_p > ALPHA:
+        return (f"Each point is one network, so this plot rests on {_networks(result.n)}, not on the cells behind "
+                f"them. Even a perfect ranking of {_networks(result.n)} would have p = {result.smallest_p:.2f}: this "
+                "plot cannot show a trend, whatever the scores.")
+    return (f"Each point is one network: {_networks(result.n)}. A perfect ranking of that many would reach "
+            f"p = {result.smallest_p:.3f}, so a trend could show here; this one has {chance.format_p(result.p)}.")
+
+
+def pairs_notice(verdict: PairedVerdict, cells: int) -> str:
+    """The "What to notice" of trained against random: does every trained network beat its random twin?"""
+    if verdict.pairs == 0:
+        return "No network has both weights scored: what would a fair test of training need?"
+    if verdict.random_better == 0:
+        ties = verdict.pairs - verdict.trained_better
+        tied = f" or ties with it ({ties} {'tie' if ties == 1 else 'ties'})" if ties else ""
+        return (f"Every one of the {verdict.pairs} trained networks beats its own random twin{tied}, each scored on "
+                f"{cells:,} cells: same architecture, different weights.")
+    return (f"In {verdict.random_better} of {verdict.pairs} pairs the random twin scores higher than the trained "
+            f"network ({cells:,} cells each). Is that gap larger than what scoring other cells would change? A build "
+            "with another number of cells per network scores other cells.")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from bench.interactions import INTERACTIONS, ZOO_TIMEOUT_S
+from bench.interactions import INTERACTIONS, ZOO_TIMEOUT_S, show_hidden_results
 from bench.serve import (
     AppServer,
     open_page,
@@ -45,6 +45,9 @@ def test_build_a_small_zoo_and_read_every_verdict(app_server: AppServer, page: P
     for header in ("3 · Does a better classifier", "6 · What did training buy?", "8 · Take the numbers"):
         assert page.locator("h2", has_text=header).first.is_visible()
     assert page.get_by_text("12 networks scored against 50 cells").first.is_visible()
+    # the top-1 plot waits for the student's prediction: four plots, then five once it is skipped
+    assert page.locator(f'{MAIN} [data-testid="stVegaLiteChart"]').count() == 4
+    assert show_hidden_results(page) == 1
     assert page.locator(f'{MAIN} [data-testid="stVegaLiteChart"]').count() == 5
     assert page.get_by_text("trained ahead in", exact=False).first.is_visible()
     for width in WIDTHS:

@@ -6,9 +6,20 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lessons.cortex import simulated, zoo
+from lessons.cortex import facts, simulated, zoo
 from lessons.cortex import zoo_conclusions as zc
-from tests.pages.apptest import finish_jobs, no_exception, open_lesson
+from lessons.cortex import zoo_exercises as zx
+from tests.pages.apptest import (
+    all_texts,
+    answer_exercise,
+    commit_prediction,
+    exercise_feedback,
+    exercise_record,
+    finish_jobs,
+    no_exception,
+    open_lesson,
+    show_hint,
+)
 
 PAGE = "pages/model_zoo.py"
 SMALL = {"zoo_cells": "50", "zoo_shuffles": "10"}
@@ -25,7 +36,10 @@ def built() -> AppTest:
     assert at.button(key="zoo_build").label == "Build the offline zoo"
     at.button(key="zoo_build").click().run()
     no_exception(at)
-    return finish_jobs(at, timeout=1800)
+    finish_jobs(at, timeout=1800)
+    at.button(key="ex_cortex_zoo_top1_skip").click().run()  # the top-1 plot waits for a prediction: skip it
+    no_exception(at)
+    return at
 
 
 def _text(at: AppTest) -> str:
@@ -67,6 +81,40 @@ def test_the_built_zoo_shows_every_plot_with_its_computed_verdict(built):
     assert shown.count("Among the ImageNet networks alone") == 2
     assert len(pairs) == 6 and len(imagenet) == 3
     assert "12 networks scored against 50 cells with 10 shuffles each." in _text(built)
+
+
+def test_exercises_hide_the_top1_plot_until_predicted_then_judge_hint_and_explain(built):
+    at = open_lesson(PAGE, query=SMALL)  # the zoo built above comes from the shared store at once
+    assert len(at.get("vega_lite_chart")) == len(FIGURES) - 1  # the top-1 plot waits for the prediction
+    assert "zoo_top1_dl_png" not in {b.key for b in at.get("download_button")}
+    commit_prediction(at, "cortex.zoo_top1", zx.CANT_TELL)
+    record = exercise_record(at, "cortex.zoo_top1")
+    assert record.done and record.correct  # three ImageNet networks can never show a trend
+    assert len(at.get("vega_lite_chart")) == len(FIGURES)
+    assert "**Why.** On the simulated cortex: Spearman ρ" in all_texts(at)
+    notices = [i.value for i in at.info if i.value.startswith("**What to notice.**")]
+    assert any("Even a perfect ranking of 3 networks would have p = 0.33" in n for n in notices)
+    assert any("pairs" in n and "50 cells" in n for n in notices)
+
+    # a wrong number (the one-sided p): feedback, the hints one at a time; then the right one: the explanation
+    answer_exercise(at, "cortex.zoo_sign_limit", 0.016)
+    assert exercise_feedback(at, "cortex.zoo_sign_limit") == (False, "Too low.")
+    show_hint(at, "cortex.zoo_sign_limit")
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Hint 1:") for c in captions) and not any(c.startswith("Hint 2:") for c in captions)
+    show_hint(at, "cortex.zoo_sign_limit")
+    assert any(c.value.startswith("Hint 2:") for c in at.caption)
+    answer_exercise(at, "cortex.zoo_sign_limit", 0.031)
+    assert exercise_feedback(at, "cortex.zoo_sign_limit")[0] and exercise_record(at, "cortex.zoo_sign_limit").done
+    assert "**Why.** Each of the 6 pairs is a coin flip" in all_texts(at)
+
+    # the task is checked on this build's ranking (computed here from the same table)
+    summary = zoo.summary(zoo.sweep(simulated.load_or_build(), zoo.offline_members(), n_cells=50, shuffles=10))
+    imagenet = zc.trained_only(summary).dropna(subset=["top1"])
+    expected = zx.ranking_check({"cells": 50, **facts.trend_facts("top1", zc.trend(imagenet["top1"],
+                                                                                  imagenet["score"]))})
+    answer_exercise(at, "cortex.zoo_ranking")
+    assert exercise_feedback(at, "cortex.zoo_ranking") == (expected.correct, expected.feedback)
 
 
 def test_every_figure_and_table_offers_its_downloads(built):

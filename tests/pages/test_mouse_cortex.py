@@ -9,7 +9,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.apptest import finish_jobs, keyed_elements, open_lesson
+from lessons.core.answers import Record
+from lessons.cortex import exercises as ex
+from tests.pages.apptest import (
+    all_texts,
+    answer_exercise,
+    commit_prediction,
+    exercise_feedback,
+    exercise_record,
+    finish_jobs,
+    keyed_elements,
+    open_lesson,
+    show_hint,
+)
 from ui.settings.mouse_cortex import STATE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +32,27 @@ HEADERS = ["1 · The neurons", "2 · From pixels to predictions", "3 · Which la
            "7 · Representational similarity", "8 · Take the numbers with you"]
 
 
+PREDICTIONS = ("cortex.visp_layer", "cortex.trained_vs_random")
+
+
 def _ok(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+def _skipping_predictions(at: AppTest, keep: tuple[str, ...] = ()) -> AppTest:
+    """The app about to run with this lesson's predictions skipped (their results shown), except those in `keep`."""
+    at.session_state["course_answers"] = {i: Record(skipped=True) for i in PREDICTIONS if i not in keep}
+    return at
+
+
+def _open(query: dict[str, str] | None = None, keep: tuple[str, ...] = ()) -> AppTest:
+    """`open_lesson` with the predictions skipped (except `keep`), so the results of every section show."""
+    at = _skipping_predictions(AppTest.from_file(APP, default_timeout=300), keep)
+    at.query_params.update(query or {})
+    at.run()
+    at.switch_page(PAGE).run()
+    _ok(at)
+    return at
 
 
 def _param(at: AppTest, key: str) -> str:
@@ -31,10 +62,7 @@ def _param(at: AppTest, key: str) -> str:
 
 @pytest.fixture(scope="module")
 def page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300).run()
-    at.switch_page(PAGE).run()
-    _ok(at)
-    return at
+    return _open()
 
 
 def _chart_titles(at: AppTest) -> str:
@@ -64,6 +92,57 @@ def test_default_view_runs_the_pipeline_and_labels_the_simulation(page):
     assert any("simulated-mouse-cortex-scores-efficientnet-lite0-pretrained.csv" in m.value for m in page.markdown)
 
 
+@pytest.fixture(scope="module")
+def default_facts() -> dict:
+    """The facts the default view hands its exercises, computed here from the same scores (for the right answers)."""
+    from lessons.cortex import facts, pipeline, simulated
+
+    bundle = simulated.load_or_build()
+    result = pipeline.score_subset(bundle, "efficientnet_lite0", "pretrained", 250)[1]
+    return {**facts.results_facts(result, "EfficientNet-Lite0", True),
+            **facts.ceiling_facts(result.area_summary(), True), "table": result.cell_table()}
+
+
+def test_exercises_hide_the_results_until_predicted_then_judge_hint_and_explain(default_facts):
+    at = open_lesson(PAGE, timeout=300)
+    labels = [m.label for m in at.metric]
+    assert "Model score" not in labels and "Held-out score by layer" not in _chart_titles(at)  # hidden: predict first
+    assert any("stays hidden until you commit" in c.value for c in at.caption)
+    commit_prediction(at, "cortex.visp_layer", ex.MIDDLE)
+    record, right = exercise_record(at, "cortex.visp_layer"), ex.visp_third(default_facts)
+    assert record.done and record.answer == ex.MIDDLE and record.correct == (right == ex.MIDDLE)
+    assert "Model score" in [m.label for m in at.metric] and "Held-out score by layer" in _chart_titles(at)
+    texts = all_texts(at)
+    assert f"**Why.** VISp's curve on these simulated cells peaks at **{default_facts['visp_peak_layer']}**" in texts
+    assert any(i.value.startswith("**What to notice.** Read the score from the dashed chance line") for i in at.info)
+    assert any("**What to notice.** Even at their own best layers" in i.value for i in at.info)
+
+    # a wrong number: feedback, then the hints one at a time; then the right one: the explanation
+    answer_exercise(at, "cortex.visp_ceiling", 0.95)
+    assert exercise_feedback(at, "cortex.visp_ceiling") == (False, "Too high.")
+    assert not exercise_record(at, "cortex.visp_ceiling").done
+    show_hint(at, "cortex.visp_ceiling")
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Hint 1:") for c in captions) and not any(c.startswith("Hint 2:") for c in captions)
+    show_hint(at, "cortex.visp_ceiling")
+    assert any(c.value.startswith("Hint 2:") for c in at.caption)
+    answer_exercise(at, "cortex.visp_ceiling", round(default_facts["visp_ceiling"], 2))
+    assert exercise_feedback(at, "cortex.visp_ceiling")[0] and exercise_record(at, "cortex.visp_ceiling").done
+    assert "**Why.** The simulated VISp cells' mean split-half reliability" in all_texts(at)
+
+    # the task, checked on the page: the default close-up is not a VISp cell; the best VISp cell at its layer is
+    answer_exercise(at, "cortex.visp_cell")
+    ok, said = exercise_feedback(at, "cortex.visp_cell")
+    assert not ok and "Pick a VISp cell" in said
+    table = default_facts["table"]
+    visp = table[table["cortical_area"] == "VISp"].sort_values("score")
+    best_cell, best_layer = str(visp["cell_specimen_id"].iloc[-1]), visp["best_layer"].iloc[-1]
+    at.selectbox(key="mc_view_cell").set_value(best_cell).run()
+    at.selectbox(key="mc_layer").set_value(best_layer).run()
+    answer_exercise(at, "cortex.visp_cell")
+    assert exercise_feedback(at, "cortex.visp_cell")[0] and exercise_record(at, "cortex.visp_cell").done
+
+
 def test_every_figure_offers_its_downloads_in_the_default_view(page):
     keys = {b.key for b in page.get("download_button")}
     for figure, files in {"curves": "png csv", "ceiling": "png csv", "neuron": "png csv",
@@ -80,7 +159,12 @@ def test_the_twin_is_scored_on_request_then_joins_every_later_run(monkeypatch):
 
     stores: dict[str, ResultStore] = {}
     monkeypatch.setattr(cortex_data, "shared_store", lambda name, size=64: stores.setdefault(name, ResultStore(size)))
-    at = open_lesson(PAGE, timeout=300)
+    at = _open(keep=("cortex.trained_vs_random",))
+    assert at.radio(key="ex_cortex_trained_vs_random_predict")  # predict before scoring the twin
+    commit_prediction(at, "cortex.trained_vs_random", ex.TRAINED)
+    assert exercise_record(at, "cortex.trained_vs_random").answer == ex.TRAINED
+    assert not exercise_record(at, "cortex.trained_vs_random").done  # nothing to judge it on yet
+    assert any("Now score the other weights" in c.value for c in at.caption)
     twin_buttons = [b for b in at.button if b.key == "mc_score_twin"]
     assert [b.label for b in twin_buttons] == ["Score the random weights too"]
     assert "trained vs random" not in _chart_titles(at)
@@ -90,6 +174,9 @@ def test_the_twin_is_scored_on_request_then_joins_every_later_run(monkeypatch):
     finish_jobs(at)  # the twin waits its turn in the shared queue
     assert "trained vs random weights" in _chart_titles(at)
     assert {"mc_training_dl_png", "mc_training_dl_csv"} <= {b.key for b in at.get("download_button")}
+    judged = exercise_record(at, "cortex.trained_vs_random")  # judged as soon as the twin's scores are in
+    assert judged.done and judged.correct  # trained beats random on the simulated cortex (the interval excludes 0)
+    assert "**Why.** Best-layer scores: trained" in all_texts(at)
     at.selectbox(key="mc_layer").set_value("stem").run()  # a later run finds the twin's scores in the store
     _ok(at)
     assert "trained vs random weights" in _chart_titles(at)
@@ -99,7 +186,8 @@ def test_the_twin_is_scored_on_request_then_joins_every_later_run(monkeypatch):
 def test_every_control_is_declared_state_in_the_link(page):
     """Every widget a student sets is a declared setting that a link carries; the cell filters' widgets keep their
     values in declared settings of their own (areas and layers as text, the depth range as its two ends)."""
-    controls = {node.key for node in keyed_elements(page) if node.type not in ("button", "download_button")}
+    controls = {node.key for node in keyed_elements(page) if node.type not in ("button", "download_button")
+                and not node.key.startswith(("ex_", "exercise_"))}  # answers are course progress, not settings
     kept_elsewhere = {"mc_areas": "mc_area_filter", "mc_layers": "mc_layer_filter", "mc_depth": "mc_depth_min"}
     assert controls - set(STATE.settings) == set(kept_elsewhere)
     assert all(STATE[key].in_link for key in (controls & set(STATE.settings)) | set(kept_elsewhere.values()))
@@ -157,7 +245,7 @@ def test_controls_change_the_view_without_errors(page):
 
 
 def test_shared_view_is_restored_from_the_url():
-    at = AppTest.from_file(APP, default_timeout=300)
+    at = _skipping_predictions(AppTest.from_file(APP, default_timeout=300))
     at.query_params["mc_weights"] = "random"
     at.query_params["mc_layer"] = "blocks.3"
     at.query_params["mc_area"] = "VISl"
@@ -183,7 +271,7 @@ def test_a_shared_link_restores_every_setting_and_is_written_back():
               "mc_depth_max": "500", "mc_min_rel": "0.5", "mc_cell": cell, "mc_weights": "random",
               "mc_subset": "1000", "mc_shuffles": "50", "mc_layer": "blocks.3", "mc_view_cell": view_cell,
               "mc_area": "VISl"}
-    at = open_lesson(PAGE, 300, query=shared)
+    at = _open(shared)
     assert {key: _param(at, key) for key in shared} == shared  # kept while the scores wait in the shared queue
     finish_jobs(at)
     expected = {**shared, "mc_min_rel": 0.5, "mc_depth_min": 200, "mc_depth_max": 500}
@@ -208,7 +296,7 @@ def test_an_invalid_shared_link_falls_back_to_defaults():
     from lessons.cortex import compute, simulated
 
     floor = compute.reliability_floor(simulated.load_or_build().cells)
-    at = open_lesson(PAGE, 300, query={"mc_subset": "999", "mc_min_rel": "7", "mc_view_cell": "not a cell",
+    at = _open({"mc_subset": "999", "mc_min_rel": "7", "mc_view_cell": "not a cell",
                                        "mc_data": "elsewhere"})
     assert at.session_state["mc_subset"] == "250" and _param(at, "mc_subset") == "250"
     assert at.session_state["mc_min_rel"] == floor < 0 and _param(at, "mc_min_rel") == str(floor)
@@ -230,7 +318,7 @@ def test_no_signal_data_is_called_no_better_than_chance(monkeypatch):
     order = np.random.default_rng(7).permutation(real.n_conditions)
     silent = dataclasses.replace(real, responses=real.responses[:, order])  # images shuffled against responses
     monkeypatch.setattr(cortex_data, "simulated_bundle", lambda: silent)
-    at = AppTest.from_file(APP, default_timeout=300).run()
+    at = _skipping_predictions(AppTest.from_file(APP, default_timeout=300)).run()
     at.switch_page(PAGE).run()
     _ok(at)
     assert any("no better than chance" in w.value for w in at.warning)
