@@ -22,7 +22,7 @@ from ui.navigation import lesson_by_path
 pytestmark = pytest.mark.browser
 
 LESSON = lesson_by_path("pages/activation_atlas.py")
-UPLOAD_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
+UPLOAD_INPUT = '[data-testid="stMain"] [data-testid="stFileUploaderDropzoneInput"]'  # not the sidebar's progress file
 
 
 def _zip_with_one_good_and_one_broken_image() -> bytes:

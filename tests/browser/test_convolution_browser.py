@@ -43,7 +43,8 @@ def test_shared_link_restores_photo_kernel_and_sigma(app_server: AppServer, page
 def test_clearing_a_kernel_cell_explains_and_keeps_the_numbers(app_server: AppServer, page: Page) -> None:
     load = open_page(page, f"{app_server.url}/{LESSON.url_path}?conv_kernel=sharpen", LESSON.title)
     assert not load["exceptions"], load["exceptions"]
-    page.locator(MAIN).get_by_text("Edit the numbers").click()
+    # the toggle itself (the kernel exercise's prompt names it too)
+    page.locator(f'{MAIN} [data-testid="stCheckbox"]', has_text="Edit the numbers").first.locator("label").click()
     grid = page.locator(f'{MAIN} [data-testid="stDataFrame"]').first
     grid.wait_for(state="visible", timeout=30_000)  # the toggle's rerun has drawn the editor
     wait_rendered(page, LESSON.title)

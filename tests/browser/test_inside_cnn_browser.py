@@ -21,7 +21,7 @@ from ui.navigation import lesson_by_path
 pytestmark = pytest.mark.browser
 
 LESSON = lesson_by_path("pages/inside_cnn.py")
-UPLOAD_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
+UPLOAD_INPUT = '[data-testid="stMain"] [data-testid="stFileUploaderDropzoneInput"]'  # not the sidebar's progress file
 
 
 def _png_bytes(array: np.ndarray) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -18,12 +19,14 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def open_lesson(page: str, timeout: float = 240, query: dict[str, str] | None = None) -> AppTest:
+def open_lesson(page: str, timeout: float = 240, query: dict[str, str] | None = None,
+                skipped: Iterable[str] = ()) -> AppTest:
     """Run the app with the URL's `query` parameters, switch to the lesson at `page` (e.g. "pages/attribution.py")
-    and check that it rendered."""
+    and check that it rendered; the predictions named in `skipped` start skipped (the results they hide shown)."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.query_params.update(query or {})
     at.run()
+    skip_from_the_start(at, skipped)
     at.switch_page(page).run()
     no_exception(at)
     return at
@@ -133,4 +136,21 @@ def skip_predictions(at: AppTest) -> AppTest:
     while skips := [b for b in at.button if (b.key or "").startswith("ex_") and b.key.endswith("_skip")]:
         skips[0].click().run()
         no_exception(at)
+    return at
+
+
+def predictions_of(page: str) -> tuple[str, ...]:
+    """The ids of a lesson's predict-then-run exercises (`page` as "pages/<lesson>.py" or its url path)."""
+    from lessons.exercises import built_in
+
+    return tuple(e.id for e in built_in()[Path(page).stem].exercises if e.kind == "predict")
+
+
+def skip_from_the_start(at: AppTest, exercise_ids: Iterable[str]) -> AppTest:
+    """Before the next run: these predictions count as skipped, so the page shows their results at once."""
+    from lessons.core.answers import Record
+
+    ids = tuple(exercise_ids)
+    if ids:
+        at.session_state["course_answers"] = {i: Record(skipped=True) for i in ids}
     return at

@@ -15,10 +15,8 @@ from streamlit.testing.v1 import AppTest
 from lessons.convolution import compute as convolution
 from lessons.convolution import exercises, hog, kernels, template_matching
 from lessons.core import data
-from lessons.core.answers import Record
 from lessons.core.exports import PNG_SIGNATURE
 from tests.pages.apptest import (
-    APP,
     all_texts,
     answer_exercise,
     commit_prediction,
@@ -27,10 +25,11 @@ from tests.pages.apptest import (
     image_captions,
     keyed_elements,
     no_exception,
+    open_lesson,
+    predictions_of,
     show_hint,
 )
 from ui import conv_charts as charts
-from ui.course import ANSWERS_KEY
 from ui.downloads import EXPORT_WIDTH, chart_png, vega_spec
 
 PAGE = "pages/convolution.py"
@@ -41,20 +40,12 @@ HEADERS = [
 ]
 
 
-PREDICTIONS = [e.id for e in exercises.EXERCISES.exercises if e.kind == "predict"]
 
 
 def _open(query: dict[str, str] | None = None, predictions_open: bool = False) -> AppTest:
     """The lesson opened with the URL's `query`; its predictions skipped (every result shown) unless
     `predictions_open`."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    if not predictions_open:
-        at.session_state[ANSWERS_KEY] = {exercise_id: Record(skipped=True) for exercise_id in PREDICTIONS}
-    at.switch_page(PAGE).run()
-    no_exception(at)
-    return at
+    return open_lesson(PAGE, 120, query, skipped=() if predictions_open else predictions_of(PAGE))
 
 
 @pytest.fixture()

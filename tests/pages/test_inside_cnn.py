@@ -12,9 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from lessons.cnn import exercises
 from lessons.core import registry
-from lessons.core.answers import Record
 from tests.pages.apptest import (
-    APP,
     all_texts,
     answer_exercise,
     commit_prediction,
@@ -23,22 +21,16 @@ from tests.pages.apptest import (
     image_captions,
     no_exception,
     open_lesson,
+    predictions_of,
     show_hint,
 )
-from ui.course import ANSWERS_KEY
 
 PAGE = "pages/inside_cnn.py"
 
 
 def _open(predictions_open: bool = False) -> AppTest:
     """The lesson at its defaults; its predictions skipped (every result shown) unless `predictions_open`."""
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    if not predictions_open:
-        at.session_state[ANSWERS_KEY] = {e.id: Record(skipped=True) for e in exercises.EXERCISES.exercises
-                                         if e.kind == "predict"}
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_lesson(PAGE, 120, skipped=() if predictions_open else predictions_of(PAGE))
 
 
 @pytest.fixture()

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lessons.core.answers import Record
 from lessons.cortex import exercises as ex
 from tests.pages.apptest import (
     all_texts,
@@ -20,7 +19,9 @@ from tests.pages.apptest import (
     finish_jobs,
     keyed_elements,
     open_lesson,
+    predictions_of,
     show_hint,
+    skip_from_the_start,
 )
 from ui.settings.mouse_cortex import STATE
 
@@ -32,7 +33,6 @@ HEADERS = ["1 · The neurons", "2 · From pixels to predictions", "3 · Which la
            "7 · Representational similarity", "8 · Take the numbers with you"]
 
 
-PREDICTIONS = ("cortex.visp_layer", "cortex.trained_vs_random")
 
 
 def _ok(at: AppTest) -> None:
@@ -41,8 +41,7 @@ def _ok(at: AppTest) -> None:
 
 def _skipping_predictions(at: AppTest, keep: tuple[str, ...] = ()) -> AppTest:
     """The app about to run with this lesson's predictions skipped (their results shown), except those in `keep`."""
-    at.session_state["course_answers"] = {i: Record(skipped=True) for i in PREDICTIONS if i not in keep}
-    return at
+    return skip_from_the_start(at, (i for i in predictions_of(PAGE) if i not in keep))
 
 
 def _open(query: dict[str, str] | None = None, keep: tuple[str, ...] = ()) -> AppTest:
