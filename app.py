@@ -10,7 +10,15 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import streamlit as st
 
-from ui.course import course_lessons, course_problem, lesson_done, lesson_minutes, lesson_summary, progress_panel
+from ui.course import (
+    course_lessons,
+    course_problem,
+    course_size,
+    lesson_done,
+    lesson_minutes,
+    lesson_summary,
+    progress_panel,
+)
 from ui.garbage import collected_if_long
 from ui.navigation import HOME_TITLE, SECTIONS, Lesson
 from ui.routing import mark_routed
@@ -28,6 +36,7 @@ def home() -> None:
         "neurons in mouse visual cortex from a network's features. Every lesson runs offline on real models and "
         "real images; anything simulated says so."
     )
+    st.caption(course_size())
     problem = course_problem()
     if problem:
         st.error(problem, icon=":material/error:")

@@ -102,6 +102,18 @@ def lesson_minutes(page: str) -> int | None:
     return lesson.minutes if lesson else None
 
 
+def course_size() -> str:
+    """One line on the whole course: its lessons, time and exercises (a course file's title when one is used)."""
+    course = active_course()
+    minutes = sum(lesson.minutes for lesson in course.lessons)
+    hours, rest = divmod(minutes, 60)
+    time = f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+    named = f"**{course.title}**: " if course.source != "built-in" else "The whole course: "
+    lessons = f"{len(course.lessons)} lesson" + ("s" if len(course.lessons) != 1 else "")
+    return (f"{named}{lessons}, about {time} of work and {len(course.all_exercises)} exercises "
+            "checked by the app as you go.")
+
+
 def progress_panel() -> None:
     """The sidebar's progress box: exercises done, and a progress file to download or to continue from."""
     course = active_course()

@@ -72,6 +72,7 @@ def test_progress_survives_a_download_and_an_upload_in_a_fresh_browser(app_serve
         panel.get_by_role("button", name="Download my progress").click()
     saved = tmp_path / "progress.json"
     download.value.save_as(saved)
+    wait_rendered(page, THREE_LESSONS[-1].title)
     save_screenshot(page, screenshot_dir() / "exercises-answered.png")
 
     fresh_context = browser.new_context(viewport=VIEWPORT)
@@ -90,6 +91,7 @@ def test_progress_survives_a_download_and_an_upload_in_a_fresh_browser(app_serve
         fresh.get_by_role("link", name=lesson.title).first.click()
         box = fresh.locator(f".st-key-exercise_{widget_key(answerable_without_data(lesson.url_path).id)}")
         expect(box.get_by_text("done", exact=True)).to_be_visible(timeout=120_000)
+        wait_rendered(fresh, lesson.title)
         save_screenshot(fresh, screenshot_dir() / "exercises-loaded.png")
     finally:
         fresh_context.close()

@@ -126,3 +126,18 @@ def test_a_lesson_ends_with_its_takeaways_and_how_much_is_done() -> None:
     at.session_state["course_answers"] = {declared.exercises[0].id: Record(tries=1, correct=True, done=True)}
     at.run()
     assert f"1 of {len(declared.exercises)} done" in at.caption[-1].value
+
+
+def test_the_home_page_says_how_big_the_course_is(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    declared = built_in()
+    minutes = sum(d.minutes for d in declared.values())
+    exercises = sum(len(d.exercises) for d in declared.values())
+    at = home_with(monkeypatch, None)
+    line = at.caption[0].value
+    assert line.startswith(f"The whole course: {len(LESSONS)} lessons, about {minutes // 60} h {minutes % 60:02d} min")
+    assert f"and {exercises} exercises" in line
+    course = tmp_path / "course.toml"
+    course.write_text(f'title = "Day 1"\n[[lesson]]\npage = "{FIRST}"\nexercises = []\n')
+    line = home_with(monkeypatch, course).caption[0].value
+    assert line == f"**Day 1**: 1 lesson, about {declared[FIRST].minutes} min of work and 0 exercises checked by " \
+                   "the app as you go."
