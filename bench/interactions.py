@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
 from bench.serve import wait_idle, wait_idle_async, wait_run_started_async
 from lessons.core import data
 
@@ -138,8 +140,15 @@ async def click_button_async(page: AsyncPage, label: str, timeout_s: float = ACT
 async def _train_linear(page: AsyncPage) -> None:
     """Press Play and wait until training has reached its last step (Play comes back) and the page is idle."""
     play, pause = (page.locator(f"{MAIN} button", has_text=label) for label in ("Play", "Pause"))
-    await play.first.click()
-    await pause.first.wait_for(state="visible", timeout=ACTION_TIMEOUT_S * 1000)
+    for attempt in range(CLICK_TRIES):  # a click on a busy server can be lost: press again, as a student would
+        if await play.count():
+            await play.first.click(timeout=ACTION_TIMEOUT_S * 1000)
+        try:
+            await pause.first.wait_for(state="visible", timeout=STARTED_WITHIN_S * 1000 * (attempt + 1))
+            break
+        except PlaywrightTimeoutError:
+            if attempt == CLICK_TRIES - 1:
+                raise
     deadline = time.monotonic() + ACTION_TIMEOUT_S
     while await pause.count() or not await play.count():  # each frame redraws the row: look, not wait for a node
         if time.monotonic() > deadline:
