@@ -140,11 +140,17 @@ async def click_button_async(page: AsyncPage, label: str, timeout_s: float = ACT
 async def _train_linear(page: AsyncPage) -> None:
     """Press Play and wait until training has reached its last step (Play comes back) and the page is idle."""
     play, pause = (page.locator(f"{MAIN} button", has_text=label) for label in ("Play", "Pause"))
-    for attempt in range(CLICK_TRIES):  # a click on a busy server can be lost: press again, as a student would
-        if await play.count():
-            await play.first.click(timeout=ACTION_TIMEOUT_S * 1000)
+    finished = page.locator(f"{MAIN} button:disabled", has_text="Play")  # Play is disabled at the last step
+    started = pause.or_(finished).first
+    # a click on a busy server can be lost: press again, as a student would — but never a Play that training has
+    # meanwhile disabled (on a slow server a whole short run can pass between two looks)
+    for attempt in range(CLICK_TRIES):
         try:
-            await pause.first.wait_for(state="visible", timeout=STARTED_WITHIN_S * 1000 * (attempt + 1))
+            await play.first.click(timeout=STARTED_WITHIN_S * 1000)
+        except PlaywrightTimeoutError:
+            pass  # not clickable: playing (Pause shows) or already finished
+        try:
+            await started.wait_for(state="visible", timeout=STARTED_WITHIN_S * 1000 * (attempt + 1))
             break
         except PlaywrightTimeoutError:
             if attempt == CLICK_TRIES - 1:
