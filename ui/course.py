@@ -21,6 +21,8 @@ from lessons.exercises import built_in
 from ui.navigation import LESSONS, Lesson
 
 COURSE_ENV = "ZERO_TO_BRAINS_COURSE"
+#: Where Streamlit looks for secrets (the project's folder, then the user's).
+SECRETS_FILES = (Path(".streamlit") / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
 #: Session key of the student's answers (not a page setting: never in a link).
 ANSWERS_KEY = "course_answers"
 _UPLOADED_KEY = "course_progress_loaded"  # the upload already merged (an uploader keeps its file across reruns)
@@ -29,14 +31,23 @@ _LOADED_NOTE_KEY = "course_progress_note"  # what the last merge said, shown onc
 
 def course_path() -> str | None:
     """Where the selected course file is, if one is selected (environment first, then secrets)."""
+    return _selected_course()[0]
+
+
+def _selected_course() -> tuple[str | None, str | None]:
+    """The selected course file's path, and why the secrets file could not say (when it exists but cannot be read)."""
     path = os.environ.get(COURSE_ENV, "").strip()
     if path:
-        return path
+        return path, None
     try:
         value = st.secrets.get("course")
-    except FileNotFoundError:  # no secrets file at all
-        return None
-    return str(value).strip() or None if value else None
+    except FileNotFoundError as error:  # Streamlit's error for a missing secrets file and for one it cannot parse
+        present = [str(p) for p in SECRETS_FILES if p.is_file()]
+        if not present:
+            return None, None
+        return None, (f"The secrets file {present[0]} cannot be read ({error}), so a course named there is not used; "
+                      "the built-in course is shown.")
+    return (str(value).strip() or None if value else None), None
 
 
 def active_course() -> Course:
@@ -47,7 +58,8 @@ def active_course() -> Course:
 
 def course_problem() -> str | None:
     """Why the selected course file is not used (None when it is, or when none is selected)."""
-    return course_and_problem(course_path())[1]
+    path, secrets_problem = _selected_course()
+    return secrets_problem or course_and_problem(path)[1]
 
 
 def course_and_problem(path: str | None) -> tuple[Course, str | None]:

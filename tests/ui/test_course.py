@@ -141,3 +141,24 @@ def test_the_home_page_says_how_big_the_course_is(monkeypatch: pytest.MonkeyPatc
     line = home_with(monkeypatch, course).caption[0].value
     assert line == f"**Day 1**: 1 lesson, about {declared[FIRST].minutes} min of work and 0 exercises checked by " \
                    "the app as you go."
+
+
+def test_an_unreadable_secrets_file_is_named_and_a_missing_one_is_not(monkeypatch: pytest.MonkeyPatch,
+                                                                      tmp_path: Path) -> None:
+    import streamlit as st
+    from streamlit.errors import StreamlitSecretNotFoundError
+
+    from ui import course
+
+    def unreadable(*_: object) -> None:
+        raise StreamlitSecretNotFoundError("Error parsing secrets file: Invalid value (at line 1, column 10)")
+
+    monkeypatch.delenv(COURSE_ENV, raising=False)
+    monkeypatch.setattr(type(st.secrets), "get", unreadable)
+    secrets = tmp_path / "secrets.toml"
+    monkeypatch.setattr(course, "SECRETS_FILES", (secrets,))
+    assert course.course_problem() is None and course.course_path() is None  # no secrets file: nothing to say
+    secrets.write_text("course = \n")
+    said = course.course_problem()
+    assert said and str(secrets) in said and "line 1, column 10" in said and "built-in course" in said
+    assert course.active_course().source == "built-in"
