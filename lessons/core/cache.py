@@ -19,28 +19,12 @@ from typing import IO, Any
 import torch
 from torch import nn
 
+from lessons.core.folders import CACHE_ENV, cache_dir  # noqa: F401  (re-exported: the one cache folder)
 from lessons.core.progress import Progress
 
-CACHE_ENV = "ZERO_TO_BRAINS_CACHE"
 #: Trained weights that ship with the app (`python -m lessons.shipped_nets` writes them): read when the cache
 #: has no copy, so no first visitor waits for a digit network to train.
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "assets" / "nets"
-
-
-def cache_dir() -> Path:
-    """Return (and create) the cache folder: $ZERO_TO_BRAINS_CACHE, else the XDG/~/.cache folder."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        folder = Path(override).expanduser()
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-        folder = base / "zero-to-brains"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass  # an unwritable location: callers build without saving
-    return folder
 
 
 def save_atomically(path: Path, write: Callable[[IO[bytes]], Any]) -> bool:
