@@ -139,9 +139,13 @@ def progress_panel() -> None:
         elif course.source != "built-in":
             st.caption(f"Course: **{course.title}** ({course.source})")
         st.progress(done / total if total else 0.0)
-        st.caption("Answers are kept while this tab is open. Download them to continue later or elsewhere; "
-                   "nothing is stored on the server.")
-        st.download_button("Download my progress", answer_files.to_file(mine, course.title),
+        from ui.classroom import seat_for_file  # the class box imports this module
+
+        seat = seat_for_file()
+        st.caption("Your answers are saved in the class database, and your resume code is in your progress file."
+                   if seat else "Answers are kept while this tab is open. Download them to continue later or "
+                   "elsewhere; nothing is stored on the server.")
+        st.download_button("Download my progress", answer_files.to_file(mine, course.title, seat),
                            file_name="zero-to-brains-progress.json", mime="application/json",
                            icon=":material/download:", on_click="ignore", key="course_progress_download")
         upload = st.file_uploader("Continue from a progress file", type=["json"], key="course_progress_upload")
@@ -160,8 +164,10 @@ def _merge_upload(upload) -> None:
     if not loaded:
         st.error(message)
         return
+    from ui.classroom import rejoin_from_file
+
     st.session_state[_UPLOADED_KEY] = upload.file_id
-    st.session_state[_LOADED_NOTE_KEY] = message
+    st.session_state[_LOADED_NOTE_KEY] = " ".join(filter(None, [message, rejoin_from_file(upload.getvalue())]))
     st.rerun()  # every exercise on the page shows the loaded records
 
 

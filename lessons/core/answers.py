@@ -1,7 +1,8 @@
 """A student's answers: one record per exercise, merged without loss, saved to and read from a progress file.
 
 The progress file is JSON (never pickle): a self-paced student on a hosted app, where nothing persists on the
-server, downloads it and uploads it later to continue. Reading a file never trusts it: size, format, version and
+server, downloads it and uploads it later to continue. A student in a class finds their class code, name and resume
+code in it too (the file is theirs; a link never carries the resume code). Reading a file never trusts it: size, format, version and
 every field are checked, and a bad file is refused with a message that says what is wrong.
 """
 
@@ -54,6 +55,15 @@ class Record:
 Answers = dict[str, Record]
 
 
+@dataclass(frozen=True)
+class ClassSeat:
+    """What brings a student back to their class: the class code, their name and their personal resume code."""
+
+    class_code: str
+    name: str
+    resume_code: str
+
+
 def merged(mine: Answers, theirs: Answers) -> Answers:
     """Both sets of records, keeping for each exercise the further one (right over wrong, then more tries)."""
     out = dict(mine)
@@ -70,8 +80,8 @@ def _progress(record: Record) -> tuple[bool, bool, int]:
     return record.correct, record.done, record.tries
 
 
-def to_file(answers: Answers, course: str = "") -> bytes:
-    """The progress file for `answers` (JSON, UTF-8)."""
+def to_file(answers: Answers, course: str = "", seat: ClassSeat | None = None) -> bytes:
+    """The progress file for `answers` (JSON, UTF-8); with the student's class seat when they are in a class."""
     body = {
         "format": FORMAT,
         "version": VERSION,
@@ -79,7 +89,19 @@ def to_file(answers: Answers, course: str = "") -> bytes:
         "saved": datetime.now(UTC).isoformat(timespec="seconds"),
         "answers": {k: asdict(v) for k, v in sorted(answers.items())},
     }
+    if seat is not None:
+        body["class"] = asdict(seat)
     return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def seat_in_file(data: bytes) -> ClassSeat | None:
+    """The class seat a progress file carries (None when it has none or it is not readable)."""
+    try:
+        body = json.loads(data.decode("utf-8"))
+        fields = body["class"]
+        return ClassSeat(**{name: str(fields[name])[:100] for name in ("class_code", "name", "resume_code")})
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def from_file(data: bytes) -> Answers:

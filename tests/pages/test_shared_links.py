@@ -11,10 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.apptest import no_exception, open_lesson
+from ui.navigation import LESSONS
 from ui.state import PageState, Setting, bound_key
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = sorted(p.stem for p in (ROOT / "pages").glob("*.py"))
+PAGES = sorted(lesson.url_path for lesson in LESSONS)  # every lesson page (the class dashboard has no settings)
 
 
 def page_state(page: str) -> PageState:

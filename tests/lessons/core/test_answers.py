@@ -68,3 +68,15 @@ def test_long_answers_are_cut_to_a_sane_length() -> None:
     body = json.loads(to_file({"a": Record(answer="x" * 10_000)}))
     assert len(body["answers"]["a"]["answer"]) == 10_000  # the record itself is not cut when saved…
     assert len(from_file(json.dumps(body).encode())["a"].answer) == 500  # …but a file cannot make it grow
+
+
+def test_a_progress_file_carries_the_class_seat_only_when_there_is_one():
+    from lessons.core.answers import ClassSeat, seat_in_file
+
+    seat = ClassSeat("K7QM-3XPA", "Ada 👩‍🔬", "HX4R-9QTM-2KCA")
+    data = to_file({"a": Record(tries=1)}, "course", seat)
+    assert seat_in_file(data) == seat
+    assert from_file(data) == {"a": Record(tries=1)}, "the answers read the same with a seat in the file"
+    assert seat_in_file(to_file({"a": Record()})) is None
+    assert seat_in_file(b"not json") is None
+    assert seat_in_file(json.dumps({"class": {"class_code": 1}}).encode()) is None
