@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 # Before any page imports torch: its OpenMP threads sleep rather than spin while they wait, so the one team per
 # page thread a server runs do not starve each other of the cores (lessons.core.runtime explains the measurements).
@@ -10,6 +11,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import streamlit as st
 
+from ui.classroom import class_panel
 from ui.course import (
     course_lessons,
     course_problem,
@@ -20,10 +22,12 @@ from ui.course import (
     progress_panel,
 )
 from ui.garbage import collected_if_long
+from ui.instructor import DASHBOARD_PAGE, instructor_configured
 from ui.navigation import HOME_TITLE, SECTIONS, Lesson
+from ui.presenter import fill_presenter_bar, page_config, presenter_bar, presenter_toggle
 from ui.routing import mark_routed
 
-st.set_page_config(page_title=HOME_TITLE, page_icon=":material/neurology:", layout="wide")
+st.set_page_config(page_title=HOME_TITLE, page_icon=":material/neurology:", layout="wide", **page_config())
 
 
 def home() -> None:
@@ -101,6 +105,9 @@ def build_navigation() -> dict[str, list]:
             st.Page(lesson.path, title=lesson.sidebar_title, icon=lesson.icon, url_path=lesson.url_path)
             for lesson in lessons
         ]
+    if instructor_configured():
+        pages["For instructors"] = [st.Page(DASHBOARD_PAGE, title="Class dashboard", icon=":material/monitoring:",
+                                            url_path=Path(DASHBOARD_PAGE).stem)]
     return pages
 
 
@@ -129,7 +136,11 @@ def course_footer(url_path: str) -> None:
 mark_routed()
 home_page = st.Page(home, title="Home", icon=":material/home:", default=True)
 current = st.navigation(build_navigation())
+class_panel()  # first: a reload's seat (and its answers) comes back before anything counts them
 progress_panel()
+presenter_toggle()
 with collected_if_long():
+    bar = presenter_bar(current.url_path)
     current.run()
     course_footer(current.url_path)
+    fill_presenter_bar(bar)

@@ -19,6 +19,7 @@ from ui.exercises import exercises_at, notice
 from ui.jobs import queued_result
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.result_store import shared_store
 from ui.routing import route_through_app
 from ui.settings.activation_atlas import MIN_DISTS, NETWORKS, STATE
@@ -34,6 +35,7 @@ STORE = shared_store(ATLAS_RECORDS, 12, persist=True)  # where `python -m lesson
 Pictures = list[tuple[str, np.ndarray]]
 
 
+@section
 def introduction() -> None:
     """The title and Carter et al.'s recipe."""
     st.title(LESSON.title)
@@ -56,6 +58,7 @@ def introduction() -> None:
     )
 
 
+@section
 def choices() -> tuple[registry.LoadedModel, atlas_pipeline.AtlasSettings, Pictures]:
     """The network, layer, images, recipe and layout knobs: the loaded network, the atlas's settings, uploads."""
     with st.container(border=True):
@@ -99,6 +102,7 @@ def choices() -> tuple[registry.LoadedModel, atlas_pipeline.AtlasSettings, Pictu
     return loaded, settings, extra
 
 
+@section
 def built_atlas(loaded: registry.LoadedModel, settings: atlas_pipeline.AtlasSettings,
                 extra: Pictures) -> atlas_pipeline.Atlas | None:
     """The atlas for these settings from the shared store, or built when the student presses the button."""
@@ -114,6 +118,7 @@ def built_atlas(loaded: registry.LoadedModel, settings: atlas_pipeline.AtlasSett
                          button="Build the atlas", button_key="atlas_build")
 
 
+@section
 def section_atlas(result: atlas_pipeline.Atlas, digits: bool) -> None:
     """The atlas picture next to the layout's points."""
     st.header("1 · The atlas")
@@ -142,6 +147,7 @@ def section_atlas(result: atlas_pipeline.Atlas, digits: bool) -> None:
     exercises_at(LESSON.url_path, "atlas", {"grid": grid, "kept": len(cells.kept)})
 
 
+@section
 def section_inspect(result: atlas_pipeline.Atlas, names: list[str], digits: bool) -> None:
     """One cell: its icon, point count, strongest classes, where its points came from, and real images in it."""
     st.header("2 · Inspect a cell")
@@ -189,6 +195,7 @@ def class_picker(column: DeltaGenerator, label: str, key: str, ranked: list[str]
     return int(column.selectbox(label, ranked, key=key, format_func=lambda c: names[int(c)], help=help_text))
 
 
+@section
 def section_classes(result: atlas_pipeline.Atlas, names: list[str]) -> None:
     """Where one class lives on the atlas, then two classes side by side."""
     st.header("3 · Where does a class live?")
@@ -229,6 +236,7 @@ def section_classes(result: atlas_pipeline.Atlas, names: list[str]) -> None:
         column.image(icon_strip(result.icons.images[picked], side=96), caption=title, width="stretch")
 
 
+@section
 def section_weaknesses(result: atlas_pipeline.Atlas) -> None:
     """What the atlas hides, with the same activations laid out by three n_neighbors values on request."""
     st.header("4 · What the atlas hides")
@@ -254,6 +262,7 @@ def section_weaknesses(result: atlas_pipeline.Atlas) -> None:
     exercises_at(LESSON.url_path, "weaknesses")
 
 
+@section
 def before_building() -> None:
     """What the page says until an atlas exists."""
     st.info("Choose the settings, then press **Build the atlas**. Small grids and few steps build fastest.")

@@ -19,6 +19,7 @@ from ui.exercises import exercises_at, notice
 from ui.images import UPLOAD_TYPES, decode_or_explain
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.routing import route_through_app
 from ui.settings.activation_maximization import METHODS, NETWORKS, STATE, TARGETS
 
@@ -51,6 +52,7 @@ def named(choice: Choice, what: str) -> str:
     return f"{what}-{choice.model[0]}-{choice.model[1]}-{where}"
 
 
+@section
 def intro() -> None:
     """Title and the idea: gradient ascent on the input, with p(x) as the prior."""
     st.title(LESSON.title)
@@ -65,6 +67,7 @@ def intro() -> None:
     )
 
 
+@section
 def choices() -> Choice | None:
     """The network, what to maximise, the method, the unit and the priors; None when the network is unavailable."""
     key, weights_kind, spec = model_picker("am_model", NETWORKS, weights_key="am_weights", labels=LABELS,
@@ -88,6 +91,7 @@ def choices() -> Choice | None:
     return Choice((key, weights_kind), loaded, am.Request(unit, method, settings), weights, diversity)
 
 
+@section
 def section_optimise(choice: Choice) -> R.Result | None:
     """Section 1: run the optimisation on request and show the result, its snapshots and its objective curve."""
     st.header("1 · Optimise an image")
@@ -137,6 +141,7 @@ def show_result(choice: Choice, result: R.Result) -> None:
                    "curves.")
 
 
+@section
 def section_real_images(choice: Choice, result: R.Result) -> None:
     """Comparison (b): the shipped (and uploaded) images that drive the unit most."""
     st.header("2 · Compare")
@@ -174,6 +179,7 @@ def compare_button() -> tuple[str, bool]:
     return COMPARE_LABEL, bool(st.session_state.get("am_compare"))
 
 
+@section
 def comparisons_asked(choice: Choice) -> bool:
     """The button that starts the extra runs; whether they were asked for these very settings."""
     st.subheader("(a) · (c) · (d) More runs")
@@ -186,6 +192,7 @@ def comparisons_asked(choice: Choice) -> bool:
     return asked or all(view.is_stored(*run) for run in runs)
 
 
+@section
 def comparison_seeds(choice: Choice) -> None:
     """Comparison (a): other random starts, and a batch pushed apart by the diversity term."""
     model, request, loaded = choice.model, choice.request, choice.loaded
@@ -221,6 +228,7 @@ def comparison_seeds(choice: Choice) -> None:
                                      view.start_level(model, batch_request), similar, spread, layer))
 
 
+@section
 def comparison_twin(choice: Choice, result: R.Result) -> None:
     """Comparison (c): the same unit in the network with the other weights."""
     twin_model, twin_name = view.twin_of(choice.model)
@@ -243,6 +251,7 @@ def comparison_twin(choice: Choice, result: R.Result) -> None:
                 "numbers: which one shows structure you could name?")
 
 
+@section
 def comparison_priors(choice: Choice) -> None:
     """Comparison (d): each prior on its own, and none."""
     st.subheader("(d) Each prior on its own")
@@ -260,6 +269,7 @@ def comparison_priors(choice: Choice) -> None:
     notice(am.prior_range_notice(scores))
 
 
+@section
 def comparison_digits(choice: Choice) -> None:
     """Comparison (e): a digit class in pixel space and through the generator prior, read by a second CNN."""
     st.subheader("(e) Pixels vs a generator prior")

@@ -26,6 +26,7 @@ from ui.exercises import exercises_at, notice
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.routing import route_through_app
 from ui.settings.attribution import STATE
 
@@ -69,6 +70,7 @@ def show_maps(results: list[attribution.Attribution], image: np.ndarray, row: st
     return shown
 
 
+@section
 def intro() -> None:
     """Title, and the four methods in a sentence each."""
     st.title(LESSON.title)
@@ -91,6 +93,7 @@ def intro() -> None:
     )
 
 
+@section
 def choices() -> tuple[str, str, PickedImage, registry.LoadedModel] | None:
     """The network, its weights and the image; None when the network cannot be loaded."""
     model_key, weights, spec = model_picker("attr_model", attribution.offered_models(), weights_key="attr_weights",
@@ -111,6 +114,7 @@ def choices() -> tuple[str, str, PickedImage, registry.LoadedModel] | None:
     return model_key, weights, picked, loaded
 
 
+@section
 def section_prediction(model_key: str, weights: str, picked: PickedImage, loaded: registry.LoadedModel) -> int:
     """Section 1: the top-5, and which of them to explain."""
     st.header("1 · What the network says, and which class to explain")
@@ -159,6 +163,7 @@ def method_settings(loaded: registry.LoadedModel) -> attribution.Settings:
                                 ig_steps=ig_steps, baseline=baseline, window=window, stride=stride)
 
 
+@section
 def section_methods(model_key: str, weights: str, picked: PickedImage, loaded: registry.LoadedModel,
                     target: int) -> tuple[attribution.Settings, list[attribution.Attribution], np.ndarray]:
     """Section 2: the four maps side by side, with the settings they were computed with."""
@@ -181,6 +186,7 @@ def section_methods(model_key: str, weights: str, picked: PickedImage, loaded: r
     return settings, results, seen
 
 
+@section
 def section_deletion(model_key: str, weights: str, picked: PickedImage, target: int, class_name: str,
                      settings: attribution.Settings, results: list[attribution.Attribution]) -> None:
     """Section 3: the deletion curves, their areas best first, and which maps beat a random one."""
@@ -212,6 +218,7 @@ def section_deletion(model_key: str, weights: str, picked: PickedImage, target: 
     exercises_at(LESSON.url_path, "beat_random", facts)
 
 
+@section
 def section_sanity(model_key: str, weights: str, picked: PickedImage, target: int, settings: attribution.Settings,
                    results: list[attribution.Attribution], seen: np.ndarray) -> None:
     """Section 4: the same maps with the classifier re-drawn and on the random-weights twin, and how much changed."""

@@ -15,6 +15,7 @@ from ui.conv_widgets import FLIP_LABEL
 from ui.exercises import exercises_at, notice
 from ui.images import PickedImage, photo_picker
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.routing import route_through_app
 from ui.settings.convolution import STATE, TOLERANCE_KINDS
 
@@ -25,6 +26,7 @@ FAIL_HEADER = "6 · Where a fixed template fails"
 Template = tuple[int, int, int]  # top row, left column, side
 
 
+@section
 def introduction() -> None:
     """The title and what a convolution is."""
     st.title(LESSON.title)
@@ -36,6 +38,7 @@ def introduction() -> None:
     )
 
 
+@section
 def section_signal() -> None:
     """1 · A 1-D filter sliding along a signal, one position at a time."""
     st.header("1 · A filter sliding along a signal")
@@ -64,6 +67,7 @@ def section_signal() -> None:
     exercises_at(LESSON.url_path, "signal")
 
 
+@section
 def section_kernels() -> tuple[PickedImage, np.ndarray, Filtered | None]:
     """2 · A photo, a kernel (named or hand-made) and its output; returns the image, its grayscale and the output."""
     st.header("2 · Kernels on a photo")
@@ -102,6 +106,7 @@ def section_kernels() -> tuple[PickedImage, np.ndarray, Filtered | None]:
     return picked, gray, result
 
 
+@section
 def section_pixel(picked: PickedImage, gray: np.ndarray, result: Filtered | None) -> None:
     """3 · One output pixel as patch × kernel, summed by hand."""
     st.header("3 · One output pixel, by hand")
@@ -122,6 +127,7 @@ def section_pixel(picked: PickedImage, gray: np.ndarray, result: Filtered | None
     exercises_at(LESSON.url_path, "pixel")
 
 
+@section
 def explain_the_flip(result: Filtered | None) -> None:
     """Correlation or convolution: the kernel beside its 180° turn."""
     with st.expander("Correlation or convolution? (the flip)", expanded=False):
@@ -140,6 +146,7 @@ def explain_the_flip(result: Filtered | None) -> None:
         )
 
 
+@section
 def section_sandbox() -> None:
     """4 · Output size from input size, kernel size, padding, stride and dilation, drawn and checked by PyTorch."""
     st.header("4 · Padding, stride and kernel size")
@@ -158,6 +165,7 @@ def section_sandbox() -> None:
     exercises_at(LESSON.url_path, "sandbox")
 
 
+@section
 def section_template(picked: PickedImage, gray: np.ndarray) -> Template | None:
     """5 · A piece of the image as a kernel, found again by normalised cross-correlation; returns the template."""
     st.header("5 · Template matching: the simplest part detector")
@@ -193,6 +201,7 @@ def section_template(picked: PickedImage, gray: np.ndarray) -> Template | None:
     return row, col, size
 
 
+@section
 def section_failure(picked: PickedImage, gray: np.ndarray, template: Template) -> None:
     """6 · The same template after the image is rotated or scaled."""
     st.header(FAIL_HEADER)
@@ -217,6 +226,7 @@ def section_failure(picked: PickedImage, gray: np.ndarray, template: Template) -
     )
 
 
+@section
 def section_hog(picked: PickedImage, gray: np.ndarray, template: Template | None) -> None:
     """7 · Histograms of oriented gradients, and (with a template) how much binning tolerates small moves."""
     st.header("7 · Histograms of oriented gradients")
@@ -247,6 +257,7 @@ def section_hog(picked: PickedImage, gray: np.ndarray, template: Template | None
         section_tolerance(picked, gray, template, orientations, cell, block)
 
 
+@section
 def section_tolerance(picked: PickedImage, gray: np.ndarray, template: Template, orientations: int, cell: int,
                       block: int) -> None:
     """Why binning helps: the template moved a little, compared with itself as pixels, edges and HOG."""
@@ -273,6 +284,7 @@ def section_tolerance(picked: PickedImage, gray: np.ndarray, template: Template,
     widgets.show_tolerance(measured, kind, hog.tolerance_verdict(measured, kind), picked.image_id)
 
 
+@section
 def section_towards_cnns() -> None:
     """8 · From hand-made parts to learned networks."""
     st.header("8 · From parts to deep networks")

@@ -16,6 +16,7 @@ from ui.exercises import exercises_at, notice
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.routing import route_through_app
 from ui.settings.data_shift import STATE
 from ui.shift_charts import accuracy_curves, class_bars, class_table, curves_table
@@ -27,6 +28,7 @@ LESSON = lesson_by_path("pages/data_shift.py")
 DIGITS = list(shift_data.DIGIT_NAMES)
 
 
+@section
 def intro() -> None:
     st.title(LESSON.title)
     st.markdown(
@@ -39,6 +41,7 @@ def intro() -> None:
     )
 
 
+@section
 def section_transforms() -> PickedImage:
     """Section 1: a photo through decoding, resizing, cropping, tensor and normalisation; returns the photo."""
     st.header("1 · From file to tensor")
@@ -67,6 +70,7 @@ def loader_batch() -> None:
     st.caption("The batch always comes from the MNIST training split, the data the digit CNN below learns from.")
 
 
+@section
 def section_datasets() -> None:
     """Section 2: browse a data set's samples, labels and statistics, and one DataLoader batch."""
     st.header("2 · Data sets: samples, labels, statistics")
@@ -85,6 +89,7 @@ def section_datasets() -> None:
     exercises_at(LESSON.url_path, "datasets")
 
 
+@section
 def section_accuracy() -> np.ndarray:
     """Section 3: top-1, top-5, the confusion matrix and per-class accuracy on held-out digits; returns the matrix."""
     st.header("3 · Accuracy the way papers report it")
@@ -118,6 +123,7 @@ def section_accuracy() -> np.ndarray:
     return report.matrix
 
 
+@section
 def section_shift() -> tuple[data_shift.SweepResult, pipeline.AugmentedCNN | None, bool]:
     """Section 4: accuracy against the amount of one change, for the standard and (optionally) augmented CNN;
     the curves appear once the section's prediction is committed (the last value says whether they did)."""
@@ -158,6 +164,7 @@ def section_shift() -> tuple[data_shift.SweepResult, pipeline.AugmentedCNN | Non
     return standard, augmented, True
 
 
+@section
 def section_turn() -> None:
     """Turn one held-out digit by hand and watch the standard CNN's answer."""
     st.subheader("Turn one digit yourself")
@@ -171,6 +178,7 @@ def section_turn() -> None:
         "turned_probability": float(turned.turned.max())})
 
 
+@section
 def section_photo(picked: PickedImage) -> None:
     """The section-1 photo turned in steps, classified by EfficientNet-Lite0."""
     st.subheader("The same test on a pretrained ImageNet network")
@@ -191,6 +199,7 @@ def section_photo(picked: PickedImage) -> None:
     exercises_at(LESSON.url_path, "photo")
 
 
+@section
 def section_augmentation(standard: data_shift.SweepResult, augmented: pipeline.AugmentedCNN | None,
                          matrix: np.ndarray) -> None:
     """Section 5: which gaps the rotation-augmented CNN closes, and what it costs on clean digits."""

@@ -18,6 +18,7 @@ from ui.exercises import exercises_at, notice
 from ui.images import PickedImage, photo_picker
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.routing import route_through_app
 from ui.settings.inside_cnn import STATE
 from ui.state import stop_page
@@ -47,6 +48,7 @@ def activation(model_key: str, weights: str, image_id: str, layer: str, _image: 
     return capture.capture(loaded, preprocess.prepare_batch([_image], loaded.spec), [layer])[layer][0]
 
 
+@section
 def choices() -> tuple[registry.LoadedModel, PickedImage]:
     """The title, the network and its weights, the intro, and the photo (or digit) to follow."""
     st.title(LESSON.title)
@@ -75,6 +77,7 @@ def choices() -> tuple[registry.LoadedModel, PickedImage]:
     return loaded, picked
 
 
+@section
 def section_preprocessing(loaded: registry.LoadedModel, picked: PickedImage) -> list[inside_cnn.PreprocessStep]:
     """1 · From photo to tensor: the preprocessing steps side by side; returns them."""
     st.header("1 · From photo to tensor")
@@ -93,6 +96,7 @@ def section_preprocessing(loaded: registry.LoadedModel, picked: PickedImage) -> 
     return steps
 
 
+@section
 def section_prediction(loaded: registry.LoadedModel, picked: PickedImage) -> None:
     """2 · What the network says: the top-5 bars and what they mean."""
     st.header("2 · What the network says")
@@ -113,6 +117,7 @@ def section_prediction(loaded: registry.LoadedModel, picked: PickedImage) -> Non
                                                  "top1_prob": best[0][1], "n_classes": len(names)})
 
 
+@section
 def section_stages(loaded: registry.LoadedModel) -> None:
     """3 · The network's stages: the live stage strip (the chosen layer outlined) and the layer table."""
     st.header("3 · The network's stages")
@@ -144,6 +149,7 @@ def section_stages(loaded: registry.LoadedModel) -> None:
     exercises_at(LESSON.url_path, "layers", {"top_parameters": top, "total_parameters": total})
 
 
+@section
 def section_filters(loaded: registry.LoadedModel) -> None:
     """4 · First-layer filters, as a montage."""
     st.header("4 · First-layer filters")
@@ -158,6 +164,7 @@ def section_filters(loaded: registry.LoadedModel) -> None:
     exercises_at(LESSON.url_path, "filters")
 
 
+@section
 def section_feature_maps(loaded: registry.LoadedModel, picked: PickedImage, seen_image: np.ndarray) -> None:
     """5 · Feature maps: the strongest channels of a layer, one of them over the input, and why it works."""
     st.header("5 · Feature maps")
@@ -194,6 +201,7 @@ def section_feature_maps(loaded: registry.LoadedModel, picked: PickedImage, seen
     exercises_at(LESSON.url_path, "maps")
 
 
+@section
 def section_closer_look(act: np.ndarray, order: np.ndarray, layer: str, seen_image: np.ndarray, digits: bool) -> None:
     """One of the shown channels over the input image."""
     closer = st.columns([2, 3])

@@ -14,6 +14,7 @@ from ui import linear_charts as charts
 from ui import linear_widgets as widgets
 from ui.exercises import exercises_at, notice
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.routing import route_through_app
 from ui.settings.linear_classifier import STATE
 
@@ -23,6 +24,7 @@ LESSON = lesson_by_path("pages/linear_classifier.py")
 FRAME_SECONDS = 0.25
 
 
+@section
 def intro() -> None:
     st.title(LESSON.title)
     st.markdown(
@@ -33,6 +35,7 @@ def intro() -> None:
     )
 
 
+@section
 def section_points() -> ld.PointSet:
     """Section 1: the data set, noise, seed and hand edits; returns the points."""
     st.header("1 · Two clouds of points")
@@ -53,6 +56,7 @@ def section_points() -> ld.PointSet:
     return data
 
 
+@section
 def section_line() -> tuple[DeltaGenerator, DeltaGenerator]:
     """Section 2: the line's three numbers, the sigmoid and the loss; the starting line's controls.
 
@@ -77,6 +81,7 @@ def section_line() -> tuple[DeltaGenerator, DeltaGenerator]:
     return curve, start_note
 
 
+@section
 def section_training(data: ld.PointSet, curve: DeltaGenerator, start_note: DeltaGenerator) -> lc.TrainConfig:
     """Section 3's controls and buttons (the live view follows as a fragment); returns the training config."""
     st.header("3 · Watch gradient descent")
@@ -100,6 +105,7 @@ def section_training(data: ld.PointSet, curve: DeltaGenerator, start_note: Delta
     return config
 
 
+@section
 def data_view(data: ld.PointSet, trainer: lc.Trainer, frame: lc.Frame, specs: charts.FrameSpecs,
               config: lc.TrainConfig, paused: bool) -> None:
     """Play/Pause and the step counter, the clickable data chart with the line and field, the numbers of the moment
@@ -124,6 +130,7 @@ def data_view(data: ld.PointSet, trainer: lc.Trainer, frame: lc.Frame, specs: ch
                           "Reset, or raise the max steps to run the whole annealing schedule again."))
 
 
+@section
 def section_landscape(frame: lc.Frame, specs: charts.FrameSpecs, data: ld.PointSet, trainer: lc.Trainer,
                       paused: bool) -> None:
     """Section 4: the loss over (rotation, offset) with the path so far, what many starts find, big steps; what the
@@ -166,6 +173,7 @@ def section_landscape(frame: lc.Frame, specs: charts.FrameSpecs, data: ld.PointS
     exercises_at(LESSON.url_path, "landscape", widgets.descent_facts(trainer))
 
 
+@section
 def section_algebra(frame: lc.Frame) -> None:
     """Section 5: the model's three numbers, the line's rotation, sharpness and offset, and the line solved for y."""
     st.header("5 · From parameters to the line")
@@ -213,6 +221,7 @@ def live_view(data: ld.PointSet, config: lc.TrainConfig) -> None:
     STATE.write_url()
 
 
+@section
 def section_network(data: ld.PointSet) -> None:
     """Section 6: a small tanh network whose last hidden layer is a plane we can draw."""
     st.header("6 · Beyond a line: layers bend space")

@@ -19,6 +19,7 @@ from ui.exercises import exercises_at, notice
 from ui.jobs import queued_result
 from ui.models import offer_download
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.result_store import shared_store
 from ui.routing import route_through_app
 from ui.settings import model_zoo as settings
@@ -39,6 +40,7 @@ def top1_text(value: float) -> str:
     return "—" if pd.isna(value) else f"{value:.1f}"
 
 
+@section
 def introduction(bundle: NeuralBundle, members: list[zoo.Member]) -> None:
     """Title, what the papers found, and where this page differs from them."""
     st.title(LESSON.title)
@@ -78,6 +80,7 @@ def facts_table(keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@section
 def section_zoo(members: list[zoo.Member]) -> None:
     """1 · The zoo: the networks and their facts, and the online networks a student may add."""
     st.header("1 · The zoo")
@@ -105,6 +108,7 @@ def section_zoo(members: list[zoo.Member]) -> None:
                     offer_download(key)
 
 
+@section
 def section_build(bundle: NeuralBundle, members: list[zoo.Member]) -> pd.DataFrame | None:
     """2 · Build the zoo: cells and shuffles, then the sweep through the shared queue (None until the table is
     in)."""
@@ -150,6 +154,7 @@ def trend_with_family(trained: pd.DataFrame, field: str, label: str, more: str, 
                         conclusions.trend(imagenet[field], imagenet["score"]), label, cortex, more))
 
 
+@section
 def section_trends(summary: pd.DataFrame, cortex: str, tag: str, facts: dict) -> None:
     """3–5 · Score against ImageNet top-1, depth and features at the best layer, each with its verdict (the first
     shown once the student has predicted it)."""
@@ -181,6 +186,7 @@ def section_trends(summary: pd.DataFrame, cortex: str, tag: str, facts: dict) ->
     trend_with_family(trained, "features", "number of features", "more features at their best layer", cortex)
 
 
+@section
 def section_training(summary: pd.DataFrame, cortex: str, tag: str, cells: int) -> None:
     """6 · Trained against random weights, pair by pair."""
     st.header("6 · What did training buy?")
@@ -194,6 +200,7 @@ def section_training(summary: pd.DataFrame, cortex: str, tag: str, cells: int) -
     exercises_at(LESSON.url_path, "training", zoo_facts.pairs_facts(verdict))
 
 
+@section
 def section_task(summary: pd.DataFrame, cortex: str, tag: str) -> None:
     """7 · Scores by training task."""
     st.header("7 · Does the training task matter?")
@@ -205,6 +212,7 @@ def section_task(summary: pd.DataFrame, cortex: str, tag: str) -> None:
     exercises_at(LESSON.url_path, "task")
 
 
+@section
 def section_numbers(table: pd.DataFrame, summary: pd.DataFrame) -> None:
     """8 · The summary per network and the full per-cell table to download."""
     st.header("8 · Take the numbers with you")

@@ -18,6 +18,7 @@ from ui.downloads import download_row
 from ui.exercises import exercises_at, notice
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.routing import route_through_app
 from ui.settings import mouse_cortex as settings
 from ui.settings.mouse_cortex import STATE
@@ -28,6 +29,7 @@ STATE.start()
 LESSON = lesson_by_path("pages/mouse_cortex.py")
 
 
+@section
 def choose_data() -> NeuralBundle:
     """Title, introduction and the neural data (simulated, an upload or imported Allen data)."""
     st.title(LESSON.title)
@@ -58,6 +60,7 @@ def choose_data() -> NeuralBundle:
     return bundle
 
 
+@section
 def section_neurons(bundle: NeuralBundle) -> None:
     """1 · The neurons: the filtered cell table and one cell's responses."""
     st.header("1 · The neurons")
@@ -85,6 +88,7 @@ def section_neurons(bundle: NeuralBundle) -> None:
                                  STATE, "mc_cell")
 
 
+@section
 def section_pipeline(bundle: NeuralBundle) -> ScoredRun:
     """2 · From pixels to predictions: network, weights, cells and shuffles, the stimulus as seen, and the run."""
     st.header("2 · From pixels to predictions")
@@ -131,6 +135,7 @@ def section_pipeline(bundle: NeuralBundle) -> ScoredRun:
     return cortex_data.score_with_progress(bundle, loaded, runs, subset, shuffles, layers, layer)
 
 
+@section
 def section_results(run: ScoredRun) -> None:
     """3 · Which layer predicts which area? The verdict, the layer curves and how score and chance are computed."""
     st.header("3 · Which layer predicts which area?")
@@ -177,6 +182,7 @@ def section_results(run: ScoredRun) -> None:
                                                     result.fdr, cortex_conclusions.loo_trap_sentence(plain_r2, loo_r)))
 
 
+@section
 def section_training(run: ScoredRun) -> ScoredRun:
     """4 · What did training buy? Trained against random weights, the twin scored on request (the run, with the
     twin's scores once they exist)."""
@@ -212,6 +218,7 @@ def section_training(run: ScoredRun) -> ScoredRun:
     return run
 
 
+@section
 def section_ceiling(run: ScoredRun) -> None:
     """5 · The noise ceiling: score against reliability, and the per-area summary."""
     st.header("5 · How good could it be? The noise ceiling")
@@ -244,6 +251,7 @@ def section_ceiling(run: ScoredRun) -> None:
     exercises_at(LESSON.url_path, "ceiling", cortex_facts.ceiling_facts(area_summary, run.bundle.simulated))
 
 
+@section
 def section_one_neuron(run: ScoredRun) -> None:
     """6 · One neuron, up close: a scored cell's measured and held-out predicted responses at the chosen layer."""
     st.header("6 · One neuron, up close")
@@ -274,6 +282,7 @@ def section_one_neuron(run: ScoredRun) -> None:
                                                                          run.bundle.simulated))
 
 
+@section
 def section_similarity(run: ScoredRun) -> None:
     """7 · Representational similarity: RDMs of areas and layers, and how well they match."""
     st.header("7 · Representational similarity")
@@ -306,6 +315,7 @@ def section_similarity(run: ScoredRun) -> None:
     st.caption("The images are in the bundle's order.")
 
 
+@section
 def section_download(run: ScoredRun) -> None:
     """8 · Take the numbers with you: the per-cell table as CSV."""
     st.header("8 · Take the numbers with you")

@@ -18,6 +18,7 @@ from ui.downloads import download_row
 from ui.exercises import exercises_at, notice
 from ui.models import load_with_progress, model_picker
 from ui.navigation import lesson_by_path
+from ui.presenter import section
 from ui.routing import route_through_app
 from ui.settings.topographic_maps import NETWORKS, PROFILE_MODES, STATE
 from ui.state import stop_page
@@ -30,6 +31,7 @@ PROFILE_LABELS = dict(zip(PROFILE_MODES, ("Class means minus their average (the 
                                           "Raw activations of every image")))
 
 
+@section
 def introduction() -> None:
     """The title and the fMRI analogy."""
     st.title(LESSON.title)
@@ -43,6 +45,7 @@ def introduction() -> None:
     )
 
 
+@section
 def choices() -> results.Choices:
     """The network, layer, images, layout, distance and profile the maps are drawn from."""
     with st.container(border=True):
@@ -76,6 +79,7 @@ def choices() -> results.Choices:
     return results.Choices(network, weights, layer, per_class, method, refined, metric, seed, mode, correct_only)
 
 
+@section
 def activations(picked: results.Choices) -> topomap_sources.UnitActivations:
     """The chosen layer's activations over held-out digits or photo crops (the page stops if there are too few
     units to lay out)."""
@@ -95,6 +99,7 @@ def activations(picked: results.Choices) -> topomap_sources.UnitActivations:
     return source
 
 
+@section
 def section_maps(picked: results.Choices, source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps,
                  names: tuple[str, ...], class_profiles: np.ndarray, smoothness: topomap_pipeline.Smoothness) -> None:
     """One map per class on the shared colour scale, with what the colours mean, the maps to download and how smooth
@@ -138,6 +143,7 @@ def section_maps(picked: results.Choices, source: topomap_sources.UnitActivation
         "pca_blur_error": smoothness.pca, "chance_blur_error": smoothness.chance})
 
 
+@section
 def section_units(source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps,
                   class_profiles: np.ndarray, names: tuple[str, ...], source_key: tuple) -> int:
     """The units on the sheet: hover for top images, click (or type) a unit to see it and its nearest neighbour.
@@ -178,6 +184,7 @@ def section_units(source: topomap_sources.UnitActivations, result: topomap_pipel
     return colour_class
 
 
+@section
 def section_errors(source: topomap_sources.UnitActivations, result: topomap_pipeline.TopoMaps,
                    names: tuple[str, ...], seed: int) -> None:
     """The correct and the misclassified images of one digit, on the same layout and colour scale."""
@@ -216,6 +223,7 @@ def error_view(source: topomap_sources.UnitActivations, result: topomap_pipeline
                   width="stretch")
 
 
+@section
 def section_quality(picked: results.Choices, profiles: np.ndarray, class_profiles: np.ndarray, names: tuple[str, ...],
                     colour_class: int) -> None:
     """Every layout method scored on the same units, against a random placement: on request, or at once when it
@@ -263,6 +271,7 @@ def section_quality(picked: results.Choices, profiles: np.ndarray, class_profile
     st.markdown(topomap_pipeline.ranking_summary(table.to_dict(orient="index")))
 
 
+@section
 def section_limits() -> None:
     """What the maps can and cannot tell, with links to the next two lessons."""
     st.header("5 · What these maps can and cannot tell you")

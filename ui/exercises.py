@@ -13,8 +13,10 @@ from dataclasses import replace
 import streamlit as st
 
 from lessons.core.answers import Record
-from lessons.core.exercises import MAX_TRIES, WAITING, Exercise, Facts, MissingFacts, judge
+from lessons.core.exercises import MAX_TRIES, SUMMARY, WAITING, Exercise, Facts, MissingFacts, judge
+from ui import classroom
 from ui.course import active_course, answers
+from ui.presenter import presenting, record_part
 
 _KIND_LABEL = {"choice": "Question", "predict": "Predict, then run", "numeric": "Question", "task": "Make it happen"}
 _KIND_ICON = {"choice": ":material/quiz:", "predict": ":material/psychology_alt:", "numeric": ":material/calculate:",
@@ -26,8 +28,11 @@ def record_of(exercise_id: str) -> Record:
     return answers().get(exercise_id, Record())
 
 
-def _keep(exercise_id: str, record: Record) -> None:
+def _keep(exercise_id: str, record: Record, checked: bool = False) -> None:
+    """Keep a record in the session and, for a student in a class, in the class database (`checked`: the record
+    changed by a checked answer, stored as an attempt too). Called before any feedback is shown."""
     answers()[exercise_id] = record
+    classroom.kept(exercise_id, record, checked)
 
 
 def notice(text: str) -> None:
@@ -47,6 +52,8 @@ def render_exercise(exercise: Exercise, facts: Facts) -> bool:
     """One exercise in a bordered box: prompt, answer widget, feedback, hint ladder, explanation.
 
     Returns False only for a prediction not yet committed (its result stays hidden)."""
+    if presenting():
+        return _present(exercise, facts)
     record = record_of(exercise.id)
     with st.container(border=True, key=f"exercise_{widget_key(exercise.id)}"):
         done_mark = " · :green[done]" if record.done else ""
@@ -60,6 +67,53 @@ def render_exercise(exercise: Exercise, facts: Facts) -> bool:
         _hints(exercise)
         _explanation(exercise, facts)
     return revealed
+
+
+def revealed_key(exercise_id: str) -> str:
+    """The session key that says the instructor revealed an exercise's answer to the room."""
+    return f"ex_{widget_key(exercise_id)}_revealed"
+
+
+def _present(exercise: Exercise, facts: Facts) -> bool:
+    """Presenter mode: the prompt and the options, read-only (nothing is checked or recorded), and a button that
+    reveals the right answer and the explanation to the room. A prediction's result stays hidden until then."""
+    key = widget_key(exercise.id)
+    revealed = bool(st.session_state.get(revealed_key(exercise.id)))
+    if exercise.section != SUMMARY:
+        record_part(f"exercise_{key}", exercise.id)
+    with st.container(border=True, key=f"exercise_{key}"):
+        st.markdown(f"{_KIND_ICON[exercise.kind]} **{_KIND_LABEL[exercise.kind]}**")
+        st.markdown(exercise.ask(facts))
+        if exercise.options:
+            st.markdown("\n".join(f"- {label}" for label in exercise.labels))
+        elif exercise.kind == "numeric" and exercise.unit:
+            st.caption(f"Answer in {exercise.unit}.")
+        if not revealed:
+            st.button("Reveal the answer to the room", key=f"ex_{key}_reveal", icon=":material/visibility:",
+                      on_click=_set_revealed, args=(exercise.id, True))
+            if exercise.kind == "predict":
+                st.caption("The result below stays hidden until the answer is revealed.")
+            return exercise.kind != "predict"
+        try:
+            solution = exercise.solution(facts)
+        except MissingFacts:
+            st.info(exercise.waiting, icon=":material/hourglass_empty:")
+            solution = ""
+        if solution:
+            st.success(f"**Answer.** {solution}", icon=":material/check_circle:")
+        try:
+            why = exercise.explain(facts)
+        except (MissingFacts, KeyError, TypeError):
+            why = ""
+        if why and why != solution:
+            st.markdown(f"**Why.** {why}")
+        st.button("Hide the answer", key=f"ex_{key}_unreveal", type="tertiary", icon=":material/visibility_off:",
+                  on_click=_set_revealed, args=(exercise.id, False))
+    return True
+
+
+def _set_revealed(exercise_id: str, shown: bool) -> None:
+    st.session_state[revealed_key(exercise_id)] = shown
 
 
 def widget_key(exercise_id: str) -> str:
@@ -101,7 +155,7 @@ def _check(exercise: Exercise, record: Record, response: object, facts: Facts) -
         return
     # the attempt is kept before its feedback is shown
     after = record.after("" if response is None else str(response), verdict.correct)
-    _keep(exercise.id, after)
+    _keep(exercise.id, after, checked=True)
     st.session_state[f"ex_{key}_said"] = (verdict.correct, verdict.feedback)
     if after.done and not record.done:
         st.rerun(scope="app")  # the progress counts (sidebar, summary) follow at once, also from inside a fragment
@@ -112,7 +166,7 @@ def _prediction(exercise: Exercise, record: Record, facts: Facts) -> bool:
     if record.answer and not record.tries and exercise.ready(facts):  # committed earlier; judge now it ran
         verdict = judge(exercise, record.answer, facts)
         record = record.after(record.answer, verdict.correct, final=True)
-        _keep(exercise.id, record)
+        _keep(exercise.id, record, checked=True)
         # the verdict on what the page measured when it was judged (a later change of settings does not re-judge)
         st.session_state[f"ex_{key}_said"] = (verdict.correct, verdict.feedback)
     if record.answer:

@@ -132,6 +132,20 @@ class Exercise:
         """The explanation, computed from the facts when it quotes them."""
         return self.explanation(facts) if callable(self.explanation) else self.explanation
 
+    def solution(self, facts: Facts) -> str:
+        """The right answer in words: the right option(s), the number with its tolerance and unit, or for a task
+        what its explanation says (else what it asks); raises MissingFacts while the page lacks what it needs."""
+        if self.kind in ("choice", "predict"):
+            right = self.right_options(facts)
+            return right[0] if len(right) == 1 else " or ".join(right) + " (a tie)"
+        if self.kind == "numeric":
+            number = f"{self.right_number(facts):.4g}"
+            spread = f" ± {self.tolerance:g}" if self.tolerance else ""
+            return f"{number}{spread}{f' {self.unit}' if self.unit else ''}"
+        self._require(facts)
+        explained = self.explain(facts)
+        return explained or f"Done when the page shows it: {self.ask(facts)}"
+
     def _require(self, facts: Facts) -> None:
         missing = [name for name in self.needs if facts.get(name) is None]
         if missing:

@@ -107,3 +107,33 @@ def test_a_measured_tie_makes_every_tied_option_right() -> None:
     assert judge(tie, "a", {"best": ("a", "b")}).correct and judge(tie, "b", {"best": ("a", "b")}).correct
     assert "(a tie)" in judge(tie, "c", {"best": ("a", "b")}).feedback
     assert not judge(tie, "c", {"best": ("a", "b")}).correct and not judge(tie, "b", {"best": "a"}).correct
+
+
+def test_the_solution_names_the_right_option_or_every_tied_one() -> None:
+    assert BEST_LAYER.solution({"best": "middle"}) == "middle"
+    assert BEST_LAYER.solution({"best": ("early", "late")}) == "early or late (a tie)"
+    fixed = Exercise(id="t.s", section="s", kind="choice", prompt="?", correct="b",
+                     options=(Option("a"), Option("b")))
+    assert fixed.solution({}) == "b"
+    with pytest.raises(MissingFacts):
+        BEST_LAYER.solution({})
+
+
+def test_the_solution_of_a_number_gives_its_tolerance_and_unit() -> None:
+    size = Exercise(id="t.n", section="s", kind="numeric", prompt="?", answer=lambda f: f["n"] - 2, tolerance=0.5,
+                    unit="px", needs=("n",))
+    assert size.solution({"n": 12}) == "10 ± 0.5 px"
+    exact = Exercise(id="t.e", section="s", kind="numeric", prompt="?", answer=1 / 3)
+    assert exact.solution({}) == "0.3333"
+
+
+def test_the_solution_of_a_task_is_its_explanation_else_what_it_asks() -> None:
+    explained = Exercise(id="t.t", section="s", kind="task", prompt="Make the loss climb.",
+                         check=lambda f: Verdict(False, "not yet"), explanation=lambda f: f"A rate of {f['lr']} does.",
+                         needs=("lr",))
+    assert explained.solution({"lr": 10}) == "A rate of 10 does."
+    bare = Exercise(id="t.b", section="s", kind="task", prompt="Make the loss climb.",
+                    check=lambda f: Verdict(False, "not yet"))
+    assert bare.solution({}) == "Done when the page shows it: Make the loss climb."
+    with pytest.raises(MissingFacts):
+        explained.solution({})
