@@ -104,7 +104,7 @@ def bar_text(slides: Sequence[Slide], index: int) -> str:
     """The bar's line: "Section k of n: title"."""
     if not slides:
         return "Presenter mode: this page has no sections."
-    return f"Section {index + 1} of {len(slides)}: {slides[index].title}"
+    return f"Slide {index + 1} of {len(slides)}: {slides[index].title}"
 
 
 def container_class(key: str) -> str:

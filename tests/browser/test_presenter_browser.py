@@ -31,18 +31,18 @@ def test_presenter_mode_shows_one_section_at_a_time_and_reveals_answers(app_serv
     assert not load["exceptions"], load["exceptions"]
     expect(page.locator('[data-testid="stSidebar"]')).to_have_attribute("data-collapsed", "true")
     bar = page.locator(BAR)
-    expect(bar).to_contain_text(f"Section 1 of 10: {LESSON.title}", timeout=60_000)
+    expect(bar).to_contain_text(f"Slide 1 of 10: {LESSON.title}", timeout=60_000)
     main = page.locator(MAIN)
     signal = main.get_by_role("heading", name="1 · A filter sliding along a signal")
     expect(signal).to_be_hidden()
     expect(main.get_by_role("heading", name="Summary")).to_be_hidden()  # the summary is the last section
 
-    next_section(page, "Section 2 of 10: 1 · A filter sliding along a signal")
+    next_section(page, "Slide 2 of 10: 1 · A filter sliding along a signal")
     expect(signal).to_be_visible()
     expect(main.get_by_role("heading", name=LESSON.title)).to_be_hidden()
     expect(main.get_by_role("heading", name="2 · Kernels on a photo")).to_be_hidden()
 
-    next_section(page, "Section 3 of 10: 2 · Kernels on a photo")
+    next_section(page, "Slide 3 of 10: 2 · Kernels on a photo")
     expect(signal).to_be_hidden()
     box = page.locator(f".st-key-exercise_{widget_key(MYSTERY.id)}")
     expect(box).to_be_visible()
@@ -58,7 +58,7 @@ def test_presenter_mode_shows_one_section_at_a_time_and_reveals_answers(app_serv
         save_screenshot(page, screenshot_dir() / f"presenter-{width}.png")
     page.set_viewport_size({"width": 1400, "height": 900})
 
-    next_section(page, "Section 4 of 10: 3 · One output pixel, by hand")
+    next_section(page, "Slide 4 of 10: 3 · One output pixel, by hand")
     # the aside that follows section 3 on the page is shown with it
     expect(main.get_by_text("Correlation or convolution? (the flip)")).to_be_visible()
     expect(box).to_be_hidden()

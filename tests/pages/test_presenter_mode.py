@@ -37,8 +37,8 @@ def presenting(query: dict[str, str] | None = None) -> AppTest:
 
 
 def bar_line(at: AppTest) -> str:
-    """The bar's "Section k of n: title" line ("" when there is no bar)."""
-    lines = [m.value for m in at.markdown if "Section " in m.value and " of " in m.value and "**" in m.value]
+    """The bar's "Slide k of n: title" line ("" when there is no bar)."""
+    lines = [m.value for m in at.markdown if "Slide " in m.value and " of " in m.value and "**" in m.value]
     return lines[0] if lines else ""
 
 
@@ -56,23 +56,23 @@ def click(at: AppTest, key: str) -> AppTest:
 
 def test_one_section_is_shown_and_next_and_previous_move(through_the_router: None) -> None:
     at = presenting()
-    assert bar_line(at).endswith("**Section 1 of 10: Convolution**")
+    assert bar_line(at).endswith("**Slide 1 of 10: Convolution**")
     assert len(hidden_keys(at)) == 9 and "present_introduction" not in hidden_keys(at)
     assert "present_section_signal" in hidden_keys(at)
     click(at, "presenter_next")
-    assert bar_line(at).endswith("**Section 2 of 10: 1 · A filter sliding along a signal**")
+    assert bar_line(at).endswith("**Slide 2 of 10: 1 · A filter sliding along a signal**")
     assert "present_section_signal" not in hidden_keys(at) and "present_introduction" in hidden_keys(at)
     for _ in range(2):
         click(at, "presenter_next")
     # section 3's aside on the flip (no header of its own) is shown with section 3
-    assert bar_line(at).endswith("**Section 4 of 10: 3 · One output pixel, by hand**")
+    assert bar_line(at).endswith("**Slide 4 of 10: 3 · One output pixel, by hand**")
     assert not {"present_section_pixel", "present_explain_the_flip"} & hidden_keys(at)
     click(at, "presenter_previous")
-    assert bar_line(at).endswith("**Section 3 of 10: 2 · Kernels on a photo**")
+    assert bar_line(at).endswith("**Slide 3 of 10: 2 · Kernels on a photo**")
     assert "present_explain_the_flip" in hidden_keys(at)
     for _ in range(12):  # past the end: it stays on the summary, where every section is hidden
         click(at, "presenter_next")
-    assert bar_line(at).endswith("**Section 10 of 10: Summary**") and len(hidden_keys(at)) == 10
+    assert bar_line(at).endswith("**Slide 10 of 10: Summary**") and len(hidden_keys(at)) == 10
     assert [h.value for h in at.header][:2] == ["1 · A filter sliding along a signal", "2 · Kernels on a photo"]
 
 
@@ -111,6 +111,6 @@ def test_without_present_nothing_changes_and_the_toggle_switches_it_on(through_t
     at.sidebar.toggle(key=TOGGLE_KEY).set_value(True).run()
     no_exception(at)
     assert at.query_params["present"] == "1" and at.query_params["conv_kernel"] == "gaussian"
-    assert bar_line(at).endswith("**Section 1 of 10: Convolution**")
+    assert bar_line(at).endswith("**Slide 1 of 10: Convolution**")
     at.sidebar.toggle(key=TOGGLE_KEY).set_value(False).run()
     assert "present" not in at.query_params and bar_line(at) == ""

@@ -48,7 +48,7 @@ def test_the_current_slide_follows_its_section_else_its_index_is_clamped() -> No
     assert position(slides, ("Summary", 0)) == 3
     assert position(slides, ("present_gone", 9)) == 3 and position(slides, ("present_gone", 1)) == 1
     assert position(slides, ("present_gone", -4)) == 0 and position([], ("present_two", 2)) == 0
-    assert bar_text(slides, 2) == "Section 3 of 4: 2 · Two"
+    assert bar_text(slides, 2) == "Slide 3 of 4: 2 · Two"
     assert "no sections" in bar_text([], 0)
 
 
@@ -157,7 +157,7 @@ def _demo_app() -> None:
 
 
 def _line(at: AppTest) -> str:
-    return next((m.value for m in at.markdown if "Section " in m.value), "")
+    return next((m.value for m in at.markdown if "Slide " in m.value), "")
 
 
 def test_a_fragment_section_runs_and_a_section_that_goes_away_clamps_the_slide() -> None:
@@ -165,13 +165,13 @@ def test_a_fragment_section_runs_and_a_section_that_goes_away_clamps_the_slide()
     at.query_params["present"] = "1"
     at.run()
     assert not at.exception
-    assert _line(at).endswith("**Section 1 of 2: 1 · First**")
+    assert _line(at).endswith("**Slide 1 of 2: 1 · First**")
     assert any(m.value == "got 42" for m in at.markdown)  # the fragment's return value passed through
     at.button(key="presenter_next").click().run()
-    assert _line(at).endswith("**Section 2 of 2: 2 · Second**")
+    assert _line(at).endswith("**Slide 2 of 2: 2 · Second**")
     at.button(key="inner").click().run()  # a rerun of the fragment alone keeps the bar and the slide
-    assert not at.exception and _line(at).endswith("**Section 2 of 2: 2 · Second**")
+    assert not at.exception and _line(at).endswith("**Slide 2 of 2: 2 · Second**")
     at.session_state["show_second"] = False
     at.run()
     at.run()  # the bar follows the sections of the last complete run
-    assert _line(at).endswith("**Section 1 of 1: 1 · First**")
+    assert _line(at).endswith("**Slide 1 of 1: 1 · First**")
