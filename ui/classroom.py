@@ -17,7 +17,7 @@ import uuid
 import streamlit as st
 
 from lessons.core.answers import ClassSeat, Record, seat_in_file
-from lessons.core.store.classes import Attempt, ClassStore, Seat, StoreDown, Write, now
+from lessons.core.store.classes import Attempt, ClassStore, Seat, SeatGone, StoreDown, Write, now
 from lessons.core.store.codes import MAX_NAME_CHARS, NameRefused
 from lessons.core.store.location import DATABASE_ENV, default_url, store_at
 from lessons.core.store.outbox import Outbox
@@ -30,6 +30,7 @@ RESUME_KEY = "class_resume_code"  # the student's resume code, kept to show once
 _SHOWN_KEY = "class_resume_shown"
 _TOKEN_KEY = "class_seat_token"
 _REFUSALS_KEY = "class_refusals"
+_GONE_KEY = "class_seat_gone"  # why the seat was given up (shown once)
 _COOKIE_KEY = "class_cookie_value"  # what the browser's seat cookie must say (set on every run until the tab closes)
 COOKIE = "zero_to_brains_seat"
 PANEL_KEY = "class_panel"  # the sidebar box (its CSS class is st-key-class_panel)
@@ -88,7 +89,17 @@ def kept(exercise_id: str, record: Record, checked: bool) -> None:
                if checked else None)
     queue = outbox()
     queue.add(Write(lesson, exercise_id, record, attempt))
-    queue.flush(class_store(), mine)
+    _flush(queue, mine, tries=3)
+
+
+def _flush(queue: Outbox, mine: Seat, tries: int) -> None:
+    """Write what waits; a seat that no longer exists (the class was reset) is given up, the tab's answers kept."""
+    try:
+        queue.flush(class_store(), mine, tries=tries)
+    except SeatGone as gone:
+        queue.pending.clear()
+        _forget_seat()
+        st.session_state[_GONE_KEY] = str(gone)
 
 
 def seat_for_file() -> ClassSeat | None:
@@ -140,7 +151,8 @@ def class_panel() -> None:
     mine = seat()
     queue = outbox()
     if mine is not None and queue.waiting() and time.monotonic() - queue.last_failure > RETRY_AFTER_S:
-        queue.flush(class_store(), mine, tries=1)
+        _flush(queue, mine, tries=1)
+        mine = seat()
     label = f"Class: {mine.class_title}" if mine else "Join a class"
     fresh = bool(mine and st.session_state.get(RESUME_KEY) and not st.session_state.get(_SHOWN_KEY))
     with st.sidebar.container(key=PANEL_KEY), st.expander(label, icon=":material/groups:", expanded=fresh):
@@ -150,6 +162,9 @@ def class_panel() -> None:
             _in_class(mine)
     if mine is not None and queue.waiting():
         st.sidebar.warning(f"{DOWN_NOTICE} ({queue.waiting()} waiting)", icon=":material/cloud_off:")
+    gone = st.session_state.pop(_GONE_KEY, None)
+    if gone:
+        st.sidebar.warning(gone, icon=":material/group_off:")
     _write_cookie()
 
 
@@ -257,7 +272,7 @@ def _load_records(store: ClassStore, mine: Seat, write_back: bool) -> None:
         for exercise_id, record in here.items():
             if stored.get(exercise_id) != record:
                 outbox().add(Write(lesson_of(exercise_id), exercise_id, record))
-        outbox().flush(store, mine)
+        _flush(outbox(), mine, tries=3)
     st.session_state[ANSWERS_KEY] = merged(here, stored)
 
 
@@ -295,10 +310,15 @@ def _leave() -> None:
             store.close_seat(token)
         except StoreDown:
             pass
-    st.session_state[_COOKIE_KEY] = ""
-    for key in (SEAT_KEY, RESUME_KEY, _SHOWN_KEY):
-        st.session_state.pop(key, None)
+    _forget_seat()
     st.rerun()
+
+
+def _forget_seat() -> None:
+    """This tab leaves its seat (its answers stay in the tab); the browser's cookie is withdrawn."""
+    st.session_state[_COOKIE_KEY] = ""
+    for key in (SEAT_KEY, RESUME_KEY, _SHOWN_KEY, _TOKEN_KEY):
+        st.session_state.pop(key, None)
 
 
 def _write_cookie() -> None:

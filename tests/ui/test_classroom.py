@@ -202,3 +202,13 @@ def test_plain_escapes_markdown_and_html_and_isolates_the_name():
     shown = classroom.plain("<b>*x*</b> [a](b)")
     assert shown.startswith("\u2068") and shown.endswith("\u2069")
     assert "<b>" not in shown and "\\*x\\*" in shown and "\\[a\\]\\(b\\)" in shown
+
+
+def test_a_reset_class_lets_the_student_go_with_their_answers_kept_in_the_tab(class_code):
+    at = join(home(), class_code, "Ada")
+    at.switch_page("pages/convolution.py").run()
+    store_at(classroom.database_url()).reset_class(class_code)
+    answer_exercise(at, WHICH_KERNEL, RIGHT)
+    assert exercise_record(at, WHICH_KERNEL).correct, "the answer stays in the tab"
+    assert seat_of(at) is None and at.session_state[classroom.OUTBOX_KEY].waiting() == 0
+    assert any("reset this class" in w.value for w in at.sidebar.warning)

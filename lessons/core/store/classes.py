@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     Engine,
+    bindparam,
     case,
     create_engine,
     delete,
@@ -40,6 +41,10 @@ _MIGRATION_LOCK = 20_26_12_04  # PostgreSQL advisory-lock key held while the sch
 
 class StoreDown(RuntimeError):
     """The database cannot be reached now (stopped, unreachable, locked for too long)."""
+
+
+class SeatGone(NameRefused):
+    """The student's seat no longer exists (the class was reset): their writes can never be stored there."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,7 @@ class ClassStore:
         self.engine = make_engine(url)
         self.dialect = self.engine.dialect.name
         self._insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        self._statements()
         self.migrate()
 
     # -- plumbing ---------------------------------------------------------------------------------------------
@@ -246,7 +252,8 @@ class ClassStore:
             row = self._class_row(connection, code)
             student = connection.execute(select(students.c.id, students.c.name, students.c.resume_hash).where(
                 students.c.class_id == row.id, students.c.name_key == key)).first()
-            if student is None or not codes.secret_matches(resume, student.resume_hash):
+            # an unknown name costs the same hash as a wrong code: the time taken does not say which names exist
+            if not codes.secret_matches(resume, student.resume_hash if student else codes.decoy_hash()) or not student:
                 raise refused
             connection.execute(update(students).where(students.c.id == student.id).values(last_seen=now()))
         return Seat(student.id, row.code, row.title, student.name)
@@ -285,30 +292,36 @@ class ClassStore:
 
     def save(self, seat: Seat, writes: Iterable[Write]) -> None:
         """Store exercise events in one transaction. Idempotent: an attempt written twice is stored once, and a
-        record only ever moves forward (more tries, right over wrong), so a retried or late write loses nothing."""
+        record only ever moves forward (more tries, right over wrong), so a retried or late write loses nothing.
+        Raises `SeatGone` when the student is no longer in the class (it was reset)."""
         writes = list(writes)
         if not writes:
             return
         moment = now()
-        with self._transaction() as connection:
-            for write in writes:
-                if write.attempt is not None:
-                    attempt = write.attempt
-                    connection.execute(self._insert(attempts).values(
-                        id=attempt.id, student_id=seat.student_id, lesson=attempt.lesson, exercise=attempt.exercise,
-                        answer=attempt.answer, correct=attempt.correct, hints=attempt.hints, at=attempt.at,
-                    ).on_conflict_do_nothing(index_elements=[attempts.c.id]))
-                connection.execute(self._record_upsert(seat.student_id, write, moment))
-            connection.execute(update(students).where(students.c.id == seat.student_id).values(last_seen=moment))
+        tried = [_attempt_values(seat, w.attempt) for w in writes if w.attempt is not None]
+        # one row per exercise (the furthest record): a statement may not upsert the same row twice
+        latest: dict[str, Write] = {}
+        for write in writes:
+            latest[write.exercise] = write
+        kept = [_record_values(seat, w, moment) for w in latest.values()]
+        try:
+            with self._transaction() as connection:
+                if tried:
+                    connection.execute(self._attempt_insert, tried)
+                for values in kept:
+                    connection.execute(self._record_upsert, values)
+                connection.execute(self._seen, {"student": seat.student_id, "moment": moment})
+        except exc.IntegrityError:
+            raise SeatGone("Your instructor has reset this class, so your answers can no longer be saved there. "
+                           "They stay in this tab: download your progress to keep them.") from None
 
-    def _record_upsert(self, student_id: int, write: Write, moment: datetime):
-        r = write.record
-        statement = self._insert(records).values(
-            student_id=student_id, exercise=write.exercise, lesson=write.lesson, tries=r.tries, correct=r.correct,
-            first_try=r.first_try, done=r.done, hints=r.hints, answer=r.answer, skipped=r.skipped, updated=moment)
+    def _statements(self) -> None:
+        """The write statements, built once (building them per write cost most of a write's time)."""
+        self._attempt_insert = self._insert(attempts).on_conflict_do_nothing(index_elements=[attempts.c.id])
+        statement = self._insert(records)
         new, old = statement.excluded, records.c
         newer = new.tries >= old.tries
-        return statement.on_conflict_do_update(index_elements=[old.student_id, old.exercise], set_={
+        self._record_upsert = statement.on_conflict_do_update(index_elements=[old.student_id, old.exercise], set_={
             "tries": case((new.tries > old.tries, new.tries), else_=old.tries),
             "hints": case((new.hints > old.hints, new.hints), else_=old.hints),
             "correct": or_(old.correct, new.correct),
@@ -318,6 +331,8 @@ class ClassStore:
             "skipped": case((newer, new.skipped), else_=old.skipped),
             "updated": new.updated,
         })
+        self._seen = (update(students).where(students.c.id == bindparam("student"))
+                      .values(last_seen=bindparam("moment")))
 
     def records_of(self, seat: Seat) -> dict[str, Record]:
         """The student's own records (exercise id → record)."""
@@ -386,6 +401,24 @@ class _Guarded:
 
 def _first_line(error: BaseException) -> str:
     return (str(getattr(error, "orig", None) or error).strip().splitlines() or ["the database did not answer"])[0]
+
+
+def _text(value: str) -> str:
+    """Text as a database column can hold it (PostgreSQL refuses NUL characters)."""
+    return value.replace("\x00", "")
+
+
+def _attempt_values(seat: Seat, attempt: Attempt) -> dict:
+    return {"id": attempt.id, "student_id": seat.student_id, "lesson": attempt.lesson, "exercise": attempt.exercise,
+            "answer": _text(attempt.answer), "correct": attempt.correct, "hints": attempt.hints,
+            "at": attempt.at.astimezone(UTC)}  # SQLite keeps the wall-clock time: write it in UTC
+
+
+def _record_values(seat: Seat, write: Write, moment: datetime) -> dict:
+    r = write.record
+    return {"student_id": seat.student_id, "exercise": write.exercise, "lesson": write.lesson, "tries": r.tries,
+            "correct": r.correct, "first_try": r.first_try, "done": r.done, "hints": r.hints,
+            "answer": _text(r.answer), "skipped": r.skipped, "updated": moment}
 
 
 def _record(row) -> Record:

@@ -11,12 +11,15 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
+from functools import lru_cache
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CLASS_CODE_CHARS = 8
 RESUME_CODE_CHARS = 12
 #: The longest display name a student may choose.
 MAX_NAME_CHARS = 40
+#: The longest comparison form of a name the database keeps (`students.name_key`).
+MAX_NAME_KEY_CHARS = 200
 _HASH_ROUNDS = 60_000
 # invisible characters that reorder or hide text (bidirectional overrides and isolates, line separators)
 _SPOOFING = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
@@ -64,6 +67,8 @@ def clean_name(text: str) -> str:
         raise NameRefused(f"Names have at most {MAX_NAME_CHARS} characters; this one has {len(name):,}.")
     if any(unicodedata.category(ch) == "Cc" or ch in _SPOOFING for ch in name):
         raise NameRefused("This name holds invisible control characters; type it again without them.")
+    if len(name_key(name)) > MAX_NAME_KEY_CHARS:  # a few characters expand a lot when compared (ﷺ → 18)
+        raise NameRefused("This name is too long once its characters are spelled out; choose a shorter one.")
     return name
 
 
@@ -86,6 +91,12 @@ def secret_matches(code: str, stored: str) -> bool:
         return hmac.compare_digest(hash_secret(code, salt), stored)
     except ValueError:
         return False
+
+
+@lru_cache(maxsize=1)
+def decoy_hash() -> str:
+    """The hash an unknown name is checked against, so a refusal takes as long as for a known name's wrong code."""
+    return hash_secret(new_resume_code())
 
 
 def token_hash(token: str) -> str:

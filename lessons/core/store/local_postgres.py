@@ -60,10 +60,13 @@ def resume(folder: str | Path, port: int, durable: bool = False) -> str:
     folder = Path(folder).resolve()
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
     if not durable:
-        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-o", options, "-w",
-                                    "-t", "60", "-l", str(folder / "server.log"), "start"]),
-                   check=True, capture_output=True)
+        options += " -c fsync=off -c full_page_writes=off"  # survives a server crash, not a machine crash
+    log = folder / "server.log"
+    started = subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(folder / "data"), "-o", options,
+                                              "-w", "-t", "60", "-l", str(log), "start"]), capture_output=True)
+    if started.returncode:
+        said = log.read_text(errors="replace")[-2000:] if log.exists() else started.stderr.decode(errors="replace")
+        raise RuntimeError(f"PostgreSQL did not start on port {port}:\n{said}")
     return url_of(port)
 
 
