@@ -80,6 +80,12 @@ def instructors() -> None:
         "it trains the digit networks, builds the simulated cortex and the default activation atlas, so the first "
         "student in the room never waits."
     )
+    st.markdown(
+        "**Running a class?** Students join with a class code (sidebar, *Join a class*) and their answers are saved "
+        "as they go; set an instructor passcode to open the live **class dashboard**, and add `?present=1` to a "
+        "lesson's address (or use the sidebar's toggle) to project it one section at a time. The README's *Running "
+        "a class* has the steps for a classroom laptop and for a hosted class."
+    )
     if st.button("Prepare for class", icon=":material/school:", key="home_prepare"):
         prepare_for_class()
 
