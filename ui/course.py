@@ -25,6 +25,8 @@ COURSE_ENV = "ZERO_TO_BRAINS_COURSE"
 SECRETS_FILES = (Path(".streamlit") / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
 #: Session key of the student's answers (not a page setting: never in a link).
 ANSWERS_KEY = "course_answers"
+#: The sidebar's progress box (its CSS class is st-key-course_progress_panel).
+PROGRESS_PANEL_KEY = "course_progress_panel"
 _UPLOADED_KEY = "course_progress_loaded"  # the upload already merged (an uploader keeps its file across reruns)
 _LOADED_NOTE_KEY = "course_progress_note"  # what the last merge said, shown once after its rerun
 
@@ -132,7 +134,8 @@ def progress_panel() -> None:
     mine = answers()
     total = len(course.all_exercises)
     done = sum(mine.get(e.id, Record()).done for e in course.all_exercises)
-    with st.sidebar.expander(f"Your progress: {done} of {total} exercises", icon=":material/task_alt:"):
+    with st.sidebar.container(key=PROGRESS_PANEL_KEY), st.expander(f"Your progress: {done} of {total} exercises",
+                                                                   icon=":material/task_alt:"):
         problem = course_problem()
         if problem:
             st.error(problem)

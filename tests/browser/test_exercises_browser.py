@@ -13,6 +13,7 @@ from bench.serve import AppServer, open_page, save_screenshot, screenshot_dir, w
 from lessons.core.exercises import Exercise
 from lessons.exercises import built_in
 from tests.browser.conftest import VIEWPORT
+from ui.course import PROGRESS_PANEL_KEY
 from ui.exercises import widget_key
 from ui.navigation import HOME_TITLE, LESSONS
 
@@ -50,7 +51,7 @@ def answer(page: Page, exercise: Exercise) -> None:
 
 def progress_panel(page: Page):
     """The sidebar's progress expander."""
-    return page.locator(f'{SIDEBAR} [data-testid="stExpander"]').filter(has_text="Your progress")
+    return page.locator(f".st-key-{PROGRESS_PANEL_KEY}")
 
 
 def test_progress_survives_a_download_and_an_upload_in_a_fresh_browser(app_server: AppServer, browser: Browser,

@@ -32,11 +32,13 @@ class Room:
         self.kept_on_failure: list[bool] = []  # after each failed flush: was the new write still queued?
         self.written: list[str] = []
         self.errors: list[BaseException] = []
+        self.seated = threading.Barrier(STUDENTS)  # everyone has joined before anyone answers (joins are slow)
 
     def student(self, n: int) -> None:
         """Join, then answer ATTEMPTS times (one flush each), then flush until the queue is empty."""
         try:
             seat, _ = self.store.join(self.code, f"student {n}")
+            self.seated.wait(60)
             outbox = Outbox()
             for i in range(ATTEMPTS):
                 if i == WAIT_AT:
