@@ -33,7 +33,7 @@ from lessons.cortex.data import NeuralBundle
 TRIALS = simulated_cortex.N_TRIALS
 STEPS = 128
 SHIPPED_DIR = ASSETS_DIR / "cortex" / "loop"
-_VERSION = 1
+_VERSION = 2  # 2: the model's predictions for every natural image
 
 
 class LoopCancelled(RuntimeError):
@@ -89,6 +89,7 @@ class PopulationLoop:
     other_measured: np.ndarray  # (C,) ... to another cell's MEI (the control)
     mei_predicted: np.ndarray  # (C,) the model's prediction for the MEI
     natural_predicted: np.ndarray  # (C,) ... for the best natural image
+    stimulus_predicted: np.ndarray  # (C, images) float32 the model's prediction for every natural image
     rf_model: np.ndarray  # (C, h, w) float32 gradient of the model at a grey screen (half resolution)
     rf_match: np.ndarray  # (C,) correlation of the estimate with the true receptive field (NaN without a truth)
     simple: np.ndarray  # (C,) bool: a simple cell (its true RF is a signed filter) — False without a truth
@@ -162,10 +163,10 @@ def population(bundle: NeuralBundle, truth: simulated_cortex.GroundTruth | None,
     natural = best_natural(bundle, cells)
     naturals = bundle.stimuli[natural]
     mei_predicted = np.full(len(cells), np.nan)
-    natural_predicted = np.full(len(cells), np.nan)
+    stimulus_predicted = model.predict_stimuli(bundle.stimuli).T.astype(np.float32)  # (C, images)
+    natural_predicted = stimulus_predicted[np.arange(len(cells)), natural].astype(np.float64)
     if active.size:
         mei_predicted[active] = model.predict_stimuli(meis[active])[np.arange(active.size), active]
-        natural_predicted[active] = model.predict_stimuli(naturals[active])[np.arange(active.size), active]
     measured = np.full((3, len(cells)), np.nan)
     closed = truth is not None
     if closed and active.size:
@@ -189,7 +190,8 @@ def population(bundle: NeuralBundle, truth: simulated_cortex.GroundTruth | None,
     report(1.0, "Done")
     simple = truth.is_simple(cells) if closed else np.zeros(len(cells), dtype=bool)
     return PopulationLoop(area, model_key, str(weights), layer, steps, cells, held_out, constant, meis, natural,
-                          measured[0], measured[1], measured[2], mei_predicted, natural_predicted, rf, match,
+                          measured[0], measured[1], measured[2], mei_predicted, natural_predicted, stimulus_predicted,
+                          rf, match,
                           np.asarray(simple, dtype=bool), seconds, closed)
 
 
@@ -225,7 +227,7 @@ def load(path: Path) -> PopulationLoop | None:
 
 def file_name(bundle: NeuralBundle, area: str, count: int, model_key: str, weights: str, steps: int, seed: int) -> str:
     """The file of a run: named by what it depends on (data, area, cells, network, steps, seed, version)."""
-    return (f"loop_{bundle.fingerprint()}_{area}_{count}_{model_key}_{weights}_{steps}_s{seed}_v{_VERSION}"
+    return (f"loop_{bundle.fingerprint}_{area}_{count}_{model_key}_{weights}_{steps}_s{seed}_v{_VERSION}"
             f"_m{mei.VERSION}.npz")
 
 
@@ -259,9 +261,9 @@ def ship(areas: Sequence[str] = ("VISp",), progress: Progress | None = None) -> 
     truth = simulated_cortex.ground_truth()
     written = []
     for i, area in enumerate(areas):
-        run = population(bundle, truth, area, progress=sub_range(progress, i / len(areas), (i + 1) / len(areas)))
         path = SHIPPED_DIR / file_name(bundle, area, loop.POPULATION, registry.DEFAULT_MODEL, "pretrained", STEPS,
                                        pipeline.SEED)
+        run = population(bundle, truth, area, progress=sub_range(progress, i / len(areas), (i + 1) / len(areas)))
         save(run, path)
         written.append(path)
     return written

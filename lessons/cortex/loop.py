@@ -174,6 +174,25 @@ def orientedness(image: np.ndarray) -> float:
     return float(np.abs((power * np.exp(2j * angle)).sum()) / total)
 
 
+#: An image that needs at least this share of its pixels to hold half its contrast energy fills the screen.
+FILLS_SCREEN = 0.1
+
+
+def contrast_spread(image: np.ndarray) -> float:
+    """The share of pixels that hold half of the image's contrast energy, over 0.5: near 1 when the contrast fills
+    the image evenly (a texture), small when it sits in one place (a small object, a receptive field)."""
+    x = np.asarray(image, dtype=np.float64)
+    energy = np.sort(((x - x.mean()) ** 2).ravel())[::-1]
+    total = energy.sum()
+    if total <= 0:
+        return 0.0
+    needed = int(np.searchsorted(np.cumsum(energy), 0.5 * total)) + 1
+    return float(needed / energy.size / 0.5)
+
+
 def looks_like(image: np.ndarray) -> str:
-    """"a grating" when most of the image's energy shares one orientation, else "not one orientation"."""
-    return "a grating" if orientedness(image) >= GRATING_ORIENTEDNESS else "not one orientation"
+    """"a grating" when most of the image's energy shares one orientation; else "a texture" when its contrast fills
+    the screen; else "a localised pattern"."""
+    if orientedness(image) >= GRATING_ORIENTEDNESS:
+        return "a grating"
+    return "a texture" if contrast_spread(image) >= FILLS_SCREEN else "a localised pattern"

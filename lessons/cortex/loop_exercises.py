@@ -9,26 +9,28 @@ from __future__ import annotations
 from lessons.core.exercises import Exercise, Facts, LessonExercises, Option, Verdict
 from lessons.cortex.loop import looks_like
 
-GRATING, OBJECT, NOISE = "Like a grating (stripes at one orientation)", "Like an object or part of a scene", \
-    "Like noise, with no structure"
+GRATING, OBJECT, TEXTURE = "Like a grating (stripes at one orientation)", "Like a small object in one place", \
+    "Like a texture of strokes filling the screen"
 UNDER_THIRD, MIDDLE_THIRD, OVER_TWO_THIRDS = "For under a third of the cells", "For a third to two thirds", \
     "For over two thirds of the cells"
 
 
 def mei_look(facts: Facts) -> str:
-    """What the chosen cell's MEI looks like, as an option label (from its measured orientedness)."""
-    return GRATING if looks_like(facts["mei_image"]) == "a grating" else OBJECT
+    """What the chosen cell's MEI looks like, as an option label (from its orientedness and contrast spread)."""
+    return {"a grating": GRATING, "a texture": TEXTURE}.get(looks_like(facts["mei_image"]), OBJECT)
 
 
 def mei_look_explanation(facts: Facts) -> str:
     """Why a simulated VISp cell's MEI is (or is not) a grating, and what the papers found."""
-    seen = "a grating" if mei_look(facts) == GRATING else "not a single grating"
-    return (f"This MEI is {seen} (orientedness {facts['mei_orientedness']:.2f}: the share of its contrast energy that "
-            "shares one orientation). The simulated VISp cells are built from oriented edge detectors (Gabor "
-            "filters), so a model that learned them well paints stripes at the cell's orientation and wavelength, "
-            "where its receptive field is. Real mouse V1 MEIs (Walker et al. 2019) were more complex than "
-            "gratings — sharp edges, curved strokes, textures — which is exactly why the loop is worth closing: "
-            "the classical model of V1 missed something.")
+    seen = looks_like(facts["mei_image"])
+    return (f"This MEI is {seen}: orientedness {facts['mei_orientedness']:.2f} (the share of its contrast energy "
+            f"that shares one orientation; a grating has 1) and spread {facts['mei_spread']:.2f} (1: its contrast "
+            "fills the screen evenly). The simulated VISp cells are Gabor filters at one place, so their true "
+            "favourite is a small patch of stripes at their orientation and wavelength. A model fitted on 118 photos "
+            "rarely learns *where* a small receptive field sits, so it spreads the cell's strokes everywhere — "
+            "a texture that drives the cell wherever it looks. Real mouse V1 MEIs (Walker et al. 2019), from models "
+            "fitted on thousands of images, were localised but more complex than gratings: sharp edges, curved "
+            "strokes — which is why the loop is worth closing.")
 
 
 def share_band(share: float) -> str:
@@ -60,31 +62,36 @@ def loop_fails_check(facts: Facts) -> Verdict:
 
 
 MEI_LOOK = Exercise(
-    id="loop.mei_look", section="mei", kind="predict",
+    id="cortex.loop_mei_look", section="mei", kind="predict",
     prompt="Before the image appears: the chosen cell is a simulated **VISp** cell. Will its most exciting image "
            "look more like a grating or like an object?",
     options=(Option(GRATING, "Gratings drive cells built from oriented edge detectors; the question is whether the "
                              "model learned that."),
              Option(OBJECT, "Objects are what the network was trained on — but the readout serves this cell, not "
                             "the network's classes."),
-             Option(NOISE, "Noise has energy at every orientation; a cell tuned to one wastes most of it.")),
-    correct=mei_look, needs=("mei_image", "mei_orientedness"),
+             Option(TEXTURE, "A texture puts the cell's favourite strokes everywhere: it works wherever the cell looks "
+                             "— useful when the model does not know where that is.")),
+    correct=mei_look, needs=("mei_image", "mei_orientedness", "mei_spread"),
     waiting="Run the most exciting image above first; the verdict compares your prediction with it.",
     explanation=mei_look_explanation,
 )
 
 LOOP_SHARE = Exercise(
-    id="loop.loop_share", section="loop", kind="predict",
+    id="cortex.loop_share", section="loop", kind="predict",
     prompt="Each cell is now shown its own most exciting image — the real test, on the simulated neuron itself, with "
            "its own trial noise. For how many of the cells will the MEI beat the best of the 118 natural images?",
-    options=(Option(UNDER_THIRD, ""), Option(MIDDLE_THIRD, ""), Option(OVER_TWO_THIRDS, "")),
+    options=(Option(UNDER_THIRD, "A model fitted on 118 photos is a rough sketch of a cell: its favourite image may "
+                                 "miss the cell's own."),
+             Option(MIDDLE_THIRD, "Some models caught enough of their cell for the image to work, others not."),
+             Option(OVER_TWO_THIRDS, "That is what a good model does: Walker et al.'s MEIs beat the best natural "
+                                     "images for most of their well-predicted cells.")),
     correct=loop_band, needs=("win_share", "control_share"),
     waiting="Run the population loop above first.",
     explanation=loop_explanation,
 )
 
 LOOP_FAILS = Exercise(
-    id="loop.loop_fails", section="cell", kind="task",
+    id="cortex.loop_fails", section="cell", kind="task",
     prompt="Make it happen: find a cell **for which the loop fails** — its MEI, shown to the cell, drives it less than "
            "its best natural image. Pick cells in the population table and check.",
     check=loop_fails_check, needs=("mei_measured", "natural_measured", "held_out", "cell_label"),
@@ -95,7 +102,7 @@ LOOP_FAILS = Exercise(
 )
 
 COMPLEX_RF = Exercise(
-    id="loop.complex_rf", section="rf", kind="choice",
+    id="cortex.loop_complex_rf", section="rf", kind="choice",
     prompt="The linear receptive-field estimate (the gradient at a grey screen) matches simple cells better than "
            "**complex** cells. Why?",
     options=(
@@ -113,7 +120,7 @@ COMPLEX_RF = Exercise(
 )
 
 REAL_DATA = Exercise(
-    id="loop.real_data", section="real", kind="choice",
+    id="cortex.loop_real_data", section="real", kind="choice",
     prompt="With real Allen data the app makes the MEIs but cannot close the loop. What is missing?",
     options=(
         Option("The real neurons: a new image must be shown to the same mouse while the same cells are recorded",

@@ -64,5 +64,9 @@ def test_orientedness_tells_a_grating_from_a_texture_of_all_orientations():
     grating = 0.5 + 0.3 * np.sin(2 * np.pi * (xx * np.cos(0.6) + yy * np.sin(0.6)) / 8)
     noise = np.random.default_rng(0).random((72, 92))
     assert loop.orientedness(grating) > 0.8 and loop.looks_like(grating) == "a grating"
-    assert loop.orientedness(noise) < 0.2 and loop.looks_like(noise) == "not one orientation"
-    assert loop.orientedness(np.full((8, 8), 0.5)) == 0.0
+    assert loop.orientedness(noise) < 0.2 and loop.looks_like(noise) == "a texture"
+    spot = np.zeros((72, 92))
+    spot[30:36, 40:46] = np.random.default_rng(1).random((6, 6))
+    assert loop.contrast_spread(spot) < 0.05 and loop.looks_like(spot) == "a localised pattern"
+    assert loop.contrast_spread(noise) > 0.3
+    assert loop.orientedness(np.full((8, 8), 0.5)) == 0.0 and loop.contrast_spread(np.full((8, 8), 0.5)) == 0.0
