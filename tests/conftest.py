@@ -37,3 +37,11 @@ def held_pool(monkeypatch):
     yield pool, release
     release.set()
     holder.wait(10)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Stop the heavy-work pool's jobs before the interpreter exits: a worker thread still inside torch at exit
+    aborts the process, and the run's exit status with it."""
+    from lessons.core import jobs
+
+    jobs.stop_shared_pool(timeout=120)

@@ -182,6 +182,21 @@ class JobPool:
                 self._forget(job)
                 job._finish(CANCELLED)
 
+    def stop_all(self, timeout: float = 60.0) -> bool:
+        """Cancel every queued and running job and wait up to `timeout` for the running ones to stop (they stop at
+        their next progress report); True when none is left running. Before a process exits: a worker thread still
+        inside torch when the interpreter shuts down aborts the process."""
+        with self._lock:
+            running = list(self._running)
+            for job in [*self._queue, *running]:
+                job.waiters = 0
+            for job in list(self._queue):
+                self._queue.remove(job)
+                self._forget(job)
+                job._finish(CANCELLED)
+        deadline = time.monotonic() + timeout
+        return all(job.wait(max(0.0, deadline - time.monotonic())) for job in running)
+
     def place_of(self, job: Job) -> int:
         """Jobs running or queued ahead of `job` (the number shown as its place in the queue)."""
         with self._lock:
@@ -319,6 +334,13 @@ def light_slot(waiting: Callable[[], None] | None = None) -> Iterator[None]:
 
 _SHARED: JobPool | None = None
 _SHARED_LOCK = threading.Lock()
+
+
+def stop_shared_pool(timeout: float = 60.0) -> bool:
+    """Stop the process-wide pool's jobs, if it was ever started (see `JobPool.stop_all`)."""
+    with _SHARED_LOCK:
+        pool = _SHARED
+    return True if pool is None else pool.stop_all(timeout)
 
 
 def shared_pool() -> JobPool:

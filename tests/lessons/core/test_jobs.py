@@ -125,6 +125,31 @@ def test_cancelling_a_running_job_stops_it_at_its_next_report():
     assert after.wait(WAIT_S) and after.result() == "next"
 
 
+def test_stopping_the_pool_cancels_every_job_even_one_many_wait_for(busy_pool):
+    pool, holder, _ = busy_pool
+    pool.submit("holder", holding(threading.Event(), threading.Event()), "Holding", owner="another")  # a 2nd waiter
+    queued = pool.submit("queued", instant("never"), "Queued", owner="third")
+    assert pool.stop_all(WAIT_S)
+    assert holder.status == queued.status == jobs.CANCELLED
+    assert pool.snapshot() == ([], [])
+
+
+def test_stopping_reports_a_job_that_does_not_stop_in_time():
+    pool = jobs.JobPool(1)
+    started, release = threading.Event(), threading.Event()
+
+    def deaf(report: jobs.Report) -> str:  # never reports, so it cannot be told to stop
+        started.set()
+        release.wait(WAIT_S)
+        return "done"
+
+    job = pool.submit("deaf", deaf, "Deaf")
+    assert started.wait(WAIT_S)
+    assert not pool.stop_all(0.05)
+    release.set()
+    assert job.wait(WAIT_S)
+
+
 def test_a_failure_reaches_the_waiter_and_the_worker_survives():
     pool = jobs.JobPool(1)
 
