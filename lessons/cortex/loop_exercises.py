@@ -92,7 +92,7 @@ LOOP_SHARE = Exercise(
 
 LOOP_FAILS = Exercise(
     id="cortex.loop_fails", section="cell", kind="task",
-    prompt="Make it happen: find a cell **for which the loop fails** — its MEI, shown to the cell, drives it less than "
+    prompt="Find a cell **for which the loop fails** — its MEI, shown to the cell, drives it less than "
            "its best natural image. Pick cells in the population table and check.",
     check=loop_fails_check, needs=("mei_measured", "natural_measured", "held_out", "cell_label"),
     hints=("Sort the population table by *model's held-out score*.",
