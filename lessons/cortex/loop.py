@@ -57,7 +57,7 @@ class LoopOutcome:
 
 
 def other_cell(count: int, seed: int = 0) -> np.ndarray:
-    """For each of `count` cells, another cell of the population whose MEI it is shown as the control (a derangement)."""
+    """For each of `count` cells, another cell of the population whose MEI it is shown (a derangement)."""
     if count < 2:
         return np.zeros(count, dtype=int)
     shift = 1 + np.random.default_rng(seed).integers(count - 1)
@@ -103,7 +103,7 @@ def loop_sentence(outcome: LoopOutcome, area: str) -> str:
             f"image ({n} cells).**")
     versus = (f" Chance, measured: shown *another* cell's MEI, {outcome.control_share():.0%} of the cells answered "
               "more than to their own best natural image.")
-    p = _sign_test_p(outcome)
+    p = sign_test_p(outcome)
     if share > control and p < chance.ALPHA:
         return head + versus + (f" A cell's own MEI does better than that (paired sign test, p = {p:.2g}): the "
                                 "images carry what the model learned about *that* cell.")
@@ -111,7 +111,7 @@ def loop_sentence(outcome: LoopOutcome, area: str) -> str:
                             "make the model's favourite image no better for its cell than for the others?")
 
 
-def _sign_test_p(outcome: LoopOutcome) -> float:
+def sign_test_p(outcome: LoopOutcome) -> float:
     """One-sided sign test: does a cell answer its own MEI more than another cell's MEI?"""
     diff = outcome.mei_measured - outcome.other_measured
     ups, downs = int((diff > 0).sum()), int((diff < 0).sum())
@@ -137,8 +137,12 @@ def dependence_sentence(found: Dependence) -> str:
                      "cells, or another layer) show the dependence the papers report?")
 
 
+#: Below this median correlation (better-predicted half) an estimate does not match its receptive field at all.
+WEAK_MATCH = 0.2
+
+
 def receptive_field_sentence(correlations: np.ndarray, held_out: np.ndarray, threshold: float = 0.5) -> str:
-    """How well the model's linear receptive-field estimates match the true ones, for well- and poorly-predicted cells."""
+    """How well the linear receptive-field estimates match the true ones, for well- and poorly-predicted cells."""
     correlations, held_out = np.asarray(correlations, float), np.asarray(held_out, float)
     if correlations.size == 0:
         return "No receptive field was estimated."
@@ -150,8 +154,14 @@ def receptive_field_sentence(correlations: np.ndarray, held_out: np.ndarray, thr
     text += f" and {median_poor:.2f} for the rest." if np.isfinite(median_poor) else "."
     if median_good >= threshold:
         return text + " **The model has found where, and at what, these cells look.**"
-    return text + (" The estimates are weak: is a linear estimate at a grey screen the right question for cells "
-                   "that pool over phase (complex cells)?")
+    if median_good >= WEAK_MATCH:
+        return text + (" The estimates are weak: is a linear estimate at a grey screen the right question for cells "
+                       "that pool over phase (complex cells)?")
+    return text + (" **The estimates do not match the true receptive fields**, not even for the better-predicted "
+                   "cells. Walker et al. read receptive fields off their models, which were fitted to thousands of "
+                   "images with a readout that has a spatial mask for where its cell looks. Here each readout is a "
+                   "ridge fit of a whole layer to 118 photos: can 118 photos tell a model where a small receptive "
+                   "field sits?")
 
 
 #: An image whose spectral energy has at least this orientation concentration reads as "a grating".

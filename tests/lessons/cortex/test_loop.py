@@ -54,8 +54,10 @@ def test_the_dependence_is_stated_only_when_the_better_predicted_cells_gain_more
 def test_the_receptive_field_sentence_flips_with_the_correlations():
     held = np.linspace(0, 1, 10)
     assert "has found where" in loop.receptive_field_sentence(np.full(10, 0.8), held)
-    weak = loop.receptive_field_sentence(np.full(10, 0.1), held)
-    assert "weak" in weak and weak.endswith("?")
+    weak = loop.receptive_field_sentence(np.full(10, 0.3), held)
+    assert "weak" in weak and weak.endswith("?") and "has found" not in weak
+    none = loop.receptive_field_sentence(np.full(10, 0.02), held)
+    assert "do not match" in none and "118 photos" in none and none.endswith("?")
     assert loop.receptive_field_sentence(np.array([]), np.array([])) == "No receptive field was estimated."
 
 

@@ -142,6 +142,18 @@ def test_batched_equals_one_at_a_time_and_one_pass_per_step() -> None:
     assert np.allclose(batched.history, single.history, rtol=1e-4, atol=1e-6)
     # two copies of cell 2 start from different spectra (the generator is per image, not per cell)
     assert batched.similarity[2, 3] < 0.999
+    calls.clear()
+    chunked = mei.most_exciting(model, cells, settings, chunk=3)
+    assert calls == [3] * (settings.steps + 1) + [1] * (settings.steps + 1)
+    assert np.abs(chunked.images - batched.images).max() < 1e-4
+    assert chunked.history.shape == batched.history.shape and not chunked.cancelled
+
+
+def test_chunk_size_batches_everything_on_a_gpu_and_a_few_on_a_cpu() -> None:
+    assert mei.chunk_size(torch.device("cuda")) >= 10_000
+    assert 1 < mei.chunk_size(torch.device("cpu")) == mei.CPU_CHUNK < 32
+    with pytest.raises(ValueError, match="chunk"):
+        mei.most_exciting(Linear(smooth_fields(1, SMALL, seed=0)), [0], fast(), chunk=0)
 
 
 def test_cancel_stops_early_and_progress_reports() -> None:
