@@ -126,11 +126,7 @@ def section_mei(bundle: NeuralBundle, run: inception.PopulationLoop, row: int) -
     loop_views.show_pictures(pictures[:4], captions[:4])
     st.caption("Left: the MEI. Then the cell's three best photos; below, its three worst.")
     loop_views.show_pictures(pictures[4:], captions[4:])
-    notice(f"The model predicts {run.mei_predicted[row]:.3f} for the MEI and at most "
-           f"{run.stimulus_predicted[row][order[0]]:.3f} for any photo: "
-           + ("the MEI is the model's favourite by construction — whether the cell agrees is the next section's "
-              "question." if run.mei_predicted[row] > run.stimulus_predicted[row][order[0]] else
-              "the optimisation did not even beat the photos in the model's own eyes: more steps?"))
+    notice(loop.mei_notice(float(run.mei_predicted[row]), float(run.stimulus_predicted[row][order[0]])))
     cell_id = int(bundle.cells["cell_specimen_id"].iloc[run.cells[row]])
     download_row(f"mei-{run.area}-{cell_id}", picture=image, array=image, key="il_mei_download",
                  what="the most exciting image at the stimulus resolution")

@@ -75,6 +75,16 @@ class Dependence:
     half: int  # cells per half
 
 
+def mei_notice(mei_predicted: float, best_photo_predicted: float) -> str:
+    """What the model's own predictions say about an MEI: does it beat every photo in the model's eyes?"""
+    text = (f"The model predicts {mei_predicted:.3f} for the MEI and at most {best_photo_predicted:.3f} for any "
+            "photo: ")
+    if mei_predicted > best_photo_predicted:
+        return text + "the MEI is the model's favourite by construction — whether the cell agrees is the next " \
+                      "section's question."
+    return text + "the optimisation did not even beat the photos in the model's own eyes: more steps?"
+
+
 def dependence(outcome: LoopOutcome) -> Dependence:
     """Win shares of the better- and worse-predicted halves, and the rank correlation of score with gain."""
     order = np.argsort(outcome.held_out, kind="stable")

@@ -45,10 +45,11 @@ def loop_band(facts: Facts) -> str:
 
 def loop_explanation(facts: Facts) -> str:
     """The population's result against its control."""
-    return (f"The MEIs won for {facts['win_share']:.0%} of the cells; shown another cell's MEI, {facts['control_share']:.0%}"
-            " of them answered more than to their best natural image. The best natural image is a high bar: it is "
-            "the best of 118 photos for that very cell. An MEI clears it only if the model has captured what the "
-            "cell wants — and the contrast budget stops it from winning by being brighter.")
+    return (f"The MEIs won for {facts['win_share']:.0%} of the cells; shown another cell's MEI, "
+            f"{facts['control_share']:.0%} of them answered more than to their best natural image. The best natural "
+            "image is a high bar: it is the best of 118 photos for that very cell. An MEI clears it only if the "
+            "model has captured what the cell wants — and the contrast budget stops it from winning by being "
+            "brighter.")
 
 
 def loop_fails_check(facts: Facts) -> Verdict:
@@ -56,9 +57,10 @@ def loop_fails_check(facts: Facts) -> Verdict:
     mei, natural = float(facts["mei_measured"]), float(facts["natural_measured"])
     if mei < natural:
         return Verdict(True, f"Found one: cell {facts['cell_label']} answered its MEI with {mei:.3f} and its best "
-                             f"natural image with {natural:.3f}. Its model's held-out score is {facts['held_out']:.2f}.")
-    return Verdict(False, f"Not this one: cell {facts['cell_label']} answered its MEI with {mei:.3f}, more than its best "
-                          f"natural image ({natural:.3f}). Try another cell.")
+                             f"natural image with {natural:.3f}. Its model's held-out score is "
+                             f"{facts['held_out']:.2f}.")
+    return Verdict(False, f"Not this one: cell {facts['cell_label']} answered its MEI with {mei:.3f}, more than "
+                          f"its best natural image ({natural:.3f}). Try another cell.")
 
 
 MEI_LOOK = Exercise(
@@ -103,20 +105,26 @@ LOOP_FAILS = Exercise(
 
 COMPLEX_RF = Exercise(
     id="cortex.loop_complex_rf", section="rf", kind="choice",
-    prompt="The linear receptive-field estimate (the gradient at a grey screen) matches simple cells better than "
-           "**complex** cells. Why?",
+    prompt="Suppose a model were *perfect* for a **complex** cell (one that pools the energy of both phases). What "
+           "would its gradient at a grey screen show?",
     options=(
-        Option("A complex cell answers a pattern and its opposite alike, so a linear filter averages to little",
-               "Yes: a complex cell pools the energy of both phases; light-on-dark and dark-on-light drive it the "
-               "same, and a single signed filter cannot say that."),
-        Option("Complex cells are noisier", "Noise would blur both kinds alike; the difference is in how they "
-                                            "answer contrast of either sign."),
-        Option("The network has no complex units", "Deep networks have many phase-invariant units; the limit is the "
-                                                   "linear question asked at one point (grey)."),
+        Option("Almost nothing: the cell answers a pattern and its opposite alike, so at grey no direction raises "
+               "it more than its opposite",
+               "Yes: for a phase-invariant cell, x and −x (around grey) give the same response, so the response is "
+               "flat at grey and its gradient there is zero, however good the model."),
+        Option("Its Gabor, at the phase it prefers", "A complex cell has no preferred phase: light-on-dark and "
+                                                     "dark-on-light drive it the same, and a signed filter would "
+                                                     "have to pick one."),
+        Option("A bright blob where the cell looks", "The gradient is signed and, at grey, flat for this cell. Where "
+                                                     "it looks shows in how *strongly* images there move it — the "
+                                                     "gradient's magnitude away from grey, not at it."),
     ),
-    correct="A complex cell answers a pattern and its opposite alike, so a linear filter averages to little",
+    correct="Almost nothing: the cell answers a pattern and its opposite alike, so at grey no direction raises it "
+            "more than its opposite",
     explanation="A gradient is a local, linear summary. At a grey screen a phase-invariant cell sits at the bottom of "
-                "its energy bowl, where every direction looks flat. MEIs do better: they climb out of the bowl.",
+                "its energy bowl, where every direction looks flat. MEIs do better: they climb out of the bowl. (And "
+                "for a simple cell a gradient at grey can only be as good as the model's idea of where the cell "
+                "looks: section 5 measures that.)",
 )
 
 REAL_DATA = Exercise(
@@ -144,9 +152,10 @@ EXERCISES = LessonExercises(
         "cell wants.",
         "The test is the neuron itself: show it the image and measure, against its best natural image and against "
         "another cell's image as chance.",
-        "The loop is only as good as the model: the better a cell is predicted, the more its synthesised image "
-        "means.",
-        "A gradient at a grey screen is a linear receptive field; it fails for cells that pool over phase.",
+        "Walker et al. found the loop works better the better a cell is predicted; section 4 measures whether it "
+        "does here.",
+        "A gradient at a grey screen is a linear receptive-field estimate: it can only show where the model thinks "
+        "a cell looks, and it is flat for a cell that pools over phase.",
     ),
     minutes=30,
 )

@@ -72,3 +72,9 @@ def test_orientedness_tells_a_grating_from_a_texture_of_all_orientations():
     assert loop.contrast_spread(spot) < 0.05 and loop.looks_like(spot) == "a localised pattern"
     assert loop.contrast_spread(noise) > 0.3
     assert loop.orientedness(np.full((8, 8), 0.5)) == 0.0 and loop.contrast_spread(np.full((8, 8), 0.5)) == 0.0
+
+
+def test_the_mei_notice_flips_when_a_photo_beats_the_mei_in_the_models_eyes():
+    assert "favourite by construction" in loop.mei_notice(0.3, 0.2)
+    beaten = loop.mei_notice(0.1, 0.2)
+    assert "did not even beat" in beaten and "favourite" not in beaten
