@@ -106,6 +106,7 @@ INTERACTIONS: dict[str, Callable[[Page], None]] = {
     "mouse_cortex": lambda page: choose_option(page, "Layer for the close-ups below", 1),
     "activation_atlas": _activation_atlas,
     "model_zoo": _model_zoo,
+    "inception_loop": lambda page: choose_option(page, "Cell", 1),
 }
 
 

@@ -22,6 +22,7 @@ MODULES: dict[str, str] = {
     "activation_atlas": "lessons.atlas.exercises",
     "attribution": "lessons.attribution.exercises",
     "mouse_cortex": "lessons.cortex.exercises",
+    "inception_loop": "lessons.cortex.loop_exercises",
     "model_zoo": "lessons.cortex.zoo_exercises",
 }
 

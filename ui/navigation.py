@@ -120,6 +120,15 @@ LESSONS: tuple[Lesson, ...] = (
     ),
     Lesson(
         section="Brains",
+        path="pages/inception_loop.py",
+        title="What does a mouse neuron want to see?",
+        nav_title="Closing the loop",
+        icon=":material/cycle:",
+        summary="Turn a cell's fitted readout into a differentiable model, synthesise the image it says the cell likes "
+        "most, then show that image to the (simulated) cell itself: does it beat the best photo, and when?",
+    ),
+    Lesson(
+        section="Brains",
         path="pages/model_zoo.py",
         title="Is a better classifier a better brain model?",
         nav_title="Model zoo",

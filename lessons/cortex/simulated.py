@@ -22,6 +22,12 @@ Deterministic from a seed. The default build (seed 0, 3,000 cells) ships with th
 it is read in well under a second. Other settings are built once (10–40 s on a laptop CPU, reported stage by stage
 through a `Progress` callback) and cached as a neural bundle in the app's cache folder ($ZERO_TO_BRAINS_CACHE, else
 ~/.cache/zero-to-brains). Every piece of it is labelled "simulated".
+
+**Ground truth.** Unlike a real brain, every cell's generating parameters are known (`GroundTruth`, one `CellTruth`
+per cell; `ground_truth()` reads the copy shipped next to the bundle, else the cache, else builds it). With them a
+page can show a simulated cell any new image: `true_rates` (noise-free), `measured_responses` (the cell's own trial
+noise), and compare a model's receptive field with the true one (`true_receptive_field`,
+`receptive_field_footprint`, `simple_cell_filter`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
+from scipy.signal import convolve2d, correlate2d
 
 from lessons.core import cache, data
 from lessons.core.data import ASSETS_DIR
@@ -95,11 +102,114 @@ class SimulatedCortex:
     columns: list[np.ndarray]  # per cell: the columns of its area's basis that its drive sums
     drive: np.ndarray  # (cells × conditions) each cell's linear drive before its nonlinearity
     rate: np.ndarray  # (cells × conditions) noise-free mean response
+    truth: GroundTruth  # every cell's generating parameters: enough to show it new images
 
     def generating_features(self, cell: int) -> np.ndarray:
         """The subunit outputs (conditions × m) whose weighted sum is this cell's drive."""
         area = self.bundle.cells.at[cell, "cortical_area"]
         return self.basis[area][:, self.columns[cell]]
+
+
+_TRUTH_ARRAYS = ("cell_specimen_id", "area", "layer", "wavelength", "kind", "orientations", "weights", "centre",
+                 "pool_sigma", "drive_mean", "drive_sd", "threshold", "exponent", "top", "peak", "snr")
+
+
+@dataclass(frozen=True)
+class CellTruth:
+    """One simulated cell's generating parameters (lengths in pixels of the half-resolution work image).
+
+    Its drive for an image is `sum(weights[i] * pooled subunit(orientations[i]))`: each subunit is a Gabor filter of
+    `wavelength` at one orientation — the energy of its quadrature pair for a complex cell, or its half-wave
+    rectified response at `phase` for a simple cell — averaged over positions with a Gaussian of `pool_sigma` around
+    `centre`. Its noise-free rate is `max((drive - drive_mean) / drive_sd - threshold, 0) ** exponent / top * peak`,
+    and one trial adds Gaussian noise of sd `peak / snr * sqrt(1 + rate / peak)`."""
+
+    index: int  # row in the bundle's cell table
+    cell_specimen_id: int
+    area: str
+    layer: str
+    wavelength: float  # preferred wavelength (work pixels; twice that in stimulus pixels)
+    kind: str  # "complex" or "simple"
+    phase: float | None  # a simple cell's phase (radians; 0 even, π/2 odd …), None for a complex cell
+    orientations: tuple[float, ...]  # the orientations it mixes, radians (0 = a vertical grating, wave along x)
+    weights: tuple[float, ...]  # their Dirichlet weights (sum to 1)
+    centre: tuple[float, float]  # receptive-field centre (y, x) in work pixels
+    pool_sigma: float  # Gaussian pooling of its subunits around the centre (work pixels; 0: the centre only)
+    drive_mean: float  # mean of its drive over the 119 conditions
+    drive_sd: float  # sd of its drive over the 119 conditions
+    threshold: float  # in units of drive_sd above drive_mean
+    exponent: float  # power law above the threshold
+    top: float  # the largest thresholded, powered drive over the conditions (its best condition)
+    peak: float  # its rate at its best condition (dF/F-like)
+    snr: float  # signal-to-noise ratio that sets its trial noise
+
+    @property
+    def centre_stimulus(self) -> tuple[float, float]:
+        """The centre (y, x) in stimulus pixels (work pixel i covers stimulus pixels 2i and 2i + 1)."""
+        return (self.centre[0] * WORK_SHRINK + (WORK_SHRINK - 1) / 2,
+                self.centre[1] * WORK_SHRINK + (WORK_SHRINK - 1) / 2)
+
+    def trial_sd(self, rate: float | np.ndarray) -> float | np.ndarray:
+        """Sd of one trial's response around the noise-free `rate`."""
+        return self.peak / self.snr * np.sqrt(1.0 + np.asarray(rate) / self.peak)
+
+
+@dataclass(frozen=True)
+class GroundTruth:
+    """Every simulated cell's generating parameters as arrays, one row per cell in the bundle's order.
+
+    `kind` is 0 for a complex cell and k = 1…4 for a simple cell of phase PHASES[k - 1]; `orientations` holds
+    indices into the N_ORIENTATIONS Gabor orientations (angle π·o/8), padded with -1, and `weights` their weights,
+    padded with 0. Lengths are in pixels of the half-resolution work image (`work_shape`). See `CellTruth`."""
+
+    seed: int
+    n_trials: int
+    image_shape: tuple[int, int]  # stimulus (H, W)
+    work_shape: tuple[int, int]  # what the cells see (H / 2, W / 2)
+    cell_specimen_id: np.ndarray  # (cells,) int64
+    area: np.ndarray  # (cells,) str
+    layer: np.ndarray  # (cells,) str
+    wavelength: np.ndarray  # (cells,) float64
+    kind: np.ndarray  # (cells,) int8
+    orientations: np.ndarray  # (cells × 4) int8, -1 padded
+    weights: np.ndarray  # (cells × 4) float64, 0 padded
+    centre: np.ndarray  # (cells × 2) float64, (y, x)
+    pool_sigma: np.ndarray  # (cells,) float64
+    drive_mean: np.ndarray  # (cells,) float64
+    drive_sd: np.ndarray  # (cells,) float64
+    threshold: np.ndarray  # (cells,) float64
+    exponent: np.ndarray  # (cells,) float64
+    top: np.ndarray  # (cells,) float64
+    peak: np.ndarray  # (cells,) float64
+    snr: np.ndarray  # (cells,) float64
+
+    @property
+    def n_cells(self) -> int:
+        """How many cells."""
+        return len(self.cell_specimen_id)
+
+    def is_simple(self, cells: int | np.ndarray | list[int] | None = None) -> np.ndarray:
+        """Whether each cell (all when None) is a simple cell (one phase) rather than a complex one."""
+        kinds = self.kind if cells is None else self.kind[np.asarray(cells)]
+        return kinds > 0
+
+    def cell(self, index: int) -> CellTruth:
+        """The generating parameters of the cell in row `index` of the bundle's cell table."""
+        i = int(index)
+        if not 0 <= i < self.n_cells:
+            raise IndexError(f"cell {index} is not one of the {self.n_cells} cells")
+        used = self.orientations[i] >= 0
+        kind = int(self.kind[i])
+        return CellTruth(
+            index=i, cell_specimen_id=int(self.cell_specimen_id[i]), area=str(self.area[i]),
+            layer=str(self.layer[i]), wavelength=float(self.wavelength[i]),
+            kind="complex" if kind == 0 else "simple", phase=None if kind == 0 else PHASES[kind - 1],
+            orientations=tuple(math.pi * int(o) / N_ORIENTATIONS for o in self.orientations[i][used]),
+            weights=tuple(float(w) for w in self.weights[i][used]),
+            centre=(float(self.centre[i, 0]), float(self.centre[i, 1])), pool_sigma=float(self.pool_sigma[i]),
+            drive_mean=float(self.drive_mean[i]), drive_sd=float(self.drive_sd[i]),
+            threshold=float(self.threshold[i]), exponent=float(self.exponent[i]), top=float(self.top[i]),
+            peak=float(self.peak[i]), snr=float(self.snr[i]))
 
 
 # ------------------------------------------------------------------------------------------------------- stimuli
@@ -162,13 +272,17 @@ def _fft_size(n: int) -> int:
 
 def _filter_maps(images: np.ndarray, wavelength: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Even and odd Gabor responses (conditions × orientations × H × W) by FFT convolution ('same' size)."""
-    _, h, w = images.shape
+    return _filter_tensor(torch.from_numpy(images).to(torch.float32), wavelength)
+
+
+def _filter_tensor(x: torch.Tensor, wavelength: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """`_filter_maps` of a float tensor (conditions × H × W), computed in the tensor's own dtype."""
+    _, h, w = x.shape
     kernels = [_gabor_pair(wavelength, math.pi * k / N_ORIENTATIONS) for k in range(N_ORIENTATIONS)]
     size = kernels[0][0].shape[0]
     ph, pw = _fft_size(h + size - 1), _fft_size(w + size - 1)
-    x = torch.from_numpy(images).to(torch.float32)
     fx = torch.fft.rfft2(x, s=(ph, pw))
-    bank = torch.from_numpy(np.stack([np.stack(pair) for pair in kernels])).to(torch.float32)  # (O, 2, k, k)
+    bank = torch.from_numpy(np.stack([np.stack(pair) for pair in kernels])).to(x.dtype)  # (O, 2, k, k)
     fk = torch.fft.rfft2(bank, s=(ph, pw))
     out = torch.fft.irfft2(fx[:, None, None] * fk[None], s=(ph, pw))
     off = size // 2
@@ -277,6 +391,7 @@ def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS,
     bases: dict[str, np.ndarray] = {}
     maps: dict[float, torch.Tensor] = {}
     columns: list[np.ndarray] = []
+    recorded: dict[str, list] = {k: [] for k in ("wavelength", "kind", "orientations", "weights", "centre", "pool")}
     areas = sub_range(report, 0.05, 0.9)
     for number, (area_name, area) in enumerate(AREA_MODELS.items()):
         members = np.flatnonzero(cells["cortical_area"].to_numpy() == area_name)
@@ -290,6 +405,7 @@ def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS,
         wide = area.pool_sigma > 0  # layer-5 cells pool 1.5× more widely: a second block of the basis
         bases[area_name] = np.hstack([basis, _area_basis(maps, area, pool_scale=1.5)[0]]) if wide else basis
         n_lambda, n_types, n_ori, n_centres = shape
+        ys, xs = _grid(work.shape[1], area.grid_step), _grid(work.shape[2], area.grid_step)
         for cell in members:
             layer = cells.at[cell, "cortical_layer"]
             complex_share = area.complex_share * (0.6 if layer == "4" else 1.0)
@@ -303,6 +419,12 @@ def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS,
             cols = np.array([offset + ((lam * n_types + kind) * n_ori + o) * n_centres + centre for o in oris])
             columns.append(cols)
             drive[cell] = bases[area_name][:, cols] @ weights
+            recorded["wavelength"].append(area.wavelengths[lam])
+            recorded["kind"].append(kind)
+            recorded["orientations"].append(oris)
+            recorded["weights"].append(weights)
+            recorded["centre"].append((ys[centre // len(xs)], xs[centre % len(xs)]))
+            recorded["pool"].append(area.pool_sigma * (1.5 if offset else 1.0))
             rows["sim_subunit"].append("complex" if kind == 0 else "simple")
             rows["sim_wavelength_px"].append(area.wavelengths[lam] * WORK_SHRINK)
             rows["sim_pool_px"].append(area.pool_sigma * WORK_SHRINK * (1.5 if offset else 1.0))
@@ -332,6 +454,8 @@ def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS,
     odd = rate + rng.normal(size=rate.shape) * sd_trial / math.sqrt(n_trials - half)
     responses = (even * half + odd * (n_trials - half)) / n_trials
     cells.insert(5, "reliability", brain_score.split_half_reliability(even[:, :N_IMAGES], odd[:, :N_IMAGES]))
+    truth = _record_truth(seed, n_trials, cells, recorded, stimuli.shape[1:], work.shape[1:],
+                          drive, spread, threshold, exponent, top, peak, snr)
     cells["sim_snr"] = cells["sim_snr"].round(3)
     cells["reliability"] = cells["reliability"].round(4)
     bundle = neural_data.NeuralBundle(
@@ -343,7 +467,315 @@ def simulate(seed: int = SEED, n_cells: int = N_CELLS, n_trials: int = N_TRIALS,
         meta={"n_trials": n_trials, "seed": seed,
               "notes": "Simulated: Gabor simple/complex subunits, area-dependent pooling and nonlinearity."})
     report(1.0, f"{STAGE}built")
-    return SimulatedCortex(bundle, bases, columns, drive, rate)
+    return SimulatedCortex(bundle, bases, columns, drive, rate, truth)
+
+
+# -------------------------------------------------------------------------------------------------- ground truth
+def _record_truth(seed: int, n_trials: int, cells: pd.DataFrame, recorded: dict[str, list],
+                  image_shape: tuple[int, ...], work_shape: tuple[int, ...], drive: np.ndarray, spread: np.ndarray,
+                  threshold: np.ndarray, exponent: np.ndarray, top: np.ndarray, peak: np.ndarray,
+                  snr: np.ndarray) -> GroundTruth:
+    """The ground truth of a build, from what `simulate` drew (only read, so no draw changes)."""
+    n = len(cells)
+    width = max(AREA_MODELS[a].orientations[1] for a in AREA_MODELS)
+    orientations = np.full((n, width), -1, dtype=np.int8)
+    weights = np.zeros((n, width))
+    for i, (oris, w) in enumerate(zip(recorded["orientations"], recorded["weights"], strict=True)):
+        orientations[i, :len(oris)] = oris
+        weights[i, :len(w)] = w
+    return GroundTruth(
+        seed=int(seed), n_trials=int(n_trials), image_shape=(int(image_shape[0]), int(image_shape[1])),
+        work_shape=(int(work_shape[0]), int(work_shape[1])),
+        cell_specimen_id=cells["cell_specimen_id"].to_numpy(np.int64), area=cells["cortical_area"].to_numpy(str),
+        layer=cells["cortical_layer"].to_numpy(str), wavelength=np.array(recorded["wavelength"], dtype=np.float64),
+        kind=np.array(recorded["kind"], dtype=np.int8), orientations=orientations, weights=weights,
+        centre=np.array(recorded["centre"], dtype=np.float64).reshape(n, 2),
+        pool_sigma=np.array(recorded["pool"], dtype=np.float64), drive_mean=drive.mean(axis=1),
+        drive_sd=spread[:, 0].copy(), threshold=threshold[:, 0].copy(),
+        exponent=exponent[:, 0].astype(np.float64), top=top[:, 0].copy(), peak=peak[:, 0].copy(),
+        snr=snr[:, 0].astype(np.float64))
+
+
+def _cell_list(truth: GroundTruth, cells: int | list[int] | np.ndarray) -> np.ndarray:
+    chosen = np.atleast_1d(np.asarray(cells, dtype=np.int64))
+    if chosen.ndim != 1 or (chosen.size and (chosen.min() < 0 or chosen.max() >= truth.n_cells)):
+        raise IndexError(f"cells must be row indices among the {truth.n_cells} cells")
+    return chosen
+
+
+def _pool_map(truth: GroundTruth, cell: int) -> np.ndarray:
+    """(h × w) weights, summing to 1, with which the cell averages its subunits (as `_pool_matrix`'s column)."""
+    h, w = truth.work_shape
+    cy, cx = truth.centre[cell]
+    sigma = float(truth.pool_sigma[cell])
+    if sigma <= 0:
+        one = np.zeros((h, w))
+        one[int(np.clip(np.round(cy), 0, h - 1)), int(np.clip(np.round(cx), 0, w - 1))] = 1.0
+        return one
+    py, px = np.mgrid[0:h, 0:w]
+    weights = np.exp(-((py - cy) ** 2 + (px - cx) ** 2) / (2 * sigma**2))
+    return weights / weights.sum()
+
+
+def _stimulus_work(truth: GroundTruth, images: np.ndarray) -> np.ndarray:
+    array = np.asarray(images)
+    if array.ndim == 2:
+        array = array[None]
+    if array.ndim != 3 or tuple(array.shape[1:]) != truth.image_shape:
+        raise ValueError(f"images must be (N, {truth.image_shape[0]}, {truth.image_shape[1]}) stimulus-space "
+                         f"grayscale arrays (0–255), not {array.shape}")
+    return _work_images(array, None)
+
+
+def true_drive(truth: GroundTruth, cells: int | list[int] | np.ndarray, images: np.ndarray,
+               batch: int = 64) -> np.ndarray:
+    """(len(images) × len(cells)) each cell's linear drive (pooled subunits) for stimulus-space images (N, H, W)."""
+    chosen = _cell_list(truth, cells)
+    work = _stimulus_work(truth, images)
+    n, h, w = work.shape
+    out = np.zeros((n, len(chosen)))
+    groups = {}  # (wavelength, kind) → positions in `chosen`, their pooling maps and orientation weights
+    for lam, kind in sorted({(float(truth.wavelength[c]), int(truth.kind[c])) for c in chosen}):
+        where = np.flatnonzero((truth.wavelength[chosen] == lam) & (truth.kind[chosen] == kind))
+        pools = np.stack([_pool_map(truth, int(chosen[j])).ravel() for j in where], axis=1)  # (h·w × k)
+        mix = np.zeros((len(where), N_ORIENTATIONS))  # each cell's weight on each orientation
+        for row, j in enumerate(where):
+            used = truth.orientations[chosen[j]] >= 0
+            mix[row, truth.orientations[chosen[j]][used]] = truth.weights[chosen[j]][used]
+        groups[lam, kind] = where, torch.from_numpy(pools), torch.from_numpy(mix)
+    for start in range(0, n, batch):
+        x = torch.from_numpy(work[start:start + batch]).to(torch.float32)
+        for lam in sorted({lam for lam, _ in groups}):
+            even, odd = _filter_tensor(x, lam)  # (b, O, h, w), as `simulate` computes them
+            for kind in sorted(k for g, k in groups if g == lam):
+                where, pools, mix = groups[lam, kind]
+                if kind == 0:
+                    sub = torch.sqrt(even**2 + odd**2)
+                else:
+                    phase = PHASES[kind - 1]
+                    sub = torch.relu(math.cos(phase) * even + math.sin(phase) * odd)
+                pooled = sub.reshape(*sub.shape[:2], h * w).to(torch.float64) @ pools  # (b, O, k)
+                out[start:start + batch, where] = torch.einsum("bok,ko->bk", pooled, mix).numpy()
+    return out
+
+
+def rates_from_drive(truth: GroundTruth, cells: int | list[int] | np.ndarray, drive: np.ndarray) -> np.ndarray:
+    """Each cell's output nonlinearity applied to drives (N × len(cells)): the noise-free rates."""
+    chosen = _cell_list(truth, cells)
+    spread = np.where(truth.drive_sd[chosen] > 0, truth.drive_sd[chosen], 1.0)
+    z = (np.asarray(drive, dtype=np.float64) - truth.drive_mean[chosen]) / spread
+    shaped = np.maximum(z - truth.threshold[chosen], 0.0) ** truth.exponent[chosen]
+    top = truth.top[chosen]
+    return shaped / np.where(top > 0, top, 1.0) * truth.peak[chosen]
+
+
+def true_rates(truth: GroundTruth, cells: int | list[int] | np.ndarray, images: np.ndarray) -> np.ndarray:
+    """(len(images) × len(cells)) noise-free rates of the cells for stimulus-space grayscale images (N, H, W),
+    uint8 or floats on the same 0–255 scale, seen exactly as `simulate` shows its stimuli (can exceed `peak`)."""
+    return rates_from_drive(truth, cells, true_drive(truth, cells, images))
+
+
+def trial_sd(truth: GroundTruth, cells: int | list[int] | np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Sd of one trial around noise-free rates (N × len(cells)), as `simulate` draws its trials."""
+    chosen = _cell_list(truth, cells)
+    peak = truth.peak[chosen]
+    return peak / truth.snr[chosen] * np.sqrt(1.0 + np.asarray(rates) / peak)
+
+
+def measured_responses(truth: GroundTruth, cells: int | list[int] | np.ndarray, images: np.ndarray,
+                       trials: int = N_TRIALS, seed: int = 0) -> np.ndarray:
+    """(len(images) × len(cells)) mean response over `trials` noisy trials of each cell to each image, with the
+    cell's own noise (Gaussian, sd growing with the rate, set by its SNR); the mean is drawn directly, which has
+    exactly the distribution of the average of `trials` independent trials."""
+    if trials < 1:
+        raise ValueError("trials must be at least 1")
+    rates = true_rates(truth, cells, images)
+    rng = np.random.default_rng(seed)
+    return rates + rng.normal(size=rates.shape) * trial_sd(truth, cells, rates) / math.sqrt(trials)
+
+
+def _to_stimulus(truth: GroundTruth, work_map: np.ndarray, shape: tuple[int, int] | None) -> np.ndarray:
+    """A work-resolution map at stimulus resolution (each work pixel spread over its 2 × 2 block, divided by 4),
+    resampled bilinearly when another `shape` is asked for."""
+    h, w = truth.image_shape
+    full = np.zeros((h, w))
+    block = np.kron(work_map, np.ones((WORK_SHRINK, WORK_SHRINK))) / WORK_SHRINK**2
+    full[: block.shape[0], : block.shape[1]] = block
+    if shape is None or tuple(shape) == (h, w):
+        return full
+    if len(shape) != 2 or min(shape) < 1:
+        raise ValueError(f"shape must be (height, width), not {shape}")
+    resized = torch.nn.functional.interpolate(torch.from_numpy(full)[None, None], size=tuple(int(s) for s in shape),
+                                              mode="bilinear", align_corners=False)
+    return resized[0, 0].numpy() * (h * w) / (shape[0] * shape[1])
+
+
+def _envelope(wavelength: float) -> np.ndarray:
+    sigma = 0.5 * wavelength  # as `_gabor_pair`
+    half = math.ceil(3 * sigma)
+    yy, xx = np.mgrid[-half:half + 1, -half:half + 1].astype(np.float64)
+    return np.exp(-(xx**2 + yy**2) / (2 * sigma**2))
+
+
+def receptive_field_footprint(truth: GroundTruth, cell: int, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Where the cell looks: its pooling Gaussian blurred by its Gabors' Gaussian envelope, (H, W), non-negative,
+    maximum 1, at stimulus resolution (or resampled to `shape`); the same for simple and complex cells."""
+    c = int(_cell_list(truth, cell)[0])
+    work_map = convolve2d(_pool_map(truth, c), _envelope(float(truth.wavelength[c])), mode="same")
+    stimulus = np.maximum(_to_stimulus(truth, work_map, shape), 0.0)
+    top = stimulus.max()
+    return stimulus / top if top > 0 else stimulus
+
+
+def simple_cell_filter(truth: GroundTruth, cell: int, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """A simple cell's linear filter F (H, W) at stimulus resolution: its weighted phase-Gabors pooled by its
+    Gaussian, so that `sum(F * (image / 255 - 0.5))` is the pooled subunits' response before rectification."""
+    c = int(_cell_list(truth, cell)[0])
+    kind = int(truth.kind[c])
+    if kind == 0:
+        raise ValueError(f"cell {c} is a complex cell: its response is phase-invariant and has no linear filter")
+    pool = _pool_map(truth, c)
+    phase = PHASES[kind - 1]
+    work_map = np.zeros(truth.work_shape)
+    for o, weight in zip(truth.orientations[c], truth.weights[c], strict=True):
+        if o < 0:
+            continue
+        even, odd = _gabor_pair(float(truth.wavelength[c]), math.pi * int(o) / N_ORIENTATIONS)
+        # a subunit at p responds sum_m x[m] k(p - m) (a convolution), so the pooled response is
+        # sum_m x[m] sum_p pool[p] k(p - m): the correlation of the pooling map with the kernel
+        work_map += weight * correlate2d(pool, math.cos(phase) * even + math.sin(phase) * odd, mode="same")
+    return _to_stimulus(truth, work_map, shape)
+
+
+def true_receptive_field(truth: GroundTruth, cell: int, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """The cell's true receptive field (H, W) at stimulus resolution (or resampled to `shape`).
+
+    For a simple cell, its signed linear filter (`simple_cell_filter`): the weighted Gabors of its phase pooled by
+    its Gaussian around its centre — what a gradient of a good model of it should look like. A complex cell sums
+    quadrature energies, so it has no signed linear filter (its gradient flips with the image's phase); for it this
+    returns its non-negative footprint (`receptive_field_footprint`), to compare with the magnitude of a gradient."""
+    c = int(_cell_list(truth, cell)[0])
+    if truth.kind[c] == 0:
+        return receptive_field_footprint(truth, c, shape)
+    return simple_cell_filter(truth, c, shape)
+
+
+def preferred_image(truth: GroundTruth, cell: int, contrast: float = 1.0) -> np.ndarray:
+    """A stimulus (H, W) uint8 made from the cell's truth to drive it: mid-grey plus, for a simple cell, its own
+    linear filter; for a complex cell, its weighted gratings (its wavelength and orientations) under its footprint;
+    scaled so the largest deviation from grey is `contrast` of the full range."""
+    c = int(_cell_list(truth, cell)[0])
+    if truth.kind[c] > 0:
+        pattern = simple_cell_filter(truth, c)
+    else:
+        h, w = truth.image_shape
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+        cy, cx = truth.cell(c).centre_stimulus
+        wavelength = float(truth.wavelength[c]) * WORK_SHRINK
+        pattern = np.zeros((h, w))
+        for o, weight in zip(truth.orientations[c], truth.weights[c], strict=True):
+            if o >= 0:
+                theta = math.pi * int(o) / N_ORIENTATIONS
+                along = (xx - cx) * math.cos(theta) + (yy - cy) * math.sin(theta)
+                pattern += weight * np.cos(2 * math.pi * along / wavelength)
+        pattern *= receptive_field_footprint(truth, c)
+    scale = np.abs(pattern).max()
+    image = 127.5 + 127.5 * float(np.clip(contrast, 0.0, 1.0)) * pattern / (scale if scale > 0 else 1.0)
+    return np.clip(np.round(image), 0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------------------- ground truth on disk
+_TRUTH_VERSION = 1
+
+
+def _truth_name(seed: int, n_cells: int) -> str:
+    return f"{_stem(seed, n_cells)}_truth_v{_TRUTH_VERSION}.npz"
+
+
+def truth_cache_path(seed: int = SEED, n_cells: int = N_CELLS) -> Path:
+    """File of the cached ground truth for these settings."""
+    return cache.cache_dir() / _truth_name(seed, n_cells)
+
+
+def truth_shipped_path(seed: int = SEED, n_cells: int = N_CELLS) -> Path:
+    """The ground truth for these settings as shipped with the app (present for the defaults only)."""
+    return ASSETS_DIR / "cortex" / _truth_name(seed, n_cells)
+
+
+def truth_arrays(truth: GroundTruth) -> dict[str, np.ndarray]:
+    """The ground truth as plain arrays (numbers and fixed-width strings: no pickle needed)."""
+    arrays = {name: np.asarray(getattr(truth, name)) for name in _TRUTH_ARRAYS}
+    arrays["meta"] = np.array([_TRUTH_VERSION, truth.seed, truth.n_trials, *truth.image_shape, *truth.work_shape],
+                              dtype=np.int64)
+    return arrays
+
+
+def truth_from_arrays(arrays: dict[str, np.ndarray] | np.lib.npyio.NpzFile) -> GroundTruth:
+    """The ground truth back from `truth_arrays` (ValueError when they do not fit together)."""
+    meta = np.asarray(arrays["meta"])
+    if meta.shape != (7,) or int(meta[0]) != _TRUTH_VERSION:
+        raise ValueError("not a ground-truth file of this version")
+    fields = {name: np.asarray(arrays[name]) for name in _TRUTH_ARRAYS}
+    n = len(fields["cell_specimen_id"])
+    if any(len(a) != n for a in fields.values()) or fields["orientations"].ndim != 2:
+        raise ValueError("the ground truth's arrays disagree on the number of cells")
+    for array in fields.values():
+        array.setflags(write=False)
+    return GroundTruth(seed=int(meta[1]), n_trials=int(meta[2]), image_shape=(int(meta[3]), int(meta[4])),
+                       work_shape=(int(meta[5]), int(meta[6])), **fields)
+
+
+def save_truth(truth: GroundTruth, path: Path) -> bool:
+    """Write the ground truth as a compressed .npz, atomically (False when the folder is not writable)."""
+    return cache.save_atomically(path, lambda handle: np.savez_compressed(handle, **truth_arrays(truth)))
+
+
+def _read_truth(path: Path, seed: int, n_cells: int) -> GroundTruth | None:
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            truth = truth_from_arrays(stored)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return truth if truth.seed == seed and truth.n_cells == n_cells else None
+
+
+def _keep_build(built: SimulatedCortex, seed: int, n_cells: int, bundle: bool) -> None:
+    """Cache what a build made: the ground truth, and the bundle when `bundle`."""
+    if bundle:
+        cache.save_folder_atomically(cache_path(seed, n_cells),
+                                     lambda folder: neural_data.save_bundle(built.bundle, folder))
+    save_truth(built.truth, truth_cache_path(seed, n_cells))
+
+
+def ground_truth(seed: int = SEED, n_cells: int = N_CELLS, progress: Progress | None = None) -> GroundTruth:
+    """Every cell's generating parameters: the copy shipped with the app, else the cached one, else a fresh build
+    (reported to `progress`; the bundle is cached alongside, so it is built only once)."""
+    report = progress or silent
+    for path, where in ((truth_shipped_path(seed, n_cells), "the copy shipped with the app"),
+                        (truth_cache_path(seed, n_cells), "the cache")):
+        truth = _read_truth(path, seed, n_cells)
+        if truth is not None:
+            report(1.0, f"{STAGE}ground truth read from {where}")
+            return truth
+    built = simulate(seed, n_cells, progress=sub_range(report, 0.0, 0.97))
+    report(0.97, f"{STAGE}saving it to the cache, so that it is built only once")
+    _keep_build(built, seed, n_cells, bundle=not is_stored(seed, n_cells))
+    report(1.0, f"{STAGE}ready")
+    return built.truth
+
+
+def save_shipped_truth(seed: int = SEED, n_cells: int = N_CELLS, progress: Progress | None = None,
+                       built: SimulatedCortex | None = None) -> Path:
+    """Write the ground truth for these settings (from `built`, else a fresh build) where the app ships it."""
+    if built is None:
+        built = simulate(seed, n_cells, progress=progress)
+    path = truth_shipped_path(seed, n_cells)
+    if not save_truth(built.truth, path):
+        raise OSError(f"could not write {path}")
+    path.chmod(0o644)  # readable like the other shipped files (the atomic writer's temp file is private)
+    return path
 
 
 # ------------------------------------------------------------------------------------------------------- caching
@@ -378,9 +810,11 @@ def _read_shipped(seed: int, n_cells: int) -> neural_data.NeuralBundle | None:
         return None
 
 
-def save_shipped(seed: int = SEED, n_cells: int = N_CELLS, progress: Progress | None = None) -> Path:
-    """Build the bundle for these settings afresh and write it where the app ships it; returns the path."""
-    bundle = simulate(seed, n_cells, progress=progress).bundle
+def save_shipped(seed: int = SEED, n_cells: int = N_CELLS, progress: Progress | None = None,
+                 built: SimulatedCortex | None = None) -> Path:
+    """Write the bundle for these settings (from `built`, else a fresh build) where the app ships it; returns the
+    path."""
+    bundle = (built if built is not None else simulate(seed, n_cells, progress=progress)).bundle
     path = shipped_path(seed, n_cells)
     path.parent.mkdir(parents=True, exist_ok=True)
     return neural_data.save_bundle(bundle, path)
@@ -404,8 +838,8 @@ def load_or_build(seed: int = SEED, n_cells: int = N_CELLS,
         else:
             report(1.0, f"{STAGE}read from the cache")
             return bundle
-    bundle = simulate(seed, n_cells, progress=sub_range(report, 0.0, 0.97)).bundle
+    built = simulate(seed, n_cells, progress=sub_range(report, 0.0, 0.97))
     report(0.97, f"{STAGE}saving it to the cache, so that it is built only once")
-    cache.save_folder_atomically(path, lambda folder: neural_data.save_bundle(bundle, folder))
+    _keep_build(built, seed, n_cells, bundle=True)  # the ground truth too, so `ground_truth` never builds it again
     report(1.0, f"{STAGE}ready")
-    return bundle
+    return built.bundle
