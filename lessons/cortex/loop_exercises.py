@@ -103,41 +103,46 @@ LOOP_FAILS = Exercise(
                 "cell's. That is why inception-loop papers keep only cells their model predicts well.",
 )
 
+PERFECT_COMPLEX = ("Almost nothing: a pattern and its opposite drive the cell alike, so at grey its response is "
+                   "flat")
+
 COMPLEX_RF = Exercise(
     id="cortex.loop_complex_rf", section="rf", kind="choice",
     prompt="Suppose a model were *perfect* for a **complex** cell (one that pools the energy of both phases). What "
            "would its gradient at a grey screen show?",
     options=(
-        Option("Almost nothing: the cell answers a pattern and its opposite alike, so at grey no direction raises "
-               "it more than its opposite",
+        Option("Its Gabor, at the phase the cell prefers, centred where the cell looks",
+               "A complex cell has no preferred phase: light-on-dark and dark-on-light drive it the same, and a "
+               "signed filter would have to pick one."),
+        Option(PERFECT_COMPLEX,
                "Yes: for a phase-invariant cell, x and −x (around grey) give the same response, so the response is "
                "flat at grey and its gradient there is zero, however good the model."),
-        Option("Its Gabor, at the phase it prefers", "A complex cell has no preferred phase: light-on-dark and "
-                                                     "dark-on-light drive it the same, and a signed filter would "
-                                                     "have to pick one."),
-        Option("A bright blob where the cell looks", "The gradient is signed and, at grey, flat for this cell. Where "
-                                                     "it looks shows in how *strongly* images there move it — the "
-                                                     "gradient's magnitude away from grey, not at it."),
+        Option("A bright blob where the cell looks, whatever the phase of the pattern",
+               "The gradient is signed and, at grey, flat for this cell. Where it looks shows in how *strongly* "
+               "images there move it — the gradient's magnitude away from grey, not at it."),
     ),
-    correct="Almost nothing: the cell answers a pattern and its opposite alike, so at grey no direction raises it "
-            "more than its opposite",
+    correct=PERFECT_COMPLEX,
     explanation="A gradient is a local, linear summary. At a grey screen a phase-invariant cell sits at the bottom of "
                 "its energy bowl, where every direction looks flat. MEIs do better: they climb out of the bowl. (And "
                 "for a simple cell a gradient at grey can only be as good as the model's idea of where the cell "
                 "looks: section 5 measures that.)",
 )
 
+NEW_EXPERIMENT = "The real neurons: the new image must be shown to the same mouse while the same cells are recorded"
+
 REAL_DATA = Exercise(
     id="cortex.loop_real_data", section="real", kind="choice",
     prompt="With real Allen data the app makes the MEIs but cannot close the loop. What is missing?",
     options=(
-        Option("The real neurons: a new image must be shown to the same mouse while the same cells are recorded",
+        Option("A better network, one that predicts the cells as well as their own trial noise allows",
+               "A better model makes better MEIs, but testing them still needs the animal."),
+        Option("More trials of the 118 images, so the readouts are fitted to less noisy responses",
+               "More trials sharpen the model, not the test."),
+        Option(NEW_EXPERIMENT,
                "Right: closing the loop is an experiment. Walker et al. showed their MEIs to the same neurons days "
                "later, found again by their position in the imaging field."),
-        Option("A better network", "A better model makes better MEIs, but testing them still needs the animal."),
-        Option("More trials of the 118 images", "More trials sharpen the model, not the test."),
     ),
-    correct="The real neurons: a new image must be shown to the same mouse while the same cells are recorded",
+    correct=NEW_EXPERIMENT,
     explanation="The simulated cortex is a known function of the image, so the app can show it anything. A real "
                 "cell can only be asked in a new experiment: download the MEIs (PNG and NPY at the stimulus "
                 "resolution) to show them in one.",
