@@ -133,7 +133,7 @@ def section_mei(bundle: NeuralBundle, run: inception.PopulationLoop, row: int) -
 
 
 @section
-def section_loop(bundle: NeuralBundle, run: inception.PopulationLoop) -> None:
+def section_loop(bundle: NeuralBundle, run: inception.PopulationLoop, row: int) -> None:
     """4 · Closing the loop: every MEI shown to its cell, against its best photo and another cell's MEI."""
     st.header("4 · Closing the loop")
     if not run.closed:
@@ -149,10 +149,16 @@ def section_loop(bundle: NeuralBundle, run: inception.PopulationLoop) -> None:
     facts = {"win_share": outcome.win_share(), "control_share": outcome.control_share()}
     if not exercises_at(LESSON.url_path, "loop", facts):
         return
-    st.altair_chart(loop_views.loop_chart(run), width="stretch")
+    truth = loop_views.truth_of(bundle)
+    cell = int(run.cells[row])
+    error = inception.difference_error(truth, cell, run.meis[row], bundle.stimuli[run.natural[row]])
+    st.markdown(loop.one_cell_sentence(str(bundle.cells["cell_specimen_id"].iloc[cell]), float(run.mei_measured[row]),
+                                       float(run.natural_measured[row]), error, inception.TRIALS)
+                + " It is the ringed point below; every other point is another cell of the population.")
+    st.altair_chart(loop_views.loop_chart(run, row), width="stretch")
     st.markdown(loop.loop_sentence(outcome, run.area))
     st.markdown(loop.dependence_sentence(loop.dependence(outcome)))
-    download_row(f"loop-{run.area}", chart=loop_views.loop_chart(run),
+    download_row(f"loop-{run.area}", chart=loop_views.loop_chart(run, row),
                  table=loop_views.population_table(run, bundle), key="il_loop_download",
                  what="the loop's measurements")
 
@@ -216,7 +222,7 @@ bundle = introduction()
 run = section_population(bundle)
 row = section_cell(bundle, run)
 section_mei(bundle, run, row)
-section_loop(bundle, run)
+section_loop(bundle, run, row)
 section_rf(run, row)
 section_diverse(bundle, run, row, run.steps)
 section_real()

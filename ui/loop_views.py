@@ -65,21 +65,32 @@ def population_table(run: inception.PopulationLoop, bundle: NeuralBundle) -> pd.
     return table
 
 
-def loop_chart(run: inception.PopulationLoop) -> alt.Chart:
-    """Measured response to the MEI against the response to the best photo, one point per cell, with the diagonal."""
+def loop_chart(run: inception.PopulationLoop, row: int | None = None) -> alt.Chart:
+    """Measured response to the MEI against the response to the best photo, one point per cell, with the diagonal;
+    the cell in `row` ringed."""
     ok = ~run.constant
     data = pd.DataFrame({"best photo": run.natural_measured[ok], "MEI": run.mei_measured[ok],
                          "held-out score": run.held_out[ok], "cell": run.cells[ok]})
     top = float(np.nanmax(data[["best photo", "MEI"]].to_numpy())) if len(data) else 1.0
     diagonal = alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top]})).mark_line(
         strokeDash=[4, 4], color="#868e96").encode(x="x:Q", y="y:Q")
+    x = alt.X("best photo:Q", title="measured response to its best photo (dF/F)")
+    y = alt.Y("MEI:Q", title="measured response to its MEI (dF/F)")
     points = alt.Chart(data).mark_circle(size=70, opacity=0.85).encode(
-        x=alt.X("best photo:Q", title="measured response to its best photo (dF/F)"),
-        y=alt.Y("MEI:Q", title="measured response to its MEI (dF/F)"),
+        x=x, y=y,
         color=alt.Color("held-out score:Q", scale=alt.Scale(scheme="viridis"), title="model's held-out score"),
         tooltip=["cell", alt.Tooltip("best photo:Q", format=".3f"), alt.Tooltip("MEI:Q", format=".3f"),
                  alt.Tooltip("held-out score:Q", format=".2f")])
-    return (diagonal + points).properties(height=340, width="container")
+    chart = diagonal + points
+    if row is not None and ok[row]:
+        chosen = pd.DataFrame({"best photo": [run.natural_measured[row]], "MEI": [run.mei_measured[row]],
+                               "label": ["this cell"]})
+        ring = alt.Chart(chosen).mark_point(shape="circle", size=360, filled=False, strokeWidth=2.5,
+                                            color="#e03131").encode(x=x, y=y)
+        label = alt.Chart(chosen).mark_text(align="left", dx=14, dy=-10, color="#e03131",
+                                            fontWeight="bold").encode(x=x, y=y, text="label:N")
+        chart = chart + ring + label
+    return chart.properties(height=340, width="container")
 
 
 def as_picture(image: np.ndarray) -> np.ndarray:

@@ -110,12 +110,22 @@ class PopulationLoop:
 
 def rf_match(estimate: np.ndarray, truth: simulated_cortex.GroundTruth, cell: int) -> float:
     """How well a gradient matches the cell's true receptive field: the correlation with its signed filter for a
-    simple cell; for a complex cell (no signed filter) the correlation of the gradient's magnitude with its footprint."""
+    simple cell; for a complex cell (no signed filter) the correlation of the gradient's magnitude with its
+    footprint."""
     true = simulated_cortex.true_receptive_field(truth, cell, estimate.shape)
     shown = estimate if truth.is_simple([cell])[0] else np.abs(estimate)
     a, b = shown.ravel() - shown.mean(), true.ravel() - true.mean()
     denominator = np.linalg.norm(a) * np.linalg.norm(b)
     return float(a @ b / denominator) if denominator > 0 else 0.0
+
+
+def difference_error(truth: simulated_cortex.GroundTruth, cell: int, first: np.ndarray, second: np.ndarray,
+                     trials: int = TRIALS) -> float:
+    """The standard error of the difference between a cell's mean measured responses (`trials` trials each, with the
+    cell's own noise) to two stimuli (H, W)."""
+    rates = simulated_cortex.true_rates(truth, [cell], np.stack([first, second]))
+    sd = simulated_cortex.trial_sd(truth, [cell], rates)[:, 0]
+    return float(np.sqrt((sd**2).sum() / trials))
 
 
 def _half(image: np.ndarray) -> np.ndarray:

@@ -75,6 +75,25 @@ class Dependence:
     half: int  # cells per half
 
 
+#: A one-cell difference counts as a win or a loss from this many standard errors of the difference on.
+CALL_AT_SE = 2.0
+
+
+def one_cell_sentence(cell_label: str, mei: float, natural: float, error: float, trials: int) -> str:
+    """One cell's loop in words: its measured responses to its MEI and its best photo, and whether the difference is
+    larger than the measurement noise (`error`: the standard error of the difference of the two means)."""
+    text = (f"Cell {cell_label} answered its MEI with {mei:.3f} and its best photo with {natural:.3f} (means of "
+            f"{trials} trials): ")
+    z = (mei - natural) / error if error > 0 else float("inf") * np.sign(mei - natural)
+    if z >= CALL_AT_SE:
+        return text + f"**the MEI won**, by {z:.1f} standard errors."
+    if z <= -CALL_AT_SE:
+        return text + (f"**the best photo won**, by {-z:.1f} standard errors: the model's favourite image is not this "
+                       "cell's.")
+    return text + (f"a difference of {abs(z):.1f} standard errors, too small to call with {trials} trials. Would "
+                   "more trials settle it?")
+
+
 def mei_notice(mei_predicted: float, best_photo_predicted: float) -> str:
     """What the model's own predictions say about an MEI: does it beat every photo in the model's eyes?"""
     text = (f"The model predicts {mei_predicted:.3f} for the MEI and at most {best_photo_predicted:.3f} for any "

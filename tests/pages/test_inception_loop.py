@@ -28,6 +28,9 @@ def test_the_shipped_run_shows_every_section_with_its_computed_sentences():
     text = all_texts(at)
     assert "Shown to the simulated VISp cells themselves" in text and "Chance, measured" in text
     assert "rank correlation" in text and "receptive field" in text
+    # the chosen cell (the first usable one: 700000254, MEI 0.110 vs best photo 0.169) is told apart from the noise
+    assert "Cell 700000254 answered its MEI with 0.110 and its best photo with 0.169" in text
+    assert "**the best photo won**" in text and "It is the ringed point" in text
     assert any(c.startswith("MEI — predicted") for c in image_captions(at))
     keys = {b.key for b in at.get("download_button")}
     assert {"il_mei_download_png", "il_mei_download_npy", "il_loop_download_png", "il_loop_download_csv"} <= keys

@@ -109,3 +109,13 @@ def test_for_most_well_predicted_cells_the_mei_beats_the_best_photo_on_the_true_
     own = (rates[diagonal, diagonal] > natural).mean()
     control = (rates[loop.other_cell(well.sum()), diagonal] > natural).mean()
     assert own > 0.5 and own >= 3 * control
+
+
+def test_the_difference_error_is_the_cells_trial_noise_over_the_trials():
+    bundle, truth = simulated_cortex.load_or_build(), simulated_cortex.ground_truth()
+    cell, images = 3, bundle.stimuli[:2]
+    error = inception.difference_error(truth, cell, images[0], images[1], trials=50)
+    draws = np.stack([simulated_cortex.measured_responses(truth, [cell], images, 50, seed)[:, 0]
+                      for seed in range(400)])
+    assert np.std(draws[:, 0] - draws[:, 1]) == pytest.approx(error, rel=0.15)
+    assert inception.difference_error(truth, cell, images[0], images[1], trials=200) == pytest.approx(error / 2)

@@ -78,3 +78,12 @@ def test_the_mei_notice_flips_when_a_photo_beats_the_mei_in_the_models_eyes():
     assert "favourite by construction" in loop.mei_notice(0.3, 0.2)
     beaten = loop.mei_notice(0.1, 0.2)
     assert "did not even beat" in beaten and "favourite" not in beaten
+
+
+def test_one_cells_result_is_called_only_beyond_two_standard_errors():
+    assert "**the MEI won**, by 5.0 standard errors" in loop.one_cell_sentence("7", 0.6, 0.1, 0.1, 50)
+    lost = loop.one_cell_sentence("7", 0.1, 0.6, 0.1, 50)
+    assert "**the best photo won**" in lost and "MEI won" not in lost
+    close = loop.one_cell_sentence("7", 0.15, 0.1, 0.1, 50)
+    assert "too small to call with 50 trials" in close and "won" not in close
+    assert "the MEI won" in loop.one_cell_sentence("7", 0.2, 0.1, 0.0, 50)  # noise-free: any difference counts
