@@ -10,7 +10,6 @@ across reloads with a random token in a cookie (never in a link); a name alone n
 from __future__ import annotations
 
 import html
-import os
 import time
 import uuid
 
@@ -22,6 +21,7 @@ from lessons.core.store.codes import MAX_NAME_CHARS, NameRefused
 from lessons.core.store.location import DATABASE_ENV, default_url, store_at
 from lessons.core.store.outbox import Outbox
 from ui.course import ANSWERS_KEY, active_course, answers
+from ui.server_settings import server_setting
 
 DATABASE_SECRET = "database_url"
 SEAT_KEY = "class_seat"  # the session's Seat (never a page setting, never in a link)
@@ -42,14 +42,7 @@ DOWN_NOTICE = ("The class database does not answer: your progress is being kept 
 
 def database_url() -> str:
     """The class database: `ZERO_TO_BRAINS_DATABASE_URL`, else `database_url` in secrets, else SQLite in the cache."""
-    url = os.environ.get(DATABASE_ENV, "").strip()
-    if url:
-        return url
-    try:
-        url = str(st.secrets.get(DATABASE_SECRET) or "").strip()
-    except FileNotFoundError:  # Streamlit's error for a missing or unreadable secrets file
-        url = ""
-    return url or default_url()
+    return server_setting(DATABASE_ENV, DATABASE_SECRET).value or default_url()
 
 
 def class_store() -> ClassStore | None:

@@ -7,7 +7,6 @@ the router and the home page use it.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,10 +18,10 @@ from lessons.core.course import Course, CourseError, built_in_course, parse_cour
 from lessons.core.exercises import SUMMARY
 from lessons.exercises import built_in
 from ui.navigation import LESSONS, Lesson
+from ui.server_settings import server_setting
 
 COURSE_ENV = "ZERO_TO_BRAINS_COURSE"
-#: Where Streamlit looks for secrets (the project's folder, then the user's).
-SECRETS_FILES = (Path(".streamlit") / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml")
+COURSE_SECRET = "course"
 #: Session key of the student's answers (not a page setting: never in a link).
 ANSWERS_KEY = "course_answers"
 #: The sidebar's progress box (its CSS class is st-key-course_progress_panel).
@@ -38,18 +37,10 @@ def course_path() -> str | None:
 
 def _selected_course() -> tuple[str | None, str | None]:
     """The selected course file's path, and why the secrets file could not say (when it exists but cannot be read)."""
-    path = os.environ.get(COURSE_ENV, "").strip()
-    if path:
-        return path, None
-    try:
-        value = st.secrets.get("course")
-    except FileNotFoundError as error:  # Streamlit's error for a missing secrets file and for one it cannot parse
-        present = [str(p) for p in SECRETS_FILES if p.is_file()]
-        if not present:
-            return None, None
-        return None, (f"The secrets file {present[0]} cannot be read ({error}), so a course named there is not used; "
-                      "the built-in course is shown.")
-    return (str(value).strip() or None if value else None), None
+    found = server_setting(COURSE_ENV, COURSE_SECRET)
+    if found.problem:
+        return None, f"{found.problem}, so a course named there is not used; the built-in course is shown."
+    return found.value or None, None
 
 
 def active_course() -> Course:

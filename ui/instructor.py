@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import threading
 import time
 
@@ -28,6 +27,7 @@ from lessons.core.store.report import (
 from ui.classroom import class_store, plain
 from ui.course import active_course
 from ui.navigation import LESSONS
+from ui.server_settings import server_setting
 
 #: The dashboard's page script (a file, so that a bookmarked link works on a freshly started server too).
 DASHBOARD_PAGE = "pages/class_dashboard.py"
@@ -44,13 +44,7 @@ _failures_lock = threading.Lock()
 
 def instructor_passcode() -> str:
     """The instructor passcode from the environment or secrets ("" when none is set: the dashboard is off)."""
-    code = os.environ.get(PASSCODE_ENV, "")
-    if code:
-        return code
-    try:
-        return str(st.secrets.get(PASSCODE_SECRET) or "")
-    except FileNotFoundError:
-        return ""
+    return server_setting(PASSCODE_ENV, PASSCODE_SECRET).value
 
 
 def instructor_configured() -> bool:

@@ -148,7 +148,7 @@ def test_an_unreadable_secrets_file_is_named_and_a_missing_one_is_not(monkeypatc
     import streamlit as st
     from streamlit.errors import StreamlitSecretNotFoundError
 
-    from ui import course
+    from ui import course, server_settings
 
     def unreadable(*_: object) -> None:
         raise StreamlitSecretNotFoundError("Error parsing secrets file: Invalid value (at line 1, column 10)")
@@ -156,7 +156,7 @@ def test_an_unreadable_secrets_file_is_named_and_a_missing_one_is_not(monkeypatc
     monkeypatch.delenv(COURSE_ENV, raising=False)
     monkeypatch.setattr(type(st.secrets), "get", unreadable)
     secrets = tmp_path / "secrets.toml"
-    monkeypatch.setattr(course, "SECRETS_FILES", (secrets,))
+    monkeypatch.setattr(server_settings, "SECRETS_FILES", (secrets,))
     assert course.course_problem() is None and course.course_path() is None  # no secrets file: nothing to say
     secrets.write_text("course = \n")
     said = course.course_problem()
