@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from lessons.core import preprocess, registry
-from lessons.cortex import brain_score, neuron_model, pipeline, simulated
+from lessons.cortex import brain_score, mei, neuron_model, pipeline, simulated
 from lessons.cortex.data import NeuralBundle
 from lessons.optvis.render import hook_count
 
@@ -150,6 +150,36 @@ def test_receptive_field_and_concurrent_gradients_match_serial(model):
     for cell in (0, 5):
         np.testing.assert_allclose(results[cell], serial[cell], rtol=1e-6, atol=1e-9 * np.abs(serial[cell]).max())
     assert not np.allclose(serial[0], serial[5])
+
+
+def test_concurrent_meis_of_two_cells_match_serial_ones_and_leave_the_network_alone(lite, model):
+    settings = mei.MeiSettings(steps=4, seed=3)
+    columns = [model.readouts.column(cell) for cell in (0, 5)]
+    serial = {c: mei.most_exciting(model, [c], settings) for c in columns}
+    results: dict[int, mei.MeiResult] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work(column: int) -> None:
+        try:
+            start.wait()
+            results[column] = mei.most_exciting(model, [column], settings)
+        except BaseException as error:  # noqa: BLE001  (reported by the assertion below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in columns]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for c in columns:
+        np.testing.assert_allclose(results[c].images, serial[c].images, atol=1e-5)
+        np.testing.assert_allclose(results[c].responses, serial[c].responses, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(serial[columns[0]].images, serial[columns[1]].images)
+    for network in (lite.module, registry.fused_model(lite).module):
+        assert all(p.grad is None and not p.requires_grad for p in network.parameters())
+        assert hook_count(network) == 0
 
 
 def test_constant_readouts_unknown_cells_and_layers_are_refused(bundle, model):
