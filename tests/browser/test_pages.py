@@ -25,6 +25,7 @@ from ui.navigation import HOME_TITLE, LESSONS, Lesson
 pytestmark = pytest.mark.browser
 
 PAGES = [("/", HOME_TITLE), *(("/" + lesson.url_path, lesson.title) for lesson in LESSONS)]
+LESSON_AT = {"/" + lesson.url_path: lesson for lesson in LESSONS}
 MAIN = '[data-testid="stMain"]'
 LOG_TAIL_CHARS = 4000
 DOWNLOAD_BUTTONS = f'{MAIN} [data-testid="stDownloadButton"] button:visible'  # not those in closed expanders
@@ -73,11 +74,22 @@ def check_downloads(server: AppServer, page: Page, path: str) -> int:
     return buttons.count()
 
 
+def open_from_home(server: AppServer, page: Page, lesson: Lesson) -> PageLoad:
+    """Open the home page, click the lesson's link there (pages may add query parameters) and wait for the lesson."""
+    check_rendered(server, page, open_page(page, server.url + "/", HOME_TITLE), HOME_TITLE)
+    page.locator(f'{MAIN} [data-testid="stPageLink"] a', has_text=lesson.title).click()
+    page.wait_for_url(lambda url: urlsplit(url).path == "/" + lesson.url_path, timeout=30_000)
+    return wait_rendered(page, lesson.title)
+
+
 @pytest.mark.parametrize(("path", "title"), PAGES, ids=[path for path, _ in PAGES])
 def test_page_renders(app_server: AppServer, page: Page, path: str, title: str) -> None:
-    """The page renders its title and more content, without an exception, fits a laptop's and a phone's width
-    without sideways scrolling, and every download it offers gives a real file; screenshots are saved."""
-    load = open_page(page, app_server.url + path, title)
+    """The page, reached as a student reaches it (a lesson by its link on the home page), renders its title and
+    more content, without an exception, fits a laptop's and a phone's width without sideways scrolling, and every
+    download it offers gives a real file; screenshots are saved. (A lesson opened from a shared link is the other
+    browser tests' way in, and the first visitor's after a restart below.)"""
+    lesson = LESSON_AT.get(path)
+    load = open_page(page, app_server.url + path, title) if lesson is None else open_from_home(app_server, page, lesson)
     check_rendered(app_server, page, load, title)
     body = page.locator(MAIN).inner_text().replace(title, "", 1).strip()
     assert body, explain(app_server, f"{path}: the main area shows nothing but the title")
@@ -119,15 +131,6 @@ def test_the_layout_checks_see_clipping_and_sideways_scrolling(app_server: AppSe
     }""")
     assert any(text.startswith("A lesson description") for text in clipped_texts(page))
     assert horizontal_overflow(page) > 1000
-
-
-@pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.url_path for lesson in LESSONS])
-def test_home_links_to_lesson(app_server: AppServer, page: Page, lesson: Lesson) -> None:
-    """Clicking the lesson's link on the home page opens that lesson (pages may add query parameters)."""
-    check_rendered(app_server, page, open_page(page, app_server.url + "/", HOME_TITLE), HOME_TITLE)
-    page.locator(f'{MAIN} [data-testid="stPageLink"] a', has_text=lesson.title).click()
-    page.wait_for_url(lambda url: urlsplit(url).path == "/" + lesson.url_path, timeout=30_000)
-    check_rendered(app_server, page, wait_rendered(page, lesson.title), lesson.title)
 
 
 # One restart proves the fallback is retired in a real browser; that every lesson page calls it first is

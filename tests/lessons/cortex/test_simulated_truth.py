@@ -74,6 +74,9 @@ def test_true_rates_reproduce_the_simulation_for_every_area_and_kind(sim, sample
         sc.true_rates(truth, [sc.N_CELLS], bundle.stimuli[:1])
 
 
+DRAWS = 40  # repeated 50-trial means: enough for the spread of a mean to within about 2 %
+
+
 def test_measured_responses_average_to_the_rate_with_the_cells_own_noise(sim, sample):
     truth, stimuli = sim.truth, sim.bundle.stimuli[:6]
     rates = sc.true_rates(truth, sample, stimuli)
@@ -82,8 +85,8 @@ def test_measured_responses_average_to_the_rate_with_the_cells_own_noise(sim, sa
     assert truth.cell(int(sample[0])).trial_sd(rates[0, 0]) == pytest.approx(sd[0, 0])
     many = sc.measured_responses(truth, sample, stimuli, trials=1_000_000, seed=1)
     assert np.abs(many - rates).max() < 5 * (sd / 1000).max()
-    draws = np.stack([sc.measured_responses(truth, sample, stimuli, trials=50, seed=s) for s in range(200)])
-    np.testing.assert_allclose(draws.mean(axis=0), rates, atol=float(5 * (sd / math.sqrt(50 * 200)).max()))
+    draws = np.stack([sc.measured_responses(truth, sample, stimuli, trials=50, seed=s) for s in range(DRAWS)])
+    np.testing.assert_allclose(draws.mean(axis=0), rates, atol=float(5 * (sd / math.sqrt(50 * DRAWS)).max()))
     ratio = draws.std(axis=0) / (sd / math.sqrt(50))  # the spread of a 50-trial mean
     assert 0.9 < np.median(ratio) < 1.1
     again = sc.measured_responses(truth, sample, stimuli, seed=7)
