@@ -9,6 +9,9 @@ class code, a taken name, a wrong resume code) raises `NameRefused` with a messa
 
 from __future__ import annotations
 
+import random
+import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -122,18 +125,39 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+#: How long a SQLite connection waits for another's write lock before the store counts as down.
+SQLITE_WAIT_S = 30.0
+
+
+def to_wal(cursor: sqlite3.Cursor, wait_s: float = SQLITE_WAIT_S) -> None:
+    """Put the database in WAL mode. Switching a fresh file needs its exclusive lock, and a connection that meets
+    another's lock there is told "locked" at once, without waiting (SQLite's rule against deadlocks), so several
+    sessions opening a new class database together try again until `wait_s` has passed."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.005, 0.05))
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`: SQLite in WAL mode taking its write lock at BEGIN, or a pre-pinged PostgreSQL pool."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, pool_size=8, max_overflow=24, pool_timeout=60,
-                               connect_args={"timeout": 30, "check_same_thread": False})
+                               connect_args={"timeout": SQLITE_WAIT_S, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection, _record) -> None:
             dbapi_connection.isolation_level = None  # the transactions below say BEGIN themselves
             cursor = dbapi_connection.cursor()
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_WAIT_S * 1000)}")
+            to_wal(cursor)
+            for pragma in ("synchronous=NORMAL", "foreign_keys=ON"):
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 

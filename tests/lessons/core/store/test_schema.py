@@ -4,6 +4,7 @@ refused, and several openers of one fresh database all succeed."""
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 from datetime import UTC, datetime
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import Connection, func, inspect, select, text
 
 from lessons.core.store import codes, schema
-from lessons.core.store.classes import ClassStore, make_engine
+from lessons.core.store.classes import ClassStore, make_engine, to_wal
 from lessons.core.store.schema import TABLES, attempts, classes, records, students, version_table
 
 V1_STUDENT_COLUMNS = [c for c in students.c if c.name != "last_seen"]
@@ -137,6 +138,31 @@ def test_a_database_from_a_newer_app_is_refused_in_words(store):
         connection.execute(version_table.update().values(version=len(schema.MIGRATIONS) + 1))
     with pytest.raises(RuntimeError, match="schema version 3.*knows up to 2.*newer version of the app"):
         ClassStore(store.url)
+
+
+class LockedCursor:
+    """A cursor whose first `locked` journal-mode switches are refused as SQLite refuses them, without waiting."""
+
+    def __init__(self, locked: int, message: str = "database is locked"):
+        self.locked, self.message, self.tries = locked, message, 0
+
+    def execute(self, statement: str) -> None:
+        assert statement == "PRAGMA journal_mode=WAL"
+        self.tries += 1
+        if self.tries <= self.locked:
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_a_fresh_file_locked_by_another_opening_is_switched_to_wal_on_a_later_try():
+    cursor = LockedCursor(locked=3)
+    to_wal(cursor, wait_s=5)
+    assert cursor.tries == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):  # locked for longer than the wait: the store is down
+        to_wal(LockedCursor(locked=10**9), wait_s=0.2)
+    other = LockedCursor(locked=1, message="disk I/O error")  # only a lock is waited for
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        to_wal(other, wait_s=5)
+    assert other.tries == 1
 
 
 def test_threads_opening_one_fresh_database_at_once_all_succeed(store_url):
